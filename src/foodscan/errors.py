@@ -1,0 +1,151 @@
+"""The exception tree of foodscan and its stable codes.
+
+::
+
+    FoodscanError
+    ├── InputError ─────── UnsupportedType (415), TooLarge (413), TooMany (422), InvalidInput (422)
+    ├── AuthError (401)
+    ├── NotFound (404)
+    ├── Conflict (409) ─── IdempotencyConflict, InvalidTransition
+    └── JobError
+        ├── TransientError (retry with backoff)
+        ├── PermanentError (fail now) ── UnreadableFile, NoTextFound
+        ├── LeaseLost, Cancelled, TimeLimit, Lost
+
+Codes are API: never rename one. ``api/problems.py`` alone maps these to HTTP.
+"""
+
+from __future__ import annotations
+
+
+class FoodscanError(Exception):
+    """Something went wrong in foodscan."""
+
+    code = "error"
+    status = 500
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or (self.__doc__ or self.code).strip()
+        super().__init__(self.message)
+
+
+class InputError(FoodscanError):
+    """The request is not acceptable."""
+
+    code = "invalid_input"
+    status = 422
+
+
+class UnsupportedType(InputError):
+    """The file type is not supported."""
+
+    code = "unsupported_type"
+    status = 415
+
+
+class TooLarge(InputError):
+    """The upload is too large."""
+
+    code = "too_large"
+    status = 413
+
+
+class TooMany(InputError):
+    """Too many files, pages or pixels."""
+
+    code = "too_many"
+    status = 422
+
+
+class InvalidInput(InputError):
+    """A field of the request is invalid."""
+
+    code = "invalid_input"
+    status = 422
+
+
+class AuthError(FoodscanError):
+    """Missing or invalid credentials."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class NotFound(FoodscanError):
+    """No such resource."""
+
+    code = "not_found"
+    status = 404
+
+
+class Conflict(FoodscanError):
+    """The request conflicts with the current state."""
+
+    code = "conflict"
+    status = 409
+
+
+class IdempotencyConflict(Conflict):
+    """This Idempotency-Key was already used with a different request."""
+
+    code = "idempotency_conflict"
+
+
+class InvalidTransition(Conflict):
+    """The job is not in a state that allows this."""
+
+    code = "invalid_transition"
+
+
+class JobError(FoodscanError):
+    """A job could not be completed."""
+
+    code = "job_error"
+
+
+class TransientError(JobError):
+    """A temporary failure; the job is retried with backoff."""
+
+    code = "transient"
+
+
+class PermanentError(JobError):
+    """A failure that retrying cannot fix."""
+
+    code = "permanent"
+
+
+class UnreadableFile(PermanentError):
+    """The file could not be decoded."""
+
+    code = "unreadable_file"
+
+
+class NoTextFound(PermanentError):
+    """No text was found in the document."""
+
+    code = "no_text"
+
+
+class LeaseLost(JobError):
+    """This worker no longer holds the job's lease."""
+
+    code = "lease_lost"
+
+
+class Cancelled(JobError):
+    """The job was cancelled."""
+
+    code = "cancelled"
+
+
+class TimeLimit(JobError):
+    """The job ran past the time limit of its kind."""
+
+    code = "timeout"
+
+
+class Lost(JobError):
+    """The job's worker vanished too many times."""
+
+    code = "lost"
