@@ -28,7 +28,7 @@ def _default_kinds() -> dict[str, KindPolicy]:
 
 
 class Settings(BaseSettings):
-    """Every knob of foodscan. Nested values use ``__``: ``FOODSCAN_KINDS__RECEIPT__TIME_LIMIT_S``."""
+    """Every knob of foodscan; nested ones use ``__``: ``FOODSCAN_KINDS__RECEIPT__TIME_LIMIT_S``."""
 
     model_config = SettingsConfigDict(
         env_prefix="FOODSCAN_",

@@ -1,3 +1,3 @@
-"""Database access: the engine, the tables and the migrations. Only db/ and jobs/sql.py build SQL."""
+"""Database access: engine, tables, migrations. Only db/ and jobs/sql.py build SQL."""
 
 from __future__ import annotations

@@ -1,3 +1,3 @@
-"""Jobs: the state machine, every SQL statement on jobs, the store (API side) and queue (worker side)."""
+"""Jobs: the state machine, their SQL, the store (API side) and the queue (worker side)."""
 
 from __future__ import annotations

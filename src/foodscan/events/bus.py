@@ -1,0 +1,53 @@
+"""The event bus: how appended events and new jobs reach hubs and workers.
+
+``LocalBus`` (embedded mode, one process) publishes straight to the hub after commit and wakes
+the local worker. ``events.pg_listen.PgBus`` adds PostgreSQL NOTIFY inside the transaction so
+every API and worker process hears it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from foodscan.events.hub import Hub
+from foodscan.events.log import EventRecord
+
+
+class LocalBus:
+    """In-process delivery: the hub and a wake-up signal for workers."""
+
+    def __init__(self, hub: Hub | None = None) -> None:
+        self.hub = hub or Hub()
+        self._job_available = asyncio.Event()
+
+    async def start(self) -> None:
+        """Nothing to connect in-process."""
+
+    async def stop(self) -> None:
+        """Nothing to close in-process."""
+
+    async def in_transaction(
+        self, conn: AsyncConnection, records: Sequence[EventRecord], *, job_queued: bool
+    ) -> None:
+        """Called inside the writing transaction; nothing to do in-process."""
+
+    def after_commit(self, records: Sequence[EventRecord], *, job_queued: bool) -> None:
+        """Called once the transaction committed: deliver the events, wake a worker."""
+        self.hub.publish(records)
+        if job_queued:
+            self._job_available.set()
+
+    def wake_workers(self) -> None:
+        self._job_available.set()
+
+    async def wait_for_job(self, within: float) -> None:
+        """Return when a job may be available, or after ``within`` seconds."""
+        try:
+            await asyncio.wait_for(self._job_available.wait(), within)
+        except TimeoutError:
+            return
+        finally:
+            self._job_available.clear()

@@ -1,0 +1,113 @@
+"""The event log: append an event inside the caller's transaction; read events after an id.
+
+Each appended row becomes an ``EventRecord`` whose SSE frame is encoded here, once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from foodscan.db.tables import job_events
+from foodscan.events.sse import encode_event
+
+READ_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One appended event: its JSON payload (``type`` first) and its SSE frame, built once."""
+
+    id: int
+    job_id: str
+    user_id: str
+    type: str
+    payload: dict[str, Any] = field(repr=False)
+    frame: bytes = field(repr=False)
+
+    @property
+    def terminal(self) -> bool:
+        return self.type in TERMINAL_TYPES
+
+
+TERMINAL_TYPES = frozenset({"job.succeeded", "job.failed", "job.cancelled"})
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def to_record(  # noqa: PLR0917 - the columns of one row, in table order
+    event_id: int, job_id: str, user_id: str, type_: str, data: dict[str, Any], at: datetime
+) -> EventRecord:
+    """Build the payload in contract order (type, id, timestamp, job_id, …) and its frame."""
+    payload = {"type": type_, "id": event_id, "timestamp": _timestamp(at), "job_id": job_id}
+    payload.update(data)
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return EventRecord(event_id, job_id, user_id, type_, payload, encode_event(event_id, text))
+
+
+async def append(
+    conn: AsyncConnection,
+    *,
+    job_id: str,
+    user_id: str,
+    type_: str,
+    data: dict[str, Any],
+    at: datetime,
+) -> EventRecord:
+    """Insert one event in the caller's transaction and return it with its id and frame."""
+    event_id = (
+        await conn.execute(
+            job_events.insert()
+            .values(job_id=job_id, user_id=user_id, type=type_, data=data, created_at=at)
+            .returning(job_events.c.id)
+        )
+    ).scalar_one()
+    return to_record(event_id, job_id, user_id, type_, data, at)
+
+
+def _records(rows: Sequence[sa.Row[Any]]) -> list[EventRecord]:
+    return [to_record(r.id, r.job_id, r.user_id, r.type, r.data, r.created_at) for r in rows]
+
+
+async def read_job(
+    conn: AsyncConnection, job_id: str, *, after: int = 0, limit: int = READ_LIMIT
+) -> list[EventRecord]:
+    """Events of one job with an id above ``after``, oldest first."""
+    rows = await conn.execute(
+        sa.select(job_events)
+        .where(job_events.c.job_id == job_id, job_events.c.id > after)
+        .order_by(job_events.c.id)
+        .limit(limit)
+    )
+    return _records(rows.all())
+
+
+async def read_user(
+    conn: AsyncConnection, user_id: str, *, after: int = 0, limit: int = READ_LIMIT
+) -> list[EventRecord]:
+    """Events of every job of one user with an id above ``after``, oldest first."""
+    rows = await conn.execute(
+        sa.select(job_events)
+        .where(job_events.c.user_id == user_id, job_events.c.id > after)
+        .order_by(job_events.c.id)
+        .limit(limit)
+    )
+    return _records(rows.all())
+
+
+async def read_ids(conn: AsyncConnection, ids: Sequence[int]) -> list[EventRecord]:
+    """The events with these ids (those still in the log), oldest first."""
+    if not ids:
+        return []
+    rows = await conn.execute(
+        sa.select(job_events).where(job_events.c.id.in_(list(ids))).order_by(job_events.c.id)
+    )
+    return _records(rows.all())

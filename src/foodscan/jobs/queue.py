@@ -1,0 +1,206 @@
+"""The worker side of jobs: register, claim, heartbeat, progress, finish, retry, release.
+
+Each call that changes a job is one guarded UPDATE (``jobs.sql``) plus its event; a worker whose
+lease was lost gets ``LeaseLost`` and its late write changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from foodscan.errors import LeaseLost
+from foodscan.jobs import sql
+from foodscan.jobs.records import Job
+from foodscan.jobs.states import Status
+from foodscan.jobs.writes import Bus, write
+from foodscan.settings import KindPolicy, Settings
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def backoff_delay(policy: KindPolicy, attempt: int, rand: random.Random | None = None) -> float:
+    """Seconds before attempt ``attempt + 1``: exponential, capped, with "equal jitter"."""
+    ceiling = min(policy.backoff_max_s, policy.backoff_base_s * 2 ** max(0, attempt - 1))
+    return float(ceiling / 2 + (rand or random).uniform(0, ceiling / 2))
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A claimed job and the token that proves this worker still holds it."""
+
+    job: Job
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeldJob:
+    """One job a heartbeat renewed, and whether its user asked to cancel it."""
+
+    job_id: str
+    token: str
+    cancel_requested: bool
+
+
+class JobQueue:
+    """Jobs as one worker sees them."""
+
+    def __init__(
+        self, engine: AsyncEngine, bus: Bus, settings: Settings, worker_id: str | None = None
+    ) -> None:
+        self.engine = engine
+        self.bus = bus
+        self.settings = settings
+        self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+    def _lease_until(self, now: datetime) -> datetime:
+        return now + timedelta(seconds=self.settings.lease_s)
+
+    async def register(self, kinds: Sequence[str], concurrency: int) -> None:
+        """Add this worker to the registry (``/readyz`` and ETAs count it)."""
+        now = _now()
+        async with self.engine.begin() as conn:
+            await sql.upsert_worker(
+                conn,
+                {
+                    "id": self.worker_id,
+                    "host": socket.gethostname(),
+                    "pid": os.getpid(),
+                    "concurrency": concurrency,
+                    "kinds": list(kinds),
+                    "started_at": now,
+                    "heartbeat_at": now,
+                },
+            )
+
+    async def deregister(self) -> None:
+        async with self.engine.begin() as conn:
+            await sql.delete_worker(conn, self.worker_id)
+
+    async def claim(self, kinds: Sequence[str]) -> Lease | None:
+        """Take the next runnable job, or None; appends ``job.started``."""
+        now = _now()
+        token = str(uuid.uuid4())
+        async with write(self.engine, self.bus, now) as tx:
+            row = await sql.claim(
+                tx.conn,
+                worker_id=self.worker_id,
+                token=token,
+                now=now,
+                lease_until=self._lease_until(now),
+                kinds=kinds,
+            )
+            if row is None:
+                return None
+            await tx.event(row, "job.started", attempt=row.attempt)
+        return Lease(Job.from_row(row), token)
+
+    async def heartbeat(self) -> list[HeldJob]:
+        """Renew this worker's registry row and every lease it holds."""
+        now = _now()
+        async with self.engine.begin() as conn:
+            await sql.touch_worker(conn, self.worker_id, now)
+            rows = await sql.renew_leases(conn, self.worker_id, self._lease_until(now))
+        return [HeldJob(r.id, r.lease_token, bool(r.cancel_requested)) for r in rows]
+
+    async def progress(self, lease: Lease, step: str, progress: int, message: str) -> None:
+        """Record a step boundary and append ``job.progress``."""
+        now = _now()
+        async with write(self.engine, self.bus, now) as tx:
+            row = await sql.set_progress(
+                tx.conn, lease.job.id, lease.token, step=step, progress=progress, now=now
+            )
+            if row is None:
+                raise LeaseLost
+            await tx.event(row, "job.progress", step=step, progress=progress, message=message)
+
+    async def succeed(self, lease: Lease, result: dict[str, Any]) -> None:
+        await self._finish(lease, Status.SUCCEEDED, "job.succeeded", result=result)
+
+    async def fail(self, lease: Lease, code: str, message: str) -> None:
+        await self._finish(lease, Status.FAILED, "job.failed", error=_error(code, message))
+
+    async def cancelled(self, lease: Lease) -> None:
+        await self._finish(lease, Status.CANCELLED, "job.cancelled")
+
+    async def _finish(
+        self,
+        lease: Lease,
+        status: Status,
+        type_: str,
+        *,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        now = _now()
+        async with write(self.engine, self.bus, now) as tx:
+            row = await sql.finish(
+                tx.conn,
+                lease.job.id,
+                lease.token,
+                status=status,
+                now=now,
+                result=result,
+                error=error,
+            )
+            if row is None:
+                raise LeaseLost
+            payload: dict[str, Any] = {}
+            if result is not None:
+                payload["result"] = result
+            if error is not None:
+                payload["error"] = error
+            await tx.event(row, type_, **payload)
+
+    async def retry_or_fail(self, lease: Lease, code: str, message: str) -> bool:
+        """A transient failure: queue again after a backoff, or fail when out of attempts.
+
+        Returns True when the job will run again.
+        """
+        job = lease.job
+        if job.attempt >= job.max_attempts:
+            await self.fail(lease, code, message)
+            return False
+        now = _now()
+        retry_at = now + timedelta(
+            seconds=backoff_delay(self.settings.policy(job.kind), job.attempt)
+        )
+        error = _error(code, message)
+        async with write(self.engine, self.bus, now) as tx:
+            row = await sql.requeue_running(
+                tx.conn, job.id, lease.token, run_at=retry_at, error=error, now=now
+            )
+            if row is None:
+                raise LeaseLost
+            await tx.event(
+                row,
+                "job.retrying",
+                attempt=row.attempt,
+                retry_at=retry_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                error=error,
+            )
+            tx.job_queued = True
+        return True
+
+    async def release(self, lease: Lease) -> None:
+        """Give the job back without counting the attempt (graceful shutdown)."""
+        now = _now()
+        async with write(self.engine, self.bus, now) as tx:
+            row = await sql.release(tx.conn, lease.job.id, lease.token, now)
+            if row is None:
+                raise LeaseLost
+            tx.job_queued = True
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"code": code, "message": message}

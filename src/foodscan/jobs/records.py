@@ -1,0 +1,69 @@
+"""``Job``: the immutable in-memory view of one row of the jobs table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from foodscan.jobs.states import TERMINAL, Status
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """One uploaded file of a job, stored as a blob."""
+
+    blob_key: str
+    sha256: str
+    media_type: str
+    size: int
+    name: str
+    pages: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: str
+    user_id: str
+    kind: str
+    lane: str
+    status: Status
+    step: str | None
+    progress: int
+    attempt: int
+    max_attempts: int
+    rescues: int
+    run_at: datetime
+    lease_owner: str | None
+    lease_token: str | None
+    lease_expires_at: datetime | None
+    cancel_requested: bool
+    idempotency_key: str | None
+    request_hash: str | None
+    inputs: tuple[InputFile, ...]
+    inputs_purged_at: datetime | None
+    lang: str | None
+    options: dict[str, Any]
+    client_metadata: dict[str, Any] | None
+    result: dict[str, Any] | None
+    error: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    @classmethod
+    def from_row(cls, row: sa.Row[Any]) -> Job:
+        data = dict(row._mapping)
+        data["status"] = Status(data["status"])
+        data["inputs"] = tuple(InputFile(**item) for item in data["inputs"])
+        return cls(**data)

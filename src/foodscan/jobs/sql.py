@@ -1,0 +1,411 @@
+"""Every SQL statement on jobs and workers, one function each. Dialect branches live here only.
+
+Every transition is one guarded UPDATE … RETURNING: zero rows means the guard failed and the caller
+raises; nothing reads, decides in Python, then writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from foodscan.db.tables import jobs, workers
+from foodscan.jobs.states import LANE_RANK, TERMINAL, Status
+
+Row = sa.Row[*tuple[Any, ...]]  # Any: rows of jobs have many column types
+
+_lane_rank = sa.case(LANE_RANK, value=jobs.c.lane, else_=len(LANE_RANK))
+_CLAIM_ORDER = (_lane_rank, jobs.c.run_at, jobs.c.created_at, jobs.c.id)
+
+
+async def insert_job(conn: AsyncConnection, values: dict[str, Any]) -> Row:
+    """Insert a queued job."""
+    return (await conn.execute(jobs.insert().values(values).returning(*jobs.c))).one()
+
+
+async def get_job(conn: AsyncConnection, job_id: str, user_id: str | None = None) -> Row | None:
+    """One job by id (and owner, when given)."""
+    query = sa.select(jobs).where(jobs.c.id == job_id)
+    if user_id is not None:
+        query = query.where(jobs.c.user_id == user_id)
+    return (await conn.execute(query)).one_or_none()
+
+
+async def get_by_idempotency_key(conn: AsyncConnection, user_id: str, key: str) -> Row | None:
+    """The job a user submitted with this Idempotency-Key."""
+    query = sa.select(jobs).where(jobs.c.user_id == user_id, jobs.c.idempotency_key == key)
+    return (await conn.execute(query)).one_or_none()
+
+
+async def list_jobs(
+    conn: AsyncConnection,
+    user_id: str,
+    *,
+    status: str | None,
+    kind: str | None,
+    before: tuple[datetime, str] | None,
+    limit: int,
+) -> Sequence[Row]:
+    """A user's jobs, newest first, strictly older than the ``before`` cursor."""
+    query = sa.select(jobs).where(jobs.c.user_id == user_id)
+    if status is not None:
+        query = query.where(jobs.c.status == status)
+    if kind is not None:
+        query = query.where(jobs.c.kind == kind)
+    if before is not None:
+        query = query.where(sa.tuple_(jobs.c.created_at, jobs.c.id) < sa.tuple_(*before))
+    query = query.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
+    return (await conn.execute(query)).all()
+
+
+async def cancel_queued(
+    conn: AsyncConnection, job_id: str, user_id: str, now: datetime
+) -> Row | None:
+    """Cancel a queued job at once."""
+    query = (
+        sa.update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.user_id == user_id, jobs.c.status == Status.QUEUED)
+        .values(status=Status.CANCELLED, finished_at=now, updated_at=now)
+        .returning(*jobs.c)
+    )
+    return (await conn.execute(query)).one_or_none()
+
+
+async def request_cancel(
+    conn: AsyncConnection, job_id: str, user_id: str, now: datetime
+) -> Row | None:
+    """Flag a running job so its worker stops it (the worker hears it on its next heartbeat)."""
+    query = (
+        sa.update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.user_id == user_id, jobs.c.status == Status.RUNNING)
+        .values(cancel_requested=True, updated_at=now)
+        .returning(*jobs.c)
+    )
+    return (await conn.execute(query)).one_or_none()
+
+
+async def requeue_finished(
+    conn: AsyncConnection, job_id: str, user_id: str, now: datetime, max_attempts: int
+) -> Row | None:
+    """Queue a failed or cancelled job again, as new (the user's retry)."""
+    query = (
+        sa.update(jobs)
+        .where(
+            jobs.c.id == job_id,
+            jobs.c.user_id == user_id,
+            jobs.c.status.in_([Status.FAILED, Status.CANCELLED]),
+            jobs.c.inputs_purged_at.is_(None),
+        )
+        .values(
+            status=Status.QUEUED,
+            attempt=0,
+            rescues=0,
+            max_attempts=max_attempts,
+            run_at=now,
+            step=None,
+            progress=0,
+            result=None,
+            error=None,
+            cancel_requested=False,
+            started_at=None,
+            finished_at=None,
+            updated_at=now,
+        )
+        .returning(*jobs.c)
+    )
+    return (await conn.execute(query)).one_or_none()
+
+
+async def position(conn: AsyncConnection, job: Row) -> int:
+    """1-based place of a queued job in the claim order of its kind."""
+    rank = LANE_RANK.get(job.lane, len(LANE_RANK))
+    ahead = sa.or_(
+        _lane_rank < rank,
+        sa.and_(
+            _lane_rank == rank,
+            sa.tuple_(jobs.c.run_at, jobs.c.created_at, jobs.c.id)
+            < sa.tuple_(job.run_at, job.created_at, job.id),
+        ),
+    )
+    query = sa.select(sa.func.count()).where(
+        jobs.c.status == Status.QUEUED, jobs.c.kind == job.kind, ahead
+    )
+    return int((await conn.execute(query)).scalar_one()) + 1
+
+
+async def recent_durations(conn: AsyncConnection, kind: str, limit: int = 50) -> Sequence[Row]:
+    """Start and finish times of the last succeeded jobs of a kind."""
+    query = (
+        sa.select(jobs.c.started_at, jobs.c.finished_at)
+        .where(jobs.c.kind == kind, jobs.c.status == Status.SUCCEEDED)
+        .order_by(jobs.c.finished_at.desc())
+        .limit(limit)
+    )
+    return (await conn.execute(query)).all()
+
+
+async def running_count(conn: AsyncConnection, kind: str) -> int:
+    """Jobs of a kind running now."""
+    query = sa.select(sa.func.count()).where(jobs.c.kind == kind, jobs.c.status == Status.RUNNING)
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def claim(
+    conn: AsyncConnection,
+    *,
+    worker_id: str,
+    token: str,
+    now: datetime,
+    lease_until: datetime,
+    kinds: Sequence[str],
+) -> Row | None:
+    """Take the first runnable job: lane, then run_at, then age (``SKIP LOCKED`` on PostgreSQL)."""
+    candidate = (
+        sa.select(jobs.c.id)
+        .where(jobs.c.status == Status.QUEUED, jobs.c.run_at <= now, jobs.c.kind.in_(list(kinds)))
+        .order_by(*_CLAIM_ORDER)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    query = (
+        sa.update(jobs)
+        .where(jobs.c.id == candidate, jobs.c.status == Status.QUEUED)
+        .values(
+            status=Status.RUNNING,
+            lease_owner=worker_id,
+            lease_token=token,
+            lease_expires_at=lease_until,
+            attempt=jobs.c.attempt + 1,
+            started_at=now,
+            step=None,
+            progress=0,
+            updated_at=now,
+        )
+        .returning(*jobs.c)
+    )
+    return (await conn.execute(query)).one_or_none()
+
+
+async def renew_leases(
+    conn: AsyncConnection, worker_id: str, lease_until: datetime
+) -> Sequence[Row]:
+    """Extend every lease a worker holds; returns (id, lease_token, cancel_requested) per job."""
+    query = (
+        sa.update(jobs)
+        .where(jobs.c.lease_owner == worker_id, jobs.c.status == Status.RUNNING)
+        .values(lease_expires_at=lease_until)
+        .returning(jobs.c.id, jobs.c.lease_token, jobs.c.cancel_requested)
+    )
+    return (await conn.execute(query)).all()
+
+
+def _held(job_id: str, token: str) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        jobs.c.id == job_id, jobs.c.status == Status.RUNNING, jobs.c.lease_token == token
+    )
+
+
+async def set_progress(
+    conn: AsyncConnection, job_id: str, token: str, *, step: str, progress: int, now: datetime
+) -> Row | None:
+    """Record the step a running job reached, if this lease still holds it."""
+    query = (
+        sa.update(jobs)
+        .where(_held(job_id, token))
+        .values(step=step, progress=progress, updated_at=now)
+        .returning(*jobs.c)
+    )
+    return (await conn.execute(query)).one_or_none()
+
+
+async def finish(
+    conn: AsyncConnection,
+    job_id: str,
+    token: str,
+    *,
+    status: Status,
+    now: datetime,
+    result: dict[str, Any] | None = None,
+    error: dict[str, Any] | None = None,
+) -> Row | None:
+    """Move a running job held by this lease to a terminal status."""
+    assert status in TERMINAL  # noqa: S101 - a programming error, not input
+    values: dict[str, Any] = {
+        "status": status,
+        "result": result,
+        "error": error,
+        "finished_at": now,
+        "updated_at": now,
+        "lease_owner": None,
+        "lease_token": None,
+        "lease_expires_at": None,
+    }
+    if status == Status.SUCCEEDED:
+        values["progress"] = 100
+    query = sa.update(jobs).where(_held(job_id, token)).values(values).returning(*jobs.c)
+    return (await conn.execute(query)).one_or_none()
+
+
+async def requeue_running(
+    conn: AsyncConnection,
+    job_id: str,
+    token: str,
+    *,
+    run_at: datetime,
+    error: dict[str, Any],
+    now: datetime,
+) -> Row | None:
+    """Send a running job held by this lease back to the queue for a later attempt."""
+    query = (
+        sa.update(jobs)
+        .where(_held(job_id, token))
+        .values(
+            status=Status.QUEUED,
+            run_at=run_at,
+            error=error,
+            updated_at=now,
+            lease_owner=None,
+            lease_token=None,
+            lease_expires_at=None,
+        )
+        .returning(*jobs.c)
+    )
+    return (await conn.execute(query)).one_or_none()
+
+
+async def release(conn: AsyncConnection, job_id: str, token: str, now: datetime) -> Row | None:
+    """Give a running job back untouched (graceful shutdown): the attempt does not count."""
+    query = (
+        sa.update(jobs)
+        .where(_held(job_id, token))
+        .values(
+            status=Status.QUEUED,
+            run_at=now,
+            attempt=jobs.c.attempt - 1,
+            step=None,
+            progress=0,
+            updated_at=now,
+            lease_owner=None,
+            lease_token=None,
+            lease_expires_at=None,
+        )
+        .returning(*jobs.c)
+    )
+    return (await conn.execute(query)).one_or_none()
+
+
+def _expired(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(jobs.c.status == Status.RUNNING, jobs.c.lease_expires_at < now)
+
+
+_CLEAR_LEASE = {"lease_owner": None, "lease_token": None, "lease_expires_at": None}
+
+
+async def cancel_expired(conn: AsyncConnection, now: datetime) -> Sequence[Row]:
+    """Expired leases of jobs the user asked to cancel: they end cancelled."""
+    query = (
+        sa.update(jobs)
+        .where(_expired(now), jobs.c.cancel_requested.is_(True))
+        .values(status=Status.CANCELLED, finished_at=now, updated_at=now, **_CLEAR_LEASE)
+        .returning(*jobs.c)
+    )
+    return (await conn.execute(query)).all()
+
+
+async def fail_expired(
+    conn: AsyncConnection, now: datetime, max_rescues: int, error: dict[str, Any]
+) -> Sequence[Row]:
+    """Expired leases of jobs already rescued ``max_rescues`` times: they fail as lost."""
+    query = (
+        sa.update(jobs)
+        .where(_expired(now), jobs.c.rescues >= max_rescues)
+        .values(status=Status.FAILED, error=error, finished_at=now, updated_at=now, **_CLEAR_LEASE)
+        .returning(*jobs.c)
+    )
+    return (await conn.execute(query)).all()
+
+
+async def rescue_expired(conn: AsyncConnection, now: datetime) -> Sequence[Row]:
+    """Every other expired lease: back to the queue, runnable now."""
+    query = (
+        sa.update(jobs)
+        .where(_expired(now))
+        .values(
+            status=Status.QUEUED,
+            rescues=jobs.c.rescues + 1,
+            run_at=now,
+            updated_at=now,
+            **_CLEAR_LEASE,
+        )
+        .returning(*jobs.c)
+    )
+    return (await conn.execute(query)).all()
+
+
+async def purgeable_inputs(conn: AsyncConnection, cutoff: datetime, limit: int) -> Sequence[Row]:
+    """Finished jobs older than ``cutoff`` whose uploads are still stored: (id, inputs)."""
+    query = (
+        sa.select(jobs.c.id, jobs.c.inputs)
+        .where(
+            jobs.c.status.in_(list(TERMINAL)),
+            jobs.c.created_at < cutoff,
+            jobs.c.inputs_purged_at.is_(None),
+        )
+        .limit(limit)
+    )
+    return (await conn.execute(query)).all()
+
+
+async def mark_inputs_purged(conn: AsyncConnection, job_ids: Sequence[str], now: datetime) -> None:
+    """Record that these jobs' uploads are gone."""
+    await conn.execute(
+        sa.update(jobs).where(jobs.c.id.in_(list(job_ids))).values(inputs_purged_at=now)
+    )
+
+
+async def expired_jobs(conn: AsyncConnection, cutoff: datetime, limit: int) -> Sequence[Row]:
+    """Finished jobs past retention: (id, inputs, inputs_purged_at)."""
+    query = (
+        sa.select(jobs.c.id, jobs.c.inputs, jobs.c.inputs_purged_at)
+        .where(jobs.c.status.in_(list(TERMINAL)), jobs.c.finished_at < cutoff)
+        .limit(limit)
+    )
+    return (await conn.execute(query)).all()
+
+
+async def delete_jobs(conn: AsyncConnection, job_ids: Sequence[str]) -> None:
+    """Delete jobs (their events go with them)."""
+    await conn.execute(sa.delete(jobs).where(jobs.c.id.in_(list(job_ids))))
+
+
+async def upsert_worker(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    """Register a worker (or refresh its row)."""
+    await conn.execute(sa.delete(workers).where(workers.c.id == values["id"]))
+    await conn.execute(workers.insert().values(values))
+
+
+async def touch_worker(conn: AsyncConnection, worker_id: str, now: datetime) -> int:
+    """A worker's heartbeat; returns 0 when its row was removed as stale."""
+    query = sa.update(workers).where(workers.c.id == worker_id).values(heartbeat_at=now)
+    return (await conn.execute(query)).rowcount
+
+
+async def delete_worker(conn: AsyncConnection, worker_id: str) -> None:
+    """Unregister a worker."""
+    await conn.execute(sa.delete(workers).where(workers.c.id == worker_id))
+
+
+async def delete_stale_workers(conn: AsyncConnection, cutoff: datetime) -> None:
+    """Remove workers whose last heartbeat is older than ``cutoff``."""
+    await conn.execute(sa.delete(workers).where(workers.c.heartbeat_at < cutoff))
+
+
+async def live_workers(conn: AsyncConnection, since: datetime) -> Sequence[Row]:
+    """Workers that sent a heartbeat after ``since``."""
+    query = sa.select(workers).where(workers.c.heartbeat_at >= since).order_by(workers.c.id)
+    return (await conn.execute(query)).all()

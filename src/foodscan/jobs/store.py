@@ -1,0 +1,195 @@
+"""The API side of jobs: submit, get, list, cancel, retry. Every change writes its event too."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from foodscan.errors import IdempotencyConflict, InvalidInput, InvalidTransition, NotFound
+from foodscan.jobs import position, sql
+from foodscan.jobs.records import InputFile, Job
+from foodscan.jobs.states import Status
+from foodscan.jobs.writes import Bus, Write, write
+from foodscan.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """What a client asked for; the API builds it after the uploads passed their checks."""
+
+    user_id: str
+    lane: str
+    kind: str
+    inputs: Sequence[InputFile]
+    lang: str | None = None
+    options: dict[str, Any] | None = None
+    client_metadata: dict[str, Any] | None = None
+    idempotency_key: str | None = None
+    request_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """A job with its place in the queue (``position``/``eta_seconds`` only while queued)."""
+
+    job: Job
+    position: int | None = None
+    eta_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    jobs: list[Job]
+    next_cursor: str | None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def encode_cursor(job: Job) -> str:
+    raw = f"{job.created_at.isoformat()}|{job.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, job_id = raw.split("|", 1)
+        return datetime.fromisoformat(stamp), job_id
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidInput("invalid cursor") from exc
+
+
+class JobStore:
+    """Jobs as the API sees them, always scoped to one user."""
+
+    def __init__(self, engine: AsyncEngine, bus: Bus, settings: Settings) -> None:
+        self.engine = engine
+        self.bus = bus
+        self.settings = settings
+
+    async def find_idempotent(self, user_id: str, key: str, request_hash: str) -> JobView | None:
+        """The job earlier submitted with this key; ``IdempotencyConflict`` if its input differs."""
+        async with self.engine.connect() as conn:
+            row = await sql.get_by_idempotency_key(conn, user_id, key)
+            if row is None:
+                return None
+            if row.request_hash != request_hash:
+                raise IdempotencyConflict
+            return await self._view(conn, row)
+
+    async def submit(self, sub: Submission) -> JobView:
+        """Insert a queued job and its ``job.queued`` event in one transaction."""
+        now = _now()
+        values = {
+            "id": str(uuid.uuid4()),
+            "user_id": sub.user_id,
+            "kind": sub.kind,
+            "lane": sub.lane,
+            "status": Status.QUEUED,
+            "max_attempts": self.settings.policy(sub.kind).max_attempts,
+            "run_at": now,
+            "idempotency_key": sub.idempotency_key,
+            "request_hash": sub.request_hash,
+            "inputs": [f.to_json() for f in sub.inputs],
+            "lang": sub.lang,
+            "options": sub.options or {},
+            "client_metadata": sub.client_metadata,
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            async with write(self.engine, self.bus, now) as tx:
+                row = await sql.insert_job(tx.conn, values)
+                view = await self._queued(tx, row)
+        except IntegrityError:
+            if sub.idempotency_key is None or sub.request_hash is None:
+                raise
+            # A concurrent submit with the same key won the race: answer with its job.
+            found = await self.find_idempotent(sub.user_id, sub.idempotency_key, sub.request_hash)
+            if found is None:
+                raise
+            return found
+        return view
+
+    async def _queued(self, tx: Write, row: sql.Row) -> JobView:
+        place, eta = await position.estimate(tx.conn, row, tx.now)
+        await tx.event(row, "job.queued", position=place, eta_seconds=eta)
+        tx.job_queued = True
+        return JobView(Job.from_row(row), place, eta)
+
+    async def _view(self, conn: Any, row: sql.Row) -> JobView:
+        if row.status != Status.QUEUED:
+            return JobView(Job.from_row(row))
+        place, eta = await position.estimate(conn, row, _now())
+        return JobView(Job.from_row(row), place, eta)
+
+    async def get(self, user_id: str, job_id: str) -> JobView:
+        """One of the user's jobs; another user's job is ``NotFound``."""
+        async with self.engine.connect() as conn:
+            row = await sql.get_job(conn, job_id, user_id)
+            if row is None:
+                raise NotFound(f"no job {job_id}")
+            return await self._view(conn, row)
+
+    async def list(
+        self,
+        user_id: str,
+        *,
+        status: str | None = None,
+        kind: str | None = None,
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> Page:
+        """The user's jobs, newest first; ``next_cursor`` continues after the last one."""
+        before = decode_cursor(cursor) if cursor else None
+        async with self.engine.connect() as conn:
+            rows = await sql.list_jobs(
+                conn, user_id, status=status, kind=kind, before=before, limit=limit + 1
+            )
+        found = [Job.from_row(r) for r in rows[:limit]]
+        more = len(rows) > limit
+        return Page(found, encode_cursor(found[-1]) if more and found else None)
+
+    async def cancel(self, user_id: str, job_id: str) -> JobView:
+        """Cancel a queued job now; ask a running one to stop (its worker does within a second)."""
+        now = _now()
+        async with write(self.engine, self.bus, now) as tx:
+            row = await sql.cancel_queued(tx.conn, job_id, user_id, now)
+            if row is not None:
+                await tx.event(row, "job.cancelled")
+                return JobView(Job.from_row(row))
+            row = await sql.request_cancel(tx.conn, job_id, user_id, now)
+            if row is not None:
+                return JobView(Job.from_row(row))
+            current = await sql.get_job(tx.conn, job_id, user_id)
+        if current is None:
+            raise NotFound(f"no job {job_id}")
+        raise InvalidTransition(f"job {job_id} is {current.status} and cannot be cancelled")
+
+    async def retry(self, user_id: str, job_id: str) -> JobView:
+        """Queue a failed or cancelled job again from its stored uploads."""
+        now = _now()
+        async with write(self.engine, self.bus, now) as tx:
+            current = await sql.get_job(tx.conn, job_id, user_id)
+            if current is not None:
+                max_attempts = self.settings.policy(current.kind).max_attempts
+                row = await sql.requeue_finished(tx.conn, job_id, user_id, now, max_attempts)
+                if row is not None:
+                    return await self._queued(tx, row)
+        if current is None:
+            raise NotFound(f"no job {job_id}")
+        if current.inputs_purged_at is not None:
+            raise InvalidTransition(f"the uploads of job {job_id} were purged; submit it again")
+        raise InvalidTransition(
+            f"job {job_id} is {current.status}; only failed or cancelled jobs can be retried"
+        )

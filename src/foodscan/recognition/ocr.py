@@ -1,0 +1,180 @@
+"""Optical character recognition: an image in, text lines in reading order out.
+
+``OcrEngine`` is the seam the pipelines depend on; ``RapidOcrEngine`` implements it with the
+``rapidocr`` package and the ONNX models bundled in its wheel. The models load on first use
+(importing this module does no I/O), are always given by explicit path so that rapidocr never
+takes its download branch, and one instance serialises its calls with a lock. Calls are
+synchronous and slow (about a second per photo): run them in a worker thread or process.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import math
+import statistics
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from PIL import Image
+
+from foodscan.errors import PermanentError
+
+logger = logging.getLogger(__name__)
+
+Point = tuple[float, float]
+
+_DET_MODEL = "PP-OCRv6_det_small.onnx"
+_REC_MODEL = "PP-OCRv6_rec_small.onnx"
+_CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+# Boxes tilted more than this are not text rows of a photographed page; they do not vote.
+_MAX_SKEW = math.radians(30)
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One detected text line: its text, its quadrilateral (4 points, clockwise from the
+    top-left, in image pixels) and the recogniser's confidence in (0, 1]."""
+
+    text: str
+    box: tuple[Point, ...]
+    confidence: float
+
+
+class OcrEngine(Protocol):
+    """Reads the text lines of one image, in reading order."""
+
+    def read(self, image: Image.Image) -> list[OcrLine]: ...
+
+
+def _models_dir() -> Path | None:
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "models"
+
+
+def ocr_available() -> bool:
+    """Whether rapidocr, onnxruntime and the bundled models are installed (loads nothing)."""
+    models = _models_dir()
+    if models is None or importlib.util.find_spec("onnxruntime") is None:
+        return False
+    return all((models / name).is_file() for name in (_DET_MODEL, _REC_MODEL, _CLS_MODEL))
+
+
+class RapidOcrEngine:
+    """``OcrEngine`` over rapidocr 3.x with its bundled PP-OCRv6 models, CPU only.
+
+    ``threads`` caps onnxruntime's intra-op threads (``None``: all cores); give 1 when several
+    engines run side by side in a process pool.
+    """
+
+    def __init__(self, *, threads: int | None = None, min_confidence: float = 0.5) -> None:
+        self._threads = threads
+        self._min_confidence = min_confidence
+        self._lock = threading.Lock()
+        # rapidocr ships no useful stubs; the object is only called, under the lock.
+        self._ocr: Any = None
+
+    def _load(self) -> Any:
+        models = _models_dir()
+        if models is None or not ocr_available():
+            raise PermanentError("OCR is not available: rapidocr or its bundled models are missing")
+        from rapidocr import RapidOCR  # noqa: PLC0415 - heavy import, deferred to first use
+
+        params: dict[str, object] = {
+            "Global.log_level": "error",
+            "Global.text_score": self._min_confidence,
+            "Det.model_path": str(models / _DET_MODEL),
+            "Rec.model_path": str(models / _REC_MODEL),
+            "Cls.model_path": str(models / _CLS_MODEL),
+        }
+        if self._threads is not None:
+            params["EngineConfig.onnxruntime.intra_op_num_threads"] = self._threads
+            params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
+        logger.info("loading OCR models from %s", models)
+        return RapidOCR(params=params)
+
+    def read(self, image: Image.Image) -> list[OcrLine]:
+        """Return the text lines of ``image`` in reading order (see ``group_rows``)."""
+        rgb = image if image.mode == "RGB" else image.convert("RGB")
+        with self._lock:
+            if self._ocr is None:
+                self._ocr = self._load()
+            result = self._ocr(rgb)
+        boxes = getattr(result, "boxes", None)
+        texts = getattr(result, "txts", None)
+        scores = getattr(result, "scores", None)
+        if boxes is None or texts is None or scores is None:
+            return []
+        lines = [
+            OcrLine(
+                text=str(text).strip(),
+                box=tuple((float(x), float(y)) for x, y in box),
+                confidence=min(1.0, max(float(score), 1e-6)),
+            )
+            for box, text, score in zip(boxes, texts, scores, strict=True)
+            if str(text).strip()
+        ]
+        return [line for row in group_rows(lines) for line in row]
+
+
+@dataclass(frozen=True)
+class _Placed:
+    line: OcrLine
+    top: float
+    bottom: float
+    left: float
+
+
+def _skew(lines: list[OcrLine]) -> float:
+    """The page's tilt in radians: the median slope of the top edges of wide boxes."""
+    angles = []
+    for line in lines:
+        (x0, y0), (x1, y1) = line.box[0], line.box[1]
+        width = math.hypot(x1 - x0, y1 - y0)
+        height = math.hypot(line.box[3][0] - x0, line.box[3][1] - y0)
+        angle = math.atan2(y1 - y0, x1 - x0)
+        if width >= 2 * height and abs(angle) <= _MAX_SKEW:
+            angles.append(angle)
+    return statistics.median(angles) if angles else 0.0
+
+
+def _place(lines: list[OcrLine]) -> list[_Placed]:
+    """Each line's extent in the frame of the page, undoing its tilt."""
+    angle = _skew(lines)
+    cos, sin = math.cos(angle), math.sin(angle)
+    placed = []
+    for line in lines:
+        ys = [y * cos - x * sin for x, y in line.box]
+        xs = [x * cos + y * sin for x, y in line.box]
+        placed.append(_Placed(line, min(ys), max(ys), min(xs)))
+    return placed
+
+
+def group_rows(lines: list[OcrLine]) -> list[list[OcrLine]]:
+    """Group lines into printed rows, top to bottom, each row left to right.
+
+    The page's tilt is measured from the boxes and undone first, so that on a photo rotated by
+    a few degrees the price at the right of a row is not taken for the next row. Two lines share
+    a row when their vertical extents overlap by at least half of the shorter one.
+    """
+    rows: list[list[_Placed]] = []
+    for item in sorted(_place(lines), key=lambda p: (p.top + p.bottom) / 2):
+        if rows:
+            row = rows[-1]
+            top = statistics.fmean(p.top for p in row)
+            bottom = statistics.fmean(p.bottom for p in row)
+            overlap = min(bottom, item.bottom) - max(top, item.top)
+            if overlap >= 0.5 * min(bottom - top, item.bottom - item.top):
+                row.append(item)
+                continue
+        rows.append([item])
+    return [[p.line for p in sorted(row, key=lambda p: p.left)] for row in rows]
+
+
+def row_texts(lines: list[OcrLine], separator: str = "  ") -> list[str]:
+    """The text of each printed row, its lines joined by ``separator``."""
+    return [separator.join(line.text for line in row) for row in group_rows(lines)]
