@@ -1,7 +1,7 @@
 """Shared fixtures: a clean environment and a fresh, migrated database per test on both engines.
 
-The database is migrated once per session into a template (a SQLite file; a PostgreSQL database
-used as ``TEMPLATE``), then copied for each test. PostgreSQL comes from ``FOODSCAN_TEST_POSTGRES_URL``
+The database is migrated once per session into a template (a SQLite file; a PostgreSQL
+database used as ``TEMPLATE``), then copied for each test. PostgreSQL comes from ``FOODSCAN_TEST_POSTGRES_URL``
 (default: the CI server at 127.0.0.1:5432, database ``test``); its tests skip only when it is
 unreachable.
 """
@@ -71,6 +71,8 @@ def postgres_template() -> Iterator[str]:
     try:
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError) as exc:
+        if os.environ.get("FOODSCAN_TEST_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required here but unreachable at {POSTGRES_URL}: {exc}")
         pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
     asyncio.run(_migrate_url(_pg_dsn(name)))
     yield name

@@ -37,7 +37,8 @@ class PgBus(LocalBus):
         super().__init__(hub)
         self._engine = engine
         self._task: asyncio.Task[None] | None = None
-        self._pending: set[asyncio.Task[None]] = set()
+        self._publisher: asyncio.Task[None] | None = None
+        self._notified: asyncio.Queue[list[int]] = asyncio.Queue()
         self.connected = asyncio.Event()
 
     async def in_transaction(
@@ -50,17 +51,17 @@ class PgBus(LocalBus):
             await conn.execute(sa.select(sa.func.pg_notify(JOBS_CHANNEL, "")))
 
     async def start(self) -> None:
+        self._publisher = asyncio.create_task(self._publish(), name="foodscan-pg-publish")
         self._task = asyncio.create_task(self._listen(), name="foodscan-pg-listen")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.connected.wait(), 10)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        for task in list(self._pending):
-            task.cancel()
+        for task in (self._task, self._publisher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     def _dsn(self) -> str:
         url = self._engine.url.set(drivername="postgresql")
@@ -92,16 +93,27 @@ class PgBus(LocalBus):
         self.wake_workers()
 
     def _on_events(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        ids = [int(part) for part in payload.split(",") if part.isdigit()]
-        task = asyncio.get_running_loop().create_task(self._fetch_and_publish(ids))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        self._notified.put_nowait([int(part) for part in payload.split(",") if part.isdigit()])
 
-    async def _fetch_and_publish(self, ids: list[int]) -> None:
-        try:
-            async with self._engine.connect() as conn:
-                records = await log.read_ids(conn, ids)
-        except Exception:
-            logger.exception("could not read notified events %s", ids)
-            return
-        self.hub.publish(records)
+    async def _publish(self) -> None:
+        """Read and publish notified events one batch at a time, oldest first.
+
+        One consumer, not a task per notification: concurrent reads would finish in any order
+        and a job's events would reach the hub shuffled.
+        """
+        while True:
+            ids = await self._notified.get()
+            while not self._notified.empty():
+                ids += self._notified.get_nowait()
+            try:
+                async with self._engine.connect() as conn:
+                    records = await log.read_ids(conn, ids)
+            except Exception:
+                logger.exception("could not read notified events %s", ids)
+                continue
+            self.hub.publish(records)
+
+
+def bus_for(engine: AsyncEngine) -> LocalBus:
+    """The bus an engine needs: NOTIFY across processes on PostgreSQL, in-process on SQLite."""
+    return PgBus(engine) if engine.dialect.name == "postgresql" else LocalBus()

@@ -58,17 +58,15 @@ class Maintenance:
         now = now or datetime.now(UTC)
         uploads_cutoff = now - timedelta(days=self.settings.upload_retention_days)
         jobs_cutoff = now - timedelta(days=self.settings.job_retention_days)
-        async with self.engine.connect() as conn:
-            stale_inputs = await sql.purgeable_inputs(conn, uploads_cutoff, PURGE_BATCH)
-            old_jobs = await sql.expired_jobs(conn, jobs_cutoff, PURGE_BATCH)
-        for row in [*stale_inputs, *old_jobs]:
+        # Rows first (guarded, so a job retried meanwhile is skipped), blobs after the commit:
+        # a failure in between leaves an orphaned blob, never a queued job without its uploads.
+        async with self.engine.begin() as conn:
+            stale_inputs = await sql.mark_inputs_purged(conn, uploads_cutoff, now, PURGE_BATCH)
+            old_jobs = await sql.delete_expired_jobs(conn, jobs_cutoff, PURGE_BATCH)
+        unpurged = [r for r in old_jobs if r.inputs_purged_at is None]
+        for row in [*stale_inputs, *unpurged]:
             for item in row.inputs:
                 await self.blobs.delete(item["blob_key"])
-        async with self.engine.begin() as conn:
-            if stale_inputs:
-                await sql.mark_inputs_purged(conn, [r.id for r in stale_inputs], now)
-            if old_jobs:
-                await sql.delete_jobs(conn, [r.id for r in old_jobs])
         return len(stale_inputs), len(old_jobs)
 
     async def drop_dead_workers(self, now: datetime | None = None) -> None:

@@ -62,6 +62,7 @@ class JobQueue:
         self.bus = bus
         self.settings = settings
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self._registration: dict[str, Any] | None = None
 
     def _lease_until(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self.settings.lease_s)
@@ -69,19 +70,16 @@ class JobQueue:
     async def register(self, kinds: Sequence[str], concurrency: int) -> None:
         """Add this worker to the registry (``/readyz`` and ETAs count it)."""
         now = _now()
+        self._registration = {
+            "id": self.worker_id,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "concurrency": concurrency,
+            "kinds": list(kinds),
+            "started_at": now,
+        }
         async with self.engine.begin() as conn:
-            await sql.upsert_worker(
-                conn,
-                {
-                    "id": self.worker_id,
-                    "host": socket.gethostname(),
-                    "pid": os.getpid(),
-                    "concurrency": concurrency,
-                    "kinds": list(kinds),
-                    "started_at": now,
-                    "heartbeat_at": now,
-                },
-            )
+            await sql.upsert_worker(conn, {**self._registration, "heartbeat_at": now})
 
     async def deregister(self) -> None:
         async with self.engine.begin() as conn:
@@ -109,7 +107,10 @@ class JobQueue:
         """Renew this worker's registry row and every lease it holds."""
         now = _now()
         async with self.engine.begin() as conn:
-            await sql.touch_worker(conn, self.worker_id, now)
+            touched = await sql.touch_worker(conn, self.worker_id, now)
+            if not touched and self._registration is not None:
+                # Maintenance dropped this worker as dead after a long stall; it is alive.
+                await sql.upsert_worker(conn, {**self._registration, "heartbeat_at": now})
             rows = await sql.renew_leases(conn, self.worker_id, self._lease_until(now))
         return [HeldJob(r.id, r.lease_token, bool(r.cancel_requested)) for r in rows]
 

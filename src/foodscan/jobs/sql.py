@@ -347,40 +347,45 @@ async def rescue_expired(conn: AsyncConnection, now: datetime) -> Sequence[Row]:
     return (await conn.execute(query)).all()
 
 
-async def purgeable_inputs(conn: AsyncConnection, cutoff: datetime, limit: int) -> Sequence[Row]:
-    """Finished jobs older than ``cutoff`` whose uploads are still stored: (id, inputs)."""
+def _inputs_expired(cutoff: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        jobs.c.status.in_(list(TERMINAL)),
+        jobs.c.created_at < cutoff,
+        jobs.c.inputs_purged_at.is_(None),
+    )
+
+
+async def mark_inputs_purged(
+    conn: AsyncConnection, cutoff: datetime, now: datetime, limit: int
+) -> Sequence[Row]:
+    """Mark a batch of finished jobs created before ``cutoff`` as purged: (id, inputs).
+
+    The guard is repeated outside the batch, so a job retried meanwhile keeps its uploads; the
+    caller deletes the blobs only after this commits.
+    """
+    batch = sa.select(jobs.c.id).where(_inputs_expired(cutoff)).limit(limit)
     query = (
-        sa.select(jobs.c.id, jobs.c.inputs)
-        .where(
-            jobs.c.status.in_(list(TERMINAL)),
-            jobs.c.created_at < cutoff,
-            jobs.c.inputs_purged_at.is_(None),
-        )
-        .limit(limit)
+        sa.update(jobs)
+        .where(jobs.c.id.in_(batch), _inputs_expired(cutoff))
+        .values(inputs_purged_at=now)
+        .returning(jobs.c.id, jobs.c.inputs)
     )
     return (await conn.execute(query)).all()
 
 
-async def mark_inputs_purged(conn: AsyncConnection, job_ids: Sequence[str], now: datetime) -> None:
-    """Record that these jobs' uploads are gone."""
-    await conn.execute(
-        sa.update(jobs).where(jobs.c.id.in_(list(job_ids))).values(inputs_purged_at=now)
-    )
+def _job_expired(cutoff: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(jobs.c.status.in_(list(TERMINAL)), jobs.c.finished_at < cutoff)
 
 
-async def expired_jobs(conn: AsyncConnection, cutoff: datetime, limit: int) -> Sequence[Row]:
-    """Finished jobs past retention: (id, inputs, inputs_purged_at)."""
+async def delete_expired_jobs(conn: AsyncConnection, cutoff: datetime, limit: int) -> Sequence[Row]:
+    """Delete a batch of jobs finished before ``cutoff`` (events cascade): (id, inputs, purged)."""
+    batch = sa.select(jobs.c.id).where(_job_expired(cutoff)).limit(limit)
     query = (
-        sa.select(jobs.c.id, jobs.c.inputs, jobs.c.inputs_purged_at)
-        .where(jobs.c.status.in_(list(TERMINAL)), jobs.c.finished_at < cutoff)
-        .limit(limit)
+        sa.delete(jobs)
+        .where(jobs.c.id.in_(batch), _job_expired(cutoff))
+        .returning(jobs.c.id, jobs.c.inputs, jobs.c.inputs_purged_at)
     )
     return (await conn.execute(query)).all()
-
-
-async def delete_jobs(conn: AsyncConnection, job_ids: Sequence[str]) -> None:
-    """Delete jobs (their events go with them)."""
-    await conn.execute(sa.delete(jobs).where(jobs.c.id.in_(list(job_ids))))
 
 
 async def upsert_worker(conn: AsyncConnection, values: dict[str, Any]) -> None:
@@ -409,3 +414,23 @@ async def live_workers(conn: AsyncConnection, since: datetime) -> Sequence[Row]:
     """Workers that sent a heartbeat after ``since``."""
     query = sa.select(workers).where(workers.c.heartbeat_at >= since).order_by(workers.c.id)
     return (await conn.execute(query)).all()
+
+
+async def cancel_requested_ids(conn: AsyncConnection, worker_id: str) -> list[str]:
+    """Jobs a worker is running whose user asked to cancel them."""
+    query = sa.select(jobs.c.id).where(
+        jobs.c.lease_owner == worker_id,
+        jobs.c.status == Status.RUNNING,
+        jobs.c.cancel_requested.is_(True),
+    )
+    return list((await conn.execute(query)).scalars())
+
+
+async def queue_depth(conn: AsyncConnection) -> dict[str, int]:
+    """Queued jobs per lane."""
+    query = (
+        sa.select(jobs.c.lane, sa.func.count())
+        .where(jobs.c.status == Status.QUEUED)
+        .group_by(jobs.c.lane)
+    )
+    return {lane: int(count) for lane, count in (await conn.execute(query)).all()}

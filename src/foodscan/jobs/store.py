@@ -64,9 +64,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, job_id = raw.split("|", 1)
-        return datetime.fromisoformat(stamp), job_id
+        moment = datetime.fromisoformat(stamp)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidInput("invalid cursor") from exc
+    if moment.tzinfo is None:
+        raise InvalidInput("invalid cursor")
+    # SQLite compares stored UTC text, so an offset must become UTC before it is bound.
+    return moment.astimezone(UTC), job_id
 
 
 class JobStore:

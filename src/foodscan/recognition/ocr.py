@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from PIL import Image
 
-from foodscan.errors import PermanentError
+from foodscan.errors import PermanentError, UnreadableFile
 
 logger = logging.getLogger(__name__)
 
@@ -77,12 +77,20 @@ class RapidOcrEngine:
         self._lock = threading.Lock()
         # rapidocr ships no useful stubs; the object is only called, under the lock.
         self._ocr: Any = None
+        self._errors: tuple[type[Exception], ...] = ()
 
     def _load(self) -> Any:
         models = _models_dir()
         if models is None or not ocr_available():
             raise PermanentError("OCR is not available: rapidocr or its bundled models are missing")
-        from rapidocr import RapidOCR  # noqa: PLC0415 - heavy import, deferred to first use
+        # Heavy imports, deferred to first use.
+        from rapidocr import LoadImageError, RapidOCR  # noqa: PLC0415
+        from rapidocr.inference_engine.onnxruntime.main import ONNXRuntimeError  # noqa: PLC0415
+        from rapidocr.main import RapidOCRError  # noqa: PLC0415
+        from rapidocr.utils.process_img import ResizeImgError  # noqa: PLC0415
+
+        # What rapidocr raises for an image it cannot process (e.g. 5000 x 8 pixels).
+        self._errors = (LoadImageError, ONNXRuntimeError, RapidOCRError, ResizeImgError)
 
         params: dict[str, object] = {
             "Global.log_level": "error",
@@ -98,12 +106,20 @@ class RapidOcrEngine:
         return RapidOCR(params=params)
 
     def read(self, image: Image.Image) -> list[OcrLine]:
-        """Return the text lines of ``image`` in reading order (see ``group_rows``)."""
+        """Return the text lines of ``image`` in reading order (see ``group_rows``).
+
+        Raises ``UnreadableFile`` for an image the OCR cannot process (a sliver a few pixels
+        high, say) and ``PermanentError`` when the OCR is not installed.
+        """
         rgb = image if image.mode == "RGB" else image.convert("RGB")
         with self._lock:
             if self._ocr is None:
                 self._ocr = self._load()
-            result = self._ocr(rgb)
+            try:
+                result = self._ocr(rgb)
+            except self._errors as exc:
+                size = f"{rgb.width}x{rgb.height}"
+                raise UnreadableFile(f"OCR failed on a {size} image: {exc!r}") from exc
         boxes = getattr(result, "boxes", None)
         texts = getattr(result, "txts", None)
         scores = getattr(result, "scores", None)

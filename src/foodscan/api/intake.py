@@ -1,0 +1,241 @@
+"""Reading a submit: a size-capped multipart parse, the fields checked, every file inspected.
+
+Nothing is stored here; the route stores blobs only after everything in ``read_submission``
+passed. The body is never read past a cap derived from the upload limits (a larger
+``Content-Length`` is refused before reading), so a client cannot make the API buffer an
+unbounded body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from foodscan.errors import InputError, InvalidInput, TooLarge, TooMany, UnsupportedType
+from foodscan.pipelines import registry
+from foodscan.pipelines.base import Pipeline
+from foodscan.settings import Settings
+from foodscan.uploads import Inspected, UploadLimits, inspect, safe_name
+
+FIELDS = frozenset({"kind", "file", "lang", "options", "metadata"})
+FIELD_BYTES = 64 * 1024
+# Room for part headers and the small text fields around the files.
+FORM_OVERHEAD = 256 * 1024
+_LANG = re.compile(r"[A-Za-z]{2,3}(?:[-_+][A-Za-z0-9]{2,8}){0,3}")
+_LANG_MAX = 16  # the jobs.lang column
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+_SUFFIXES = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """One file that passed inspection, with its bytes and display name."""
+
+    name: str
+    data: bytes
+    inspected: Inspected
+
+    @property
+    def suffix(self) -> str:
+        return _SUFFIXES.get(self.inspected.media_type, "")
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """A checked submit request, ready to store and queue."""
+
+    pipeline: Pipeline
+    files: list[Upload]
+    lang: str | None
+    options: dict[str, Any]  # Any: the client's own JSON object
+    metadata: dict[str, Any] | None  # Any: the client's own JSON object
+
+    @property
+    def kind(self) -> str:
+        return self.pipeline.kind
+
+    @property
+    def request_hash(self) -> str:
+        """What makes two submits "the same request" for an Idempotency-Key (not metadata)."""
+        canonical = {
+            "kind": self.kind,
+            "files": [f.inspected.sha256 for f in self.files],
+            "options": self.options,
+            "lang": self.lang,
+        }
+        text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def body_limit(settings: Settings) -> int:
+    """The most bytes a submit body may have: the most files any kind takes, at full size."""
+    most = max(registry.get(kind).max_files for kind in registry.kinds())
+    return min(most, settings.max_files) * settings.max_upload_bytes + FORM_OVERHEAD
+
+
+def check_idempotency_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise InvalidInput("Idempotency-Key must be 1-200 visible ASCII characters")
+    return key
+
+
+async def read_submission(request: Request, settings: Settings) -> Intake:
+    """Parse and check everything a submit sent; raises an ``InputError`` on the first problem."""
+    form = await _read_form(request, settings)
+    try:
+        return await _check(form, settings)
+    finally:
+        await form.close()
+
+
+async def _capped(chunks: AsyncIterator[bytes], limit: int) -> AsyncGenerator[bytes, None]:
+    seen = 0
+    async for chunk in chunks:
+        seen += len(chunk)
+        if seen > limit:
+            raise TooLarge(f"the request body is over the limit of {limit} bytes")
+        yield chunk
+
+
+async def _read_form(request: Request, settings: Settings) -> FormData:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "multipart/form-data":
+        raise UnsupportedType("send the job as multipart/form-data (fields kind, file, …)")
+    limit = body_limit(settings)
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise TooLarge(f"the request body is {length} bytes; the limit is {limit}")
+    parser = MultiPartParser(
+        request.headers,
+        _capped(request.stream(), limit),
+        max_files=settings.max_files,
+        max_fields=len(FIELDS) * 2,
+        max_part_size=FIELD_BYTES,
+    )
+    try:
+        return await parser.parse()
+    except MultiPartException as exc:
+        raise _form_error(exc.message, settings) from exc
+
+
+def _form_error(message: str, settings: Settings) -> InputError:
+    # Starlette's parser says what went wrong only in words; its wording picks our error.
+    if message.startswith("Too many files"):
+        return TooMany(f"too many files; at most {settings.max_files} per job")
+    if message.startswith("Too many fields"):
+        return TooMany(f"too many form fields; send only {', '.join(sorted(FIELDS))}")
+    if message.startswith("Part exceeded"):
+        return TooLarge(f"a form field is over {FIELD_BYTES // 1024} KB")
+    return InvalidInput(f"the multipart body is malformed: {message}")
+
+
+async def _check(form: FormData, settings: Settings) -> Intake:
+    unknown = sorted(set(form.keys()) - FIELDS)
+    if unknown:
+        raise InvalidInput(
+            f"unknown field(s) {', '.join(unknown)}; send {', '.join(sorted(FIELDS))}"
+        )
+    kind = _text(form, "kind")
+    if not kind:
+        raise InvalidInput(
+            "the field 'kind' is required; known kinds: " + ", ".join(registry.kinds())
+        )
+    pipeline = registry.get(kind)
+    lang = _lang(_text(form, "lang"))
+    options = _json_object("options", _text(form, "options"), FIELD_BYTES) or {}
+    metadata = _json_object("metadata", _text(form, "metadata"), settings.max_metadata_bytes)
+    uploads = _files(form, pipeline, settings)
+    limits = UploadLimits(settings.max_upload_bytes, settings.max_pages, settings.max_pixels)
+    files = [await _inspect(upload, pipeline, limits) for upload in uploads]
+    return Intake(pipeline, files, lang, options, metadata)
+
+
+def _text(form: FormData, name: str) -> str | None:
+    values = form.getlist(name)
+    if len(values) > 1:
+        raise InvalidInput(f"the field '{name}' was sent more than once")
+    if not values:
+        return None
+    value = values[0]
+    if not isinstance(value, str):
+        raise InvalidInput(f"the field '{name}' must be text, not a file")
+    return value.strip() or None
+
+
+def _lang(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if len(value) > _LANG_MAX or not _LANG.fullmatch(value):
+        raise InvalidInput("'lang' must be a language code such as 'en', 'pl' or 'eng+pol'")
+    return value
+
+
+def _json_object(name: str, text: str | None, max_bytes: int) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    size = len(text.encode())
+    if size > max_bytes:
+        raise InvalidInput(f"'{name}' is {size} bytes; the limit is {max_bytes}")
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidInput(f"'{name}' is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise InvalidInput(f"'{name}' must be a JSON object")
+    return value
+
+
+def _no_constant(token: str) -> Any:  # Any: json's parse_constant hook signature
+    raise ValueError(f"{token} is not allowed")
+
+
+def _mb(count: int) -> str:
+    return f"{count / 1_000_000:.1f} MB" if count >= 100_000 else f"{count} bytes"
+
+
+def _files(form: FormData, pipeline: Pipeline, settings: Settings) -> list[UploadFile]:
+    values = form.getlist("file")
+    if not values:
+        raise InvalidInput("send at least one 'file'")
+    uploads = [v for v in values if isinstance(v, UploadFile)]
+    if len(uploads) != len(values):
+        raise InvalidInput("every 'file' field must be a file upload")
+    most = min(pipeline.max_files, settings.max_files)
+    if len(uploads) > most:
+        raise TooMany(f"{pipeline.kind} jobs take at most {most} file(s), got {len(uploads)}")
+    return uploads
+
+
+async def _inspect(upload: UploadFile, pipeline: Pipeline, limits: UploadLimits) -> Upload:
+    name = safe_name(upload.filename)
+    data = await upload.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        size = max(upload.size or 0, len(data))
+        raise TooLarge(f"{name}: the file is {_mb(size)}; the limit is {_mb(limits.max_bytes)}")
+    try:
+        # Decoding headers and verifying images costs milliseconds: keep it off the event loop.
+        inspected = await asyncio.to_thread(inspect, data, limits)
+    except InputError as exc:
+        raise type(exc)(f"{name}: {exc.message}") from exc
+    if inspected.media_type not in pipeline.accepts:
+        accepted = ", ".join(sorted(pipeline.accepts))
+        raise UnsupportedType(
+            f"{name}: {pipeline.kind} jobs accept {accepted}, not {inspected.media_type}"
+        )
+    return Upload(name, data, inspected)

@@ -1,0 +1,65 @@
+"""Liveness and readiness probes; no token needed.
+
+``/healthz`` says the process answers; ``/readyz`` says it can do useful work: the database
+answers and at least one worker sent a heartbeat recently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from foodscan.api.deps import EngineDep, SettingsDep
+from foodscan.api.schemas import Health, Readiness
+from foodscan.jobs import sql
+from foodscan.jobs.states import Lane
+
+logger = logging.getLogger(__name__)
+router = APIRouter(tags=["health"])
+
+DATABASE_TIMEOUT_S = 3.0
+# A worker heartbeats every ``heartbeat_s``; one silent for several beats (or a lease) is gone.
+MISSED_BEATS = 3
+
+
+@router.get("/healthz")
+async def healthz() -> Health:
+    """The process is up."""
+    return Health()
+
+
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
+async def readyz(engine: EngineDep, settings: SettingsDep) -> JSONResponse:
+    """200 when the database answers and a worker is alive; 503 with the reason otherwise."""
+    window = max(settings.lease_s, MISSED_BEATS * settings.heartbeat_s)
+    since = datetime.now(UTC) - timedelta(seconds=window)
+    try:
+        async with asyncio.timeout(DATABASE_TIMEOUT_S), engine.connect() as conn:
+            workers = await sql.live_workers(conn, since)
+            depth = await sql.queue_depth(conn)
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        logger.warning("readiness: database unreachable: %s", exc)
+        body = Readiness(
+            status="unavailable",
+            database="unreachable",
+            workers=0,
+            queue_depth={},
+            reason=f"the database does not answer: {type(exc).__name__}",
+        )
+        return JSONResponse(body.model_dump(), status_code=503)
+    ready = Readiness(
+        status="ok",
+        database="ok",
+        workers=len(workers),
+        queue_depth={lane.value: 0 for lane in Lane} | depth,
+    )
+    if not workers:
+        ready.status = "unavailable"
+        ready.reason = f"no worker sent a heartbeat in the last {window:g} s"
+        return JSONResponse(ready.model_dump(), status_code=503)
+    return JSONResponse(ready.model_dump())

@@ -1,0 +1,201 @@
+"""``/v1/jobs``: submit, read, list, cancel and retry the caller's jobs.
+
+A submit is checked in full (``api.intake``) before anything is stored; if storing or queueing
+fails, the blobs already written are deleted, so a refused upload leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from foodscan.api.deps import BlobsDep, PrincipalDep, SettingsDep, StoreDep
+from foodscan.api.intake import Intake, check_idempotency_key, read_submission
+from foodscan.api.schemas import JobOut, JobPage, Submitted, job_path
+from foodscan.auth import Principal
+from foodscan.blobs import BlobStore
+from foodscan.errors import InvalidInput
+from foodscan.jobs.records import InputFile
+from foodscan.jobs.states import Status
+from foodscan.jobs.store import JobView, Submission
+from foodscan.pipelines import registry
+
+logger = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}  # Any: OpenAPI
+_SUBMIT_BODY: dict[str, Any] = {  # Any: an OpenAPI fragment; the form is parsed by hand
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["kind", "file"],
+                    "properties": {
+                        "kind": {"type": "string", "enum": registry.kinds()},
+                        "file": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "one file (several for products)",
+                        },
+                        "lang": {"type": "string", "description": "e.g. en, pl, eng+pol"},
+                        "options": {"type": "string", "description": "a JSON object"},
+                        "metadata": {
+                            "type": "string",
+                            "description": "a small JSON object, echoed back with the job",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "",
+    status_code=202,
+    openapi_extra=_SUBMIT_BODY,
+    responses={
+        200: {"model": Submitted, "description": "the job this Idempotency-Key already made"},
+        409: _PROBLEM,
+        413: _PROBLEM,
+        415: _PROBLEM,
+        422: _PROBLEM,
+    },
+)
+async def submit(
+    *,
+    request: Request,
+    response: Response,
+    principal: PrincipalDep,
+    store: StoreDep,
+    blobs: BlobsDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> Submitted:
+    """Check the upload, store it and queue a job; answers at once with where to follow it."""
+    key = check_idempotency_key(idempotency_key)
+    intake = await read_submission(request, settings)
+    if key is not None:
+        found = await store.find_idempotent(principal.user_id, key, intake.request_hash)
+        if found is not None:
+            return _submitted(response, found, 200)
+    keys = await _store_blobs(blobs, intake)
+    try:
+        view = await store.submit(_submission(principal, intake, keys, key))
+    except BaseException:
+        await _delete_blobs(blobs, keys)
+        raise
+    if [f.blob_key for f in view.job.inputs] != keys:
+        # A concurrent submit with the same Idempotency-Key won the race: keep only its files.
+        await _delete_blobs(blobs, keys)
+        return _submitted(response, view, 200)
+    return _submitted(response, view, 202)
+
+
+def _submitted(response: Response, view: JobView, status: int) -> Submitted:
+    response.status_code = status
+    response.headers["Location"] = job_path(view.job.id)
+    return Submitted.of(view)
+
+
+def _submission(
+    principal: Principal, intake: Intake, keys: list[str], idempotency_key: str | None
+) -> Submission:
+    inputs = [
+        InputFile(
+            blob_key=blob_key,
+            sha256=f.inspected.sha256,
+            media_type=f.inspected.media_type,
+            size=f.inspected.size,
+            name=f.name,
+            pages=f.inspected.pages,
+        )
+        for blob_key, f in zip(keys, intake.files, strict=True)
+    ]
+    return Submission(
+        user_id=principal.user_id,
+        lane=principal.plan,
+        kind=intake.kind,
+        inputs=inputs,
+        lang=intake.lang,
+        options=intake.options,
+        client_metadata=intake.metadata,
+        idempotency_key=idempotency_key,
+        request_hash=intake.request_hash,
+    )
+
+
+async def _store_blobs(blobs: BlobStore, intake: Intake) -> list[str]:
+    keys: list[str] = []
+    try:
+        for upload in intake.files:
+            keys.append(await blobs.put(upload.data, suffix=upload.suffix))
+    except BaseException:
+        await _delete_blobs(blobs, keys)
+        raise
+    return keys
+
+
+async def _delete_blobs(blobs: BlobStore, keys: list[str]) -> None:
+    for key in keys:
+        try:
+            await blobs.delete(key)
+        except OSError:
+            logger.exception("could not delete blob %s of a refused upload", key)
+
+
+@router.get("", responses={422: _PROBLEM})
+async def list_jobs(
+    *,
+    principal: PrincipalDep,
+    store: StoreDep,
+    status: Status | None = None,
+    kind: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> JobPage:
+    """The caller's jobs, newest first; send ``next_cursor`` back as ``cursor`` for more."""
+    if kind is not None and kind not in registry.kinds():
+        raise InvalidInput(f"unknown kind {kind!r}; known kinds: {', '.join(registry.kinds())}")
+    page = await store.list(principal.user_id, status=status, kind=kind, cursor=cursor, limit=limit)
+    return JobPage(
+        items=[JobOut.of(JobView(job)) for job in page.jobs], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/{job_id}", responses={404: _PROBLEM})
+async def get_job(job_id: str, principal: PrincipalDep, store: StoreDep) -> JobOut:
+    """One job: status, step, progress, attempts, timestamps, result or error, queue place."""
+    return JobOut.of(await store.get(principal.user_id, job_id))
+
+
+@router.delete(
+    "/{job_id}",
+    responses={
+        202: {"model": JobOut, "description": "the running job was asked to stop"},
+        404: _PROBLEM,
+        409: _PROBLEM,
+    },
+)
+async def cancel_job(
+    job_id: str, response: Response, principal: PrincipalDep, store: StoreDep
+) -> JobOut:
+    """Cancel: a queued job at once (200); a running job stops within a second (202)."""
+    view = await store.cancel(principal.user_id, job_id)
+    response.status_code = 200 if view.job.status == Status.CANCELLED else 202
+    return JobOut.of(view)
+
+
+@router.post("/{job_id}/retry", status_code=202, responses={404: _PROBLEM, 409: _PROBLEM})
+async def retry_job(
+    job_id: str, response: Response, principal: PrincipalDep, store: StoreDep
+) -> JobOut:
+    """Queue a failed or cancelled job again from its stored uploads."""
+    view = await store.retry(principal.user_id, job_id)
+    response.headers["Location"] = job_path(job_id)
+    return JobOut.of(view)

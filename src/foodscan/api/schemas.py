@@ -1,0 +1,152 @@
+"""The JSON the API answers with (pydantic, so OpenAPI documents it). Blob keys never leave here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from foodscan.jobs.records import InputFile, Job
+from foodscan.jobs.states import Status
+from foodscan.jobs.store import JobView
+
+
+class Links(BaseModel):
+    """Where to read the job and follow its events."""
+
+    self: str
+    events: str
+
+    @classmethod
+    def of(cls, job_id: str) -> Links:
+        return cls(self=job_path(job_id), events=f"{job_path(job_id)}/events")
+
+
+def job_path(job_id: str) -> str:
+    return f"/v1/jobs/{job_id}"
+
+
+class InputFileOut(BaseModel):
+    """One uploaded file as the client may see it."""
+
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    pages: int
+
+    @classmethod
+    def of(cls, item: InputFile) -> InputFileOut:
+        return cls(
+            name=item.name,
+            media_type=item.media_type,
+            size=item.size,
+            sha256=item.sha256,
+            pages=item.pages,
+        )
+
+
+class JobErrorOut(BaseModel):
+    """Why a job failed (or why its last attempt did, while it waits to retry)."""
+
+    code: str
+    message: str = ""
+
+
+class JobOut(BaseModel):
+    """A job: state, progress, attempts, timestamps, result or error, queue place while queued."""
+
+    id: str
+    kind: str
+    lane: str
+    status: Status
+    step: str | None
+    progress: int = Field(ge=0, le=100)
+    attempt: int
+    max_attempts: int
+    cancel_requested: bool
+    position: int | None = Field(description="1-based place in the queue while queued")
+    eta_seconds: float | None = Field(description="seconds until it likely finishes, if queued")
+    lang: str | None
+    options: dict[str, Any]  # Any: options are the client's own JSON object
+    metadata: dict[str, Any] | None  # Any: the client's small JSON object, echoed back
+    inputs: list[InputFileOut]
+    inputs_purged: bool
+    result: dict[str, Any] | None  # Any: the result schema of the job's kind
+    error: JobErrorOut | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    links: Links
+
+    @classmethod
+    def of(cls, view: JobView) -> JobOut:
+        job: Job = view.job
+        return cls(
+            id=job.id,
+            kind=job.kind,
+            lane=job.lane,
+            status=job.status,
+            step=job.step,
+            progress=job.progress,
+            attempt=job.attempt,
+            max_attempts=job.max_attempts,
+            cancel_requested=job.cancel_requested,
+            position=view.position,
+            eta_seconds=view.eta_seconds,
+            lang=job.lang,
+            options=job.options,
+            metadata=job.client_metadata,
+            inputs=[InputFileOut.of(item) for item in job.inputs],
+            inputs_purged=job.inputs_purged_at is not None,
+            result=job.result,
+            error=JobErrorOut.model_validate(job.error) if job.error else None,
+            created_at=job.created_at,
+            updated_at=job.updated_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            links=Links.of(job.id),
+        )
+
+
+class Submitted(BaseModel):
+    """The answer to a submit: where the job lives and where it stands in the queue."""
+
+    job_id: str
+    status: Status
+    position: int | None
+    eta_seconds: float | None
+    links: Links
+
+    @classmethod
+    def of(cls, view: JobView) -> Submitted:
+        return cls(
+            job_id=view.job.id,
+            status=view.job.status,
+            position=view.position,
+            eta_seconds=view.eta_seconds,
+            links=Links.of(view.job.id),
+        )
+
+
+class JobPage(BaseModel):
+    """One page of the user's jobs, newest first; pass ``next_cursor`` as ``cursor`` for more."""
+
+    items: list[JobOut]
+    next_cursor: str | None
+
+
+class Health(BaseModel):
+    status: str = "ok"
+
+
+class Readiness(BaseModel):
+    """Whether this node can serve: the database answers and a worker is alive."""
+
+    status: str
+    database: str
+    workers: int
+    queue_depth: dict[str, int] = Field(description="queued jobs per lane")
+    reason: str | None = None

@@ -1,0 +1,84 @@
+"""Step, Pipeline and the per-job Context a pipeline's steps share.
+
+A pipeline is data: a result schema and ordered, weighted steps. The worker runtime runs the
+steps in order and turns each step boundary into a ``job.progress`` event whose ``progress`` is
+the share of the weights already done (0 to 100).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from foodscan.blobs import BlobStore
+from foodscan.recognition.ocr import OcrEngine
+from foodscan.uploads import UploadLimits
+
+T = TypeVar("T")
+
+
+class CpuRunner(Protocol):
+    """Runs blocking functions off the event loop (``worker.cpu.CpuPool`` implements it)."""
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T: ...  # Any: fn's own arguments
+
+
+@dataclass
+class Context:
+    """Everything one job's steps may use, and the state they hand to each other."""
+
+    job_id: str
+    kind: str
+    lang: str | None
+    options: dict[str, Any]
+    inputs: list[dict[str, Any]]
+    blobs: BlobStore
+    cpu: CpuRunner
+    ocr: OcrEngine
+    limits: UploadLimits
+    state: dict[str, Any] = field(default_factory=dict)
+    result: BaseModel | None = None
+
+
+StepFn = Callable[[Context], Awaitable[None]]
+ProgressFn = Callable[[str, int, str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One named step: its weight in the job's progress and the message shown while it runs."""
+
+    name: str
+    weight: float
+    message: str
+    run: StepFn
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """A kind of job: what it accepts, what it returns and the steps in between."""
+
+    kind: str
+    result_model: type[BaseModel]
+    steps: tuple[Step, ...]
+    accepts: frozenset[str]
+    max_files: int = 1
+
+    def progress_before(self, index: int) -> int:
+        """Progress (0 to 100) when step ``index`` starts."""
+        total = sum(s.weight for s in self.steps) or 1.0
+        done = sum(s.weight for s in self.steps[:index])
+        return round(100 * done / total)
+
+    async def run(self, ctx: Context, report: ProgressFn) -> dict[str, Any]:
+        """Run every step, reporting each boundary; returns the validated result as JSON data."""
+        for index, step in enumerate(self.steps):
+            await report(step.name, self.progress_before(index), step.message)
+            await step.run(ctx)
+        if ctx.result is None:
+            raise RuntimeError(f"pipeline {self.kind} finished without a result")
+        checked = self.result_model.model_validate(ctx.result.model_dump())
+        return checked.model_dump(mode="json")

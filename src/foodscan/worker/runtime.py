@@ -1,0 +1,247 @@
+"""The worker runtime: N claim slots, heartbeats, cancel, time limits, maintenance, shutdown.
+
+Each slot claims a job, runs its pipeline under the kind's time limit and records exactly one
+outcome. Errors map to outcomes here, at the job boundary: ``PermanentError`` fails now,
+``TransientError`` (and anything unexpected) retries with backoff, a time limit fails with
+``timeout``, a user's cancel ends ``cancelled``, a shutdown releases the job for another worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from foodscan.blobs import BlobStore
+from foodscan.errors import LeaseLost, PermanentError, TimeLimit, TransientError
+from foodscan.events.bus import LocalBus
+from foodscan.jobs import sql
+from foodscan.jobs.maintenance import Maintenance
+from foodscan.jobs.queue import JobQueue, Lease
+from foodscan.pipelines import registry
+from foodscan.pipelines.base import Context
+from foodscan.recognition.ocr import OcrEngine, RapidOcrEngine
+from foodscan.settings import Settings
+from foodscan.uploads import UploadLimits
+from foodscan.worker.cpu import CpuPool
+
+logger = logging.getLogger(__name__)
+
+CANCEL_POLL_S = 0.5
+
+
+@dataclass
+class Running:
+    """A job this worker is running, and why it is being stopped (if it is)."""
+
+    lease: Lease
+    task: asyncio.Task[None]
+    stop_reason: str | None = None
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class Worker:
+    """Runs jobs of every registered kind in this process."""
+
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        bus: LocalBus,
+        settings: Settings,
+        blobs: BlobStore,
+        ocr: OcrEngine | None = None,
+    ) -> None:
+        self.settings = settings
+        self.bus = bus
+        self.blobs = blobs
+        self.engine = engine
+        self.queue = JobQueue(engine, bus, settings)
+        self.maintenance = Maintenance(engine, bus, blobs, settings)
+        self.cpu = CpuPool(settings.cpu_pool_size)
+        self.ocr = ocr or RapidOcrEngine()
+        self.kinds = registry.kinds()
+        self.running: dict[str, Running] = {}
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.limits = UploadLimits(
+            max_bytes=settings.max_upload_bytes,
+            max_pages=settings.max_pages,
+            max_pixels=settings.max_pixels,
+        )
+
+    @property
+    def id(self) -> str:
+        return self.queue.worker_id
+
+    async def start(self) -> None:
+        """Register and start the slots and the background loops."""
+        await self.queue.register(self.kinds, self.settings.worker_concurrency)
+        loops: list[tuple[str, Callable[[], Coroutine[None, None, None]]]] = [
+            (f"slot-{i}", self._slot) for i in range(self.settings.worker_concurrency)
+        ]
+        loops += [
+            ("heartbeat", self._heartbeat_loop),
+            ("cancel", self._cancel_loop),
+            ("maintenance", self._maintenance_loop),
+        ]
+        self._tasks = [asyncio.create_task(fn(), name=f"foodscan-{n}") for n, fn in loops]
+        logger.info("worker %s started: %s", self.id, ", ".join(self.kinds))
+
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Stop claiming; let running jobs finish for ``grace_s``, then release the rest."""
+        self._stopping.set()
+        self.bus.wake_workers()
+        pending = [r.done for r in self.running.values()]
+        if pending:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(grace_s):
+                    await asyncio.gather(*(event.wait() for event in pending))
+        for running in list(self.running.values()):
+            running.stop_reason = "shutdown"
+            running.task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self.queue.deregister()
+        self.cpu.close()
+        logger.info("worker %s stopped", self.id)
+
+    async def _slot(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                lease = await self.queue.claim(self.kinds)
+            except Exception:
+                logger.exception("claim failed")
+                await self.bus.wait_for_job(self.settings.poll_s)
+                continue
+            if lease is None:
+                await self.bus.wait_for_job(self.settings.poll_s)
+                continue
+            task = asyncio.create_task(self._execute(lease), name=f"job-{lease.job.id}")
+            running = Running(lease, task)
+            self.running[lease.job.id] = running
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                # The slot itself is being cancelled (shutdown): the job task is handled by stop().
+                await asyncio.gather(task, return_exceptions=True)
+                raise
+            finally:
+                running.done.set()
+                self.running.pop(lease.job.id, None)
+
+    async def _execute(self, lease: Lease) -> None:
+        job = lease.job
+        extra = {"job_id": job.id, "worker_id": self.id}
+        pipeline = registry.get(job.kind)
+        ctx = Context(
+            job_id=job.id,
+            kind=job.kind,
+            lang=job.lang,
+            options=job.options,
+            inputs=[f.to_json() for f in job.inputs],
+            blobs=self.blobs,
+            cpu=self.cpu,
+            ocr=self.ocr,
+            limits=self.limits,
+        )
+
+        async def report(step: str, progress: int, message: str) -> None:
+            await self.queue.progress(lease, step, progress, message)
+
+        limit = self.settings.policy(job.kind).time_limit_s
+        try:
+            try:
+                async with asyncio.timeout(limit):
+                    result = await pipeline.run(ctx, report)
+            except TimeoutError as exc:
+                raise TimeLimit(f"the job ran past its time limit of {limit:g} s") from exc
+            await self.queue.succeed(lease, result)
+        except asyncio.CancelledError:
+            await self._stopped(lease)
+        except LeaseLost:
+            logger.warning("lease lost; result dropped", extra=extra)
+        except (PermanentError, TimeLimit) as exc:
+            await self._record(self.queue.fail(lease, exc.code, exc.message), extra)
+        except TransientError as exc:
+            await self._record(self.queue.retry_or_fail(lease, exc.code, exc.message), extra)
+        except Exception as exc:
+            logger.exception("job crashed", extra=extra)
+            await self._record(self.queue.retry_or_fail(lease, "internal", repr(exc)), extra)
+
+    async def _stopped(self, lease: Lease) -> None:
+        running = self.running.get(lease.job.id)
+        reason = running.stop_reason if running else "shutdown"
+        extra = {"job_id": lease.job.id, "worker_id": self.id}
+        if reason == "cancel":
+            await self._record(self.queue.cancelled(lease), extra)
+        else:
+            await self._record(self.queue.release(lease), extra)
+
+    @staticmethod
+    async def _record(outcome: Awaitable[object], extra: dict[str, str]) -> None:
+        try:
+            await outcome
+        except LeaseLost:
+            logger.warning("lease lost before the outcome was saved", extra=extra)
+
+    def _stop_job(self, job_id: str, reason: str) -> None:
+        running = self.running.get(job_id)
+        if running is not None and running.stop_reason is None:
+            running.stop_reason = reason
+            running.task.cancel()
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.heartbeat_s)
+            try:
+                held = await self.queue.heartbeat()
+            except Exception:
+                logger.exception("heartbeat failed")
+                continue
+            held_ids = {h.job_id for h in held if h.token == self._token(h.job_id)}
+            for job_id in list(self.running):
+                if job_id not in held_ids:
+                    self._stop_job(job_id, "lost")
+            for h in held:
+                if h.cancel_requested:
+                    self._stop_job(h.job_id, "cancel")
+
+    def _token(self, job_id: str) -> str | None:
+        running = self.running.get(job_id)
+        return running.lease.token if running else None
+
+    async def _cancel_loop(self) -> None:
+        while True:
+            await asyncio.sleep(CANCEL_POLL_S)
+            if not self.running:
+                continue
+            try:
+                async with self.engine.connect() as conn:
+                    wanted = await sql.cancel_requested_ids(conn, self.id)
+            except Exception:
+                logger.exception("cancel poll failed")
+                continue
+            for job_id in wanted:
+                self._stop_job(job_id, "cancel")
+
+    async def _maintenance_loop(self) -> None:
+        rescue_every = max(0.2, min(self.settings.lease_s / 2, 5.0))
+        since_purge = float("inf")
+        while True:
+            try:
+                await self.maintenance.rescue()
+                if since_purge >= self.settings.maintenance_interval_s:
+                    await self.maintenance.purge()
+                    await self.maintenance.drop_dead_workers()
+                    since_purge = 0.0
+            except Exception:
+                logger.exception("maintenance failed")
+            await asyncio.sleep(rescue_every)
+            since_purge += rescue_every

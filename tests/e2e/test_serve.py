@@ -1,0 +1,111 @@
+"""foodscan serve as a real process: submit a receipt, follow it over SSE, survive kill -9."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from tests.e2e.server import Server
+from tests.e2e.sse_client import Frame, frames
+
+pytestmark = pytest.mark.slow
+TERMINAL = {"job.succeeded", "job.failed", "job.cancelled"}
+
+
+def submit(server: Server, content: bytes, name: str, media_type: str) -> httpx.Response:
+    return httpx.post(
+        f"{server.url}/v1/jobs",
+        data={"kind": "receipt"},
+        files={"file": (name, content, media_type)},
+        timeout=10,
+    )
+
+
+def follow(server: Server, job_id: str, headers: dict[str, str] | None = None) -> list[Frame]:
+    """Read a job's event stream until the server closes it after the terminal event."""
+    with httpx.stream(
+        "GET", f"{server.url}/v1/jobs/{job_id}/events", headers=headers, timeout=120
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        return list(frames(response))
+
+
+def test_receipt_photo_is_read_and_streamed_to_the_end(server: Server, receipt_jpeg: bytes) -> None:
+    started = time.perf_counter()
+    response = submit(server, receipt_jpeg, "receipt.jpg", "image/jpeg")
+    elapsed = time.perf_counter() - started
+
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert response.headers["location"] == f"/v1/jobs/{body['job_id']}"
+    assert body["status"] == "queued"
+    assert body["position"] >= 1
+    assert body["eta_seconds"] > 0
+    assert elapsed < 5  # generous: the figure itself is measured by scripts/bench_submit.py
+
+    events = follow(server, body["job_id"])
+    types = [f.data["type"] for f in events]
+    assert types[:2] == ["job.queued", "job.started"]
+    assert types[-1] == "job.succeeded"
+    steps = [f.data["step"] for f in events if f.data["type"] == "job.progress"]
+    assert steps == ["validate", "read_pages", "ocr", "parse", "save"]
+    ids = [f.id for f in events]
+    assert all(i is not None for i in ids)
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+
+    result = events[-1].data["result"]
+    text = result["text"].upper()
+    for word in ("FRESH MARKET", "BANANAS", "MILK", "TOTAL"):
+        assert word in text
+    assert all(0 < line["confidence"] <= 1 and len(line["box"]) == 4 for line in result["lines"])
+    assert result["summary"]["total"] == "6.84"
+    assert result["summary"]["date"] == "2026-03-14"
+
+    job = httpx.get(f"{server.url}/v1/jobs/{body['job_id']}", timeout=10).json()
+    assert job["status"] == "succeeded"
+    assert job["result"] == result
+
+
+def test_reconnect_with_last_event_id_gets_exactly_the_missing_events(
+    server: Server, receipt_jpeg: bytes
+) -> None:
+    job_id = submit(server, receipt_jpeg, "r.jpg", "image/jpeg").json()["job_id"]
+    seen: list[Frame] = []
+    with httpx.stream("GET", f"{server.url}/v1/jobs/{job_id}/events", timeout=120) as response:
+        for frame in frames(response):
+            seen.append(frame)
+            if len(seen) == 3:
+                break  # the client goes away mid-stream
+
+    rest = follow(server, job_id, headers={"Last-Event-ID": str(seen[-1].id)})
+    everything = follow(server, job_id)
+
+    assert [f.id for f in seen + rest] == [f.id for f in everything]
+    assert rest[-1].data["type"] == "job.succeeded"
+
+
+def test_kill_9_during_ocr_then_restart_finishes_the_job_exactly_once(
+    server: Server, slow_receipt_pdf: bytes
+) -> None:
+    job_id = submit(server, slow_receipt_pdf, "scan.pdf", "application/pdf").json()["job_id"]
+    with httpx.stream("GET", f"{server.url}/v1/jobs/{job_id}/events", timeout=120) as response:
+        for frame in frames(response):
+            if frame.data.get("step") == "ocr":
+                break
+    server.kill()
+
+    server.start()
+    events = follow(server, job_id)
+    types = [f.data["type"] for f in events]
+
+    assert types.count("job.succeeded") == 1
+    assert not TERMINAL & set(types[:-1])
+    assert "job.retrying" in types  # the lease expired and the job was rescued
+    assert types.count("job.started") == 2
+    job = httpx.get(f"{server.url}/v1/jobs/{job_id}", timeout=10).json()
+    assert job["status"] == "succeeded"
+    assert job["attempt"] == 2

@@ -1,0 +1,210 @@
+"""PgBus on PostgreSQL: a write through one process's bus reaches another's hub and workers.
+
+Two PgBus instances on one database stand for two processes (each with its own engine).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from foodscan.events import log
+from foodscan.events.bus import LocalBus
+from foodscan.events.log import EventRecord
+from foodscan.events.pg_listen import PgBus, bus_for
+from foodscan.jobs.queue import JobQueue
+from foodscan.jobs.records import InputFile
+from foodscan.jobs.store import JobStore, Submission
+from foodscan.settings import Settings
+
+KINDS = ["receipt", "products", "recipe"]
+WAIT_S = 10
+
+
+@pytest.fixture
+def postgres_only(engine: AsyncEngine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("LISTEN/NOTIFY exists on PostgreSQL only; SQLite runs in one process")
+
+
+@pytest.fixture
+async def buses(
+    postgres_only: None, engine: AsyncEngine, engine_factory: Callable[[], AsyncEngine]
+) -> AsyncIterator[tuple[PgBus, PgBus]]:
+    """(this process's bus, another process's bus), both listening."""
+    here, there = PgBus(engine), PgBus(engine_factory())
+    for bus in (here, there):
+        await bus.start()
+        assert bus.connected.is_set()
+    yield here, there
+    for bus in (here, there):
+        await bus.stop()
+
+
+@pytest.fixture
+def submission(input_factory: Callable[..., InputFile]) -> Callable[[], Submission]:
+    def make() -> Submission:
+        return Submission(user_id="alice", lane="free", kind="receipt", inputs=[input_factory()])
+
+    return make
+
+
+async def write_then_fail(engine: AsyncEngine, bus: PgBus, job_id: str) -> None:
+    """A write that appends an event, notifies inside its transaction, then rolls back."""
+    async with engine.begin() as conn:
+        record = await log.append(
+            conn,
+            job_id=job_id,
+            user_id="alice",
+            type_="job.progress",
+            data={"kind": "receipt", "step": "ocr", "progress": 1, "message": "never"},
+            at=datetime.now(UTC),
+        )
+        await bus.in_transaction(conn, [record], job_queued=True)
+        raise RuntimeError("roll back")
+
+
+async def test_a_write_through_one_bus_reaches_the_other_hub(
+    buses: tuple[PgBus, PgBus], engine: AsyncEngine, settings: Settings, submission
+) -> None:
+    here, there = buses
+    store = JobStore(engine, here, settings)
+    with (
+        there.hub.subscribe(user_id="alice") as remote,
+        here.hub.subscribe(user_id="alice") as local,
+    ):
+        view = await store.submit(submission())
+        mine = await local.get(within=WAIT_S)
+        theirs = await remote.get(within=WAIT_S)
+
+    assert mine is not None
+    assert theirs is not None
+    assert (theirs.id, theirs.type, theirs.job_id) == (mine.id, "job.queued", view.job.id)
+    assert theirs.payload == mine.payload
+
+
+async def test_worker_events_reach_the_other_process_in_order(
+    buses: tuple[PgBus, PgBus], engine: AsyncEngine, settings: Settings, submission
+) -> None:
+    here, there = buses
+    store = JobStore(engine, here, settings)
+    queue = JobQueue(engine, here, settings, worker_id="worker-1")
+    with there.hub.subscribe(user_id="alice") as remote:
+        view = await store.submit(submission())
+        lease = await queue.claim(KINDS)
+        assert lease is not None
+        for percent in range(10, 100, 10):
+            await queue.progress(lease, "ocr", percent, "reading")
+        await queue.succeed(lease, {"total": "1.00"})
+        received = [await remote.get(within=WAIT_S) for _ in range(12)]
+
+    assert {r.job_id if r else None for r in received} == {view.job.id}
+    assert [r.type if r else None for r in received] == [
+        "job.queued",
+        "job.started",
+        *["job.progress"] * 9,
+        "job.succeeded",
+    ]
+    ids = [r.id for r in received if r]
+    assert ids == sorted(ids)
+
+
+async def test_a_submit_wakes_a_worker_waiting_in_the_other_process(
+    buses: tuple[PgBus, PgBus], engine: AsyncEngine, settings: Settings, submission
+) -> None:
+    here, there = buses
+    await there.wait_for_job(0)  # clear the wake-up every (re)connect gives
+    waiter = asyncio.create_task(there.wait_for_job(within=600))
+
+    await JobStore(engine, here, settings).submit(submission())
+
+    await asyncio.wait_for(waiter, timeout=WAIT_S)
+
+
+async def test_the_writers_own_hub_delivers_its_event_once(
+    buses: tuple[PgBus, PgBus], engine: AsyncEngine, settings: Settings, submission, monkeypatch
+) -> None:
+    here, _ = buses
+    publishes: list[list[int]] = []
+    notified = asyncio.Event()
+    publish = here.hub.publish
+
+    def spy(records: Iterable[EventRecord]) -> None:
+        batch = list(records)
+        publishes.append([r.id for r in batch])
+        publish(batch)
+        if len(publishes) == 2:  # after commit, then again from NOTIFY
+            notified.set()
+
+    monkeypatch.setattr(here.hub, "publish", spy)
+    with here.hub.subscribe(user_id="alice") as sub:
+        view = await JobStore(engine, here, settings).submit(submission())
+        await asyncio.wait_for(notified.wait(), timeout=WAIT_S)
+        delivered = sub.drain()
+
+    assert [(r.type, r.job_id) for r in delivered] == [("job.queued", view.job.id)]
+    assert publishes == [[delivered[0].id]] * 2
+
+
+async def test_a_rolled_back_write_notifies_nobody(
+    buses: tuple[PgBus, PgBus], engine: AsyncEngine, settings: Settings, submission
+) -> None:
+    here, there = buses
+    store = JobStore(engine, here, settings)
+    with there.hub.subscribe(user_id="alice") as remote:
+        first = await store.submit(submission())
+        queued = await remote.get(within=WAIT_S)
+        assert queued is not None
+        assert queued.type == "job.queued"
+        with pytest.raises(RuntimeError, match="roll back"):
+            await write_then_fail(engine, here, first.job.id)
+        await store.cancel("alice", first.job.id)
+        received = await remote.get(within=WAIT_S)
+
+    # NOTIFYs arrive in commit order: had the rolled-back one been sent, it would come first.
+    assert received is not None
+    assert (received.type, received.job_id) == ("job.cancelled", first.job.id)
+
+
+async def test_the_listener_reconnects_after_its_connection_is_killed(
+    buses: tuple[PgBus, PgBus], engine: AsyncEngine, settings: Settings, submission
+) -> None:
+    here, there = buses
+    await there.wait_for_job(0)
+    reconnected = asyncio.create_task(there.wait_for_job(within=600))
+    async with engine.begin() as conn:
+        killed = await conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND query LIKE 'LISTEN%'"
+            )
+        )
+        assert len(killed.all()) == 2  # one listener per bus
+    await asyncio.wait_for(reconnected, timeout=WAIT_S)  # a reconnect wakes the workers
+    await asyncio.wait_for(there.connected.wait(), timeout=WAIT_S)
+
+    with there.hub.subscribe(user_id="alice") as remote:
+        view = await JobStore(engine, here, settings).submit(submission())
+        received = await remote.get(within=WAIT_S)
+    assert received is not None
+    assert received.job_id == view.job.id
+
+
+async def test_stop_ends_the_listener(buses: tuple[PgBus, PgBus]) -> None:
+    here, _ = buses
+    await here.stop()
+    assert not here.connected.is_set()
+
+
+async def test_bus_for_picks_pg_bus_on_postgresql_only(engine: AsyncEngine) -> None:
+    bus = bus_for(engine)
+    if engine.dialect.name == "postgresql":
+        assert isinstance(bus, PgBus)
+    else:
+        assert type(bus) is LocalBus
