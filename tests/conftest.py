@@ -3,7 +3,8 @@
 The database is migrated once per session into a template (a SQLite file; a PostgreSQL
 database used as ``TEMPLATE``), then copied for each test. PostgreSQL comes from
 ``FOODSCAN_TEST_POSTGRES_URL`` (default: the CI server at 127.0.0.1:5432, database ``test``);
-its tests skip only when it is unreachable (and fail when ``FOODSCAN_TEST_REQUIRE_POSTGRES`` is set).
+its tests skip only when it is unreachable (they fail instead when
+``FOODSCAN_TEST_REQUIRE_POSTGRES`` is set).
 """
 
 from __future__ import annotations
