@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -23,7 +23,7 @@ from foodscan.jobs import sql
 from foodscan.jobs.maintenance import Maintenance
 from foodscan.jobs.queue import JobQueue, Lease
 from foodscan.pipelines import registry
-from foodscan.pipelines.base import Context
+from foodscan.pipelines.base import Context, Pipeline
 from foodscan.recognition.ocr import OcrEngine, RapidOcrEngine
 from foodscan.settings import Settings
 from foodscan.uploads import UploadLimits
@@ -55,6 +55,7 @@ class Worker:
         settings: Settings,
         blobs: BlobStore,
         ocr: OcrEngine | None = None,
+        pipelines: Mapping[str, Pipeline] | None = None,
     ) -> None:
         self.settings = settings
         self.bus = bus
@@ -64,7 +65,8 @@ class Worker:
         self.maintenance = Maintenance(engine, bus, blobs, settings)
         self.cpu = CpuPool(settings.cpu_pool_size)
         self.ocr = ocr or RapidOcrEngine()
-        self.kinds = registry.kinds()
+        self.pipelines = dict(pipelines if pipelines is not None else registry.PIPELINES)
+        self.kinds = sorted(self.pipelines)
         self.running: dict[str, Running] = {}
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -139,7 +141,7 @@ class Worker:
     async def _execute(self, lease: Lease) -> None:
         job = lease.job
         extra = {"job_id": job.id, "worker_id": self.id}
-        pipeline = registry.get(job.kind)
+        pipeline = self.pipelines[job.kind]
         ctx = Context(
             job_id=job.id,
             kind=job.kind,

@@ -6,12 +6,13 @@ Two PgBus instances on one database stand for two processes (each with its own e
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from foodscan.events import log
 from foodscan.events.bus import LocalBus
@@ -112,6 +113,40 @@ async def test_worker_events_reach_the_other_process_in_order(
     ]
     ids = [r.id for r in received if r]
     assert ids == sorted(ids)
+
+
+async def test_a_slow_read_of_one_notification_does_not_reorder_the_next(
+    buses: tuple[PgBus, PgBus], engine: AsyncEngine, settings: Settings, submission, monkeypatch
+) -> None:
+    here, there = buses
+    read_ids = log.read_ids
+    later_read = asyncio.Event()
+    reads: list[list[int]] = []
+
+    async def first_read_is_slow(conn: AsyncConnection, ids: Sequence[int]) -> list[EventRecord]:
+        if conn.engine is not there._engine:  # only the other process's reads are held
+            return await read_ids(conn, ids)
+        reads.append(list(ids))
+        if len(reads) == 1:
+            # A reader running beside this one finishes first; a single reader just waits.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(later_read.wait(), 0.5)
+            return await read_ids(conn, ids)
+        records = await read_ids(conn, ids)
+        later_read.set()
+        return records
+
+    monkeypatch.setattr(log, "read_ids", first_read_is_slow)
+    with there.hub.subscribe(user_id="alice") as remote:
+        view = await JobStore(engine, here, settings).submit(submission())
+        lease = await JobQueue(engine, here, settings, worker_id="w").claim(KINDS)
+        assert lease is not None
+        received = [await remote.get(within=WAIT_S) for _ in range(2)]
+
+    assert [(r.type, r.job_id) if r else None for r in received] == [
+        ("job.queued", view.job.id),
+        ("job.started", view.job.id),
+    ]
 
 
 async def test_a_submit_wakes_a_worker_waiting_in_the_other_process(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foodscan.db.tables import jobs, workers
 from foodscan.errors import LeaseLost
+from foodscan.jobs import sql
 from foodscan.jobs.queue import JobQueue, Lease
 from foodscan.jobs.states import Status, can_transition
 from foodscan.jobs.store import JobStore
@@ -159,6 +160,7 @@ async def test_succeed_stores_the_result_and_clears_the_lease(
     assert job.progress == 100
     assert (job.lease_owner, job.lease_token, job.lease_expires_at) == (None, None, None)
     assert job.finished_at is not None
+    assert job.terminal
     event = (await peek.events(view.job.id))[-1]
     assert (event.type, event.payload["result"]) == ("job.succeeded", job.result)
     assert event.terminal
@@ -358,6 +360,39 @@ async def test_register_and_deregister_a_worker(queue: JobQueue, engine: AsyncEn
     await queue.deregister()
     async with engine.connect() as conn:
         assert (await conn.execute(sa.select(workers))).all() == []
+
+
+async def test_cancel_requested_ids_lists_only_this_workers_flagged_jobs(
+    store: JobStore, job_factory, queue_factory, engine: AsyncEngine
+) -> None:
+    mine, theirs = queue_factory("worker-a"), queue_factory("worker-b")
+    flagged = await job_factory()
+    unflagged = await job_factory()
+    other = await job_factory()
+    await claimed(mine)
+    await claimed(mine)
+    await claimed(theirs)
+    await store.cancel("alice", flagged.job.id)
+    await store.cancel("alice", other.job.id)
+
+    async with engine.connect() as conn:
+        assert await sql.cancel_requested_ids(conn, "worker-a") == [flagged.job.id]
+        assert await sql.cancel_requested_ids(conn, "worker-b") == [other.job.id]
+        any_owner = await sql.get_job(conn, unflagged.job.id)
+    assert any_owner is not None
+    assert any_owner.cancel_requested is False
+
+
+async def test_queue_depth_counts_queued_jobs_per_lane(
+    job_factory, queue: JobQueue, engine: AsyncEngine
+) -> None:
+    async with engine.connect() as conn:
+        assert await sql.queue_depth(conn) == {}
+    for lane in ("paid", "free", "free", "free"):
+        await job_factory(lane=lane)
+    await claimed(queue)  # takes the paid one
+    async with engine.connect() as conn:
+        assert await sql.queue_depth(conn) == {"free": 3}
 
 
 # ---- the state machine ------------------------------------------------------------------------
