@@ -17,6 +17,7 @@ import httpx
 import typer
 import uvicorn
 
+from foodscan.errors import FoodscanError
 from foodscan.settings import Settings
 
 app = typer.Typer(
@@ -151,9 +152,13 @@ def jobs(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    with contextlib.suppress(KeyboardInterrupt):
-        app()
+    """Console-script entry point: a foodscan error is one line on stderr, exit status 2."""
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            app()
+    except FoodscanError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":
