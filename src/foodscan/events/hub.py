@@ -89,6 +89,13 @@ class Hub:
             if not subs:
                 del index[key]
 
+    def resync_all(self) -> None:
+        """Tell every subscriber it may have missed events (e.g. the LISTEN connection dropped)."""
+        for index in (self._by_job, self._by_user):
+            for subs in index.values():
+                for sub in subs:
+                    sub.overflowed = True
+
     def publish(self, records: Iterable[EventRecord]) -> None:
         """Deliver each record (once per id) to the subscribers of its job and of its user."""
         for record in records:

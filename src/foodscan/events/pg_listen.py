@@ -79,8 +79,10 @@ class PgBus(LocalBus):
                 await conn.add_listener(EVENTS_CHANNEL, self._on_events)
                 await conn.add_listener(JOBS_CHANNEL, self._on_jobs)
                 self.connected.set()
-                # A reconnect may have missed a job wake-up; workers also poll as a fallback.
+                # A reconnect may have missed wake-ups and events: wake the workers, and make
+                # every live stream catch up from the log.
                 self.wake_workers()
+                self.hub.resync_all()
                 closed = asyncio.Event()
                 conn.add_termination_listener(lambda _conn, done=closed: done.set())
                 await closed.wait()

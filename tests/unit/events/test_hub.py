@@ -126,3 +126,16 @@ async def test_dedupe_remembers_a_bounded_window_of_ids(monkeypatch: pytest.Monk
         hub.publish([record(4)])  # pushes 1 out of the window
         hub.publish([record(1)])
         assert ids(sub.drain()) == [1, 2, 3, 4, 1]
+
+
+async def test_resync_all_marks_every_live_subscription_and_no_detached_one() -> None:
+    hub = Hub()
+    detached = hub.subscribe(user_id="carol")
+    with (
+        hub.subscribe(user_id="alice", job_id="job-1") as job_sub,
+        hub.subscribe(user_id="bob") as user_sub,
+    ):
+        hub.resync_all()
+        assert job_sub.overflowed
+        assert user_sub.overflowed
+    assert not detached.overflowed
