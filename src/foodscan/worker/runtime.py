@@ -202,14 +202,17 @@ class Worker:
     async def _heartbeat_loop(self) -> None:
         while True:
             await asyncio.sleep(self.settings.heartbeat_s)
+            # Judge only the leases taken before the renewal: a job claimed while it was in
+            # flight may have committed after its UPDATE, so its answer says nothing about it.
+            before = {job_id: running.lease.token for job_id, running in self.running.items()}
             try:
                 held = await self.queue.heartbeat()
             except Exception:
                 logger.exception("heartbeat failed")
                 continue
-            held_ids = {h.job_id for h in held if h.token == self._token(h.job_id)}
-            for job_id in list(self.running):
-                if job_id not in held_ids:
+            renewed = {h.job_id: h.token for h in held}
+            for job_id, token in before.items():
+                if renewed.get(job_id) != token and self._token(job_id) == token:
                     self._stop_job(job_id, "lost")
             for h in held:
                 if h.cancel_requested:
