@@ -21,7 +21,7 @@ from foodscan.errors import LeaseLost
 from foodscan.jobs import sql
 from foodscan.jobs.records import Job
 from foodscan.jobs.states import Status
-from foodscan.jobs.writes import Bus, write
+from foodscan.jobs.writes import Bus, Write, write
 from foodscan.settings import KindPolicy, Settings
 
 
@@ -103,15 +103,23 @@ class JobQueue:
             await tx.event(row, "job.started", attempt=row.attempt)
         return Lease(Job.from_row(row), token)
 
-    async def heartbeat(self) -> list[HeldJob]:
-        """Renew this worker's registry row and every lease it holds."""
+    async def heartbeat(self, tokens: Sequence[str] | None = None) -> list[HeldJob]:
+        """Renew this worker's registry row and its leases: those in ``tokens``, or all.
+
+        The runtime passes the leases it is running, so a lease whose job it no longer runs
+        (a crashed outcome write, say) expires and is rescued instead of being renewed forever.
+        """
         now = _now()
         async with self.engine.begin() as conn:
             touched = await sql.touch_worker(conn, self.worker_id, now)
             if not touched and self._registration is not None:
                 # Maintenance dropped this worker as dead after a long stall; it is alive.
                 await sql.upsert_worker(conn, {**self._registration, "heartbeat_at": now})
-            rows = await sql.renew_leases(conn, self.worker_id, self._lease_until(now))
+            rows = (
+                await sql.renew_leases(conn, self.worker_id, self._lease_until(now), tokens)
+                if tokens is None or tokens
+                else []
+            )
         return [HeldJob(r.id, r.lease_token, bool(r.cancel_requested)) for r in rows]
 
     async def progress(self, lease: Lease, step: str, progress: int, message: str) -> None:
@@ -182,7 +190,8 @@ class JobQueue:
                 tx.conn, job.id, lease.token, run_at=retry_at, error=error, now=now
             )
             if row is None:
-                raise LeaseLost
+                await self._cancel_instead(tx, lease)
+                return False
             await tx.event(
                 row,
                 "job.retrying",
@@ -199,8 +208,19 @@ class JobQueue:
         async with write(self.engine, self.bus, now) as tx:
             row = await sql.release(tx.conn, lease.job.id, lease.token, now)
             if row is None:
-                raise LeaseLost
+                await self._cancel_instead(tx, lease)
+                return
             tx.job_queued = True
+
+    @staticmethod
+    async def _cancel_instead(tx: Write, lease: Lease) -> None:
+        """A job going back to the queue whose user asked to cancel it ends cancelled."""
+        row = await sql.finish(
+            tx.conn, lease.job.id, lease.token, status=Status.CANCELLED, now=tx.now
+        )
+        if row is None:
+            raise LeaseLost
+        await tx.event(row, "job.cancelled")
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

@@ -103,9 +103,8 @@ class Worker:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(grace_s):
                     await asyncio.gather(*(event.wait() for event in pending))
-        for running in list(self.running.values()):
-            running.stop_reason = "shutdown"
-            running.task.cancel()
+        for job_id in list(self.running):
+            self._stop_job(job_id, "shutdown")
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -129,14 +128,28 @@ class Worker:
             running = Running(lease, task)
             self.running[lease.job.id] = running
             try:
-                await asyncio.shield(task)
+                # wait() does not raise when the job task is cancelled, only when this slot is.
+                await asyncio.wait({task})
             except asyncio.CancelledError:
-                # The slot itself is being cancelled (shutdown): the job task is handled by stop().
-                await asyncio.gather(task, return_exceptions=True)
+                await asyncio.wait({task})  # stop() stopped the job too: let it record that
+                await self._settle(task, lease)
                 raise
+            else:
+                await self._settle(task, lease)
             finally:
                 running.done.set()
                 self.running.pop(lease.job.id, None)
+
+    async def _settle(self, task: asyncio.Task[None], lease: Lease) -> None:
+        """Record what a job task could not: a stop before its first line, or a crashed write."""
+        if task.cancelled():
+            await self._stopped(lease)
+        elif (error := task.exception()) is not None:
+            logger.error(
+                "job outcome not recorded; its lease will expire and be rescued",
+                exc_info=error,
+                extra={"job_id": lease.job.id, "worker_id": self.id},
+            )
 
     async def _execute(self, lease: Lease) -> None:
         job = lease.job
@@ -206,7 +219,7 @@ class Worker:
             # flight may have committed after its UPDATE, so its answer says nothing about it.
             before = {job_id: running.lease.token for job_id, running in self.running.items()}
             try:
-                held = await self.queue.heartbeat()
+                held = await self.queue.heartbeat(list(before.values()))
             except Exception:
                 logger.exception("heartbeat failed")
                 continue

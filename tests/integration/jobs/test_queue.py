@@ -443,3 +443,54 @@ async def test_every_transition_the_store_and_queue_make_is_in_the_table(
         (Status.RUNNING, Status.CANCELLED),
         (Status.RUNNING, Status.SUCCEEDED),
     }
+
+
+# ---- a cancel request outlives the way back to the queue ---------------------------------------
+
+
+async def test_a_transient_failure_of_a_job_asked_to_cancel_ends_it_cancelled(
+    job_factory, queue: JobQueue, store: JobStore, peek
+) -> None:
+    view = await job_factory()
+    lease = await claimed(queue)
+    await store.cancel("alice", view.job.id)
+
+    assert await queue.retry_or_fail(lease, "transient", "provider timeout") is False
+
+    job = await peek.job(view.job.id)
+    assert job is not None
+    assert job.status == Status.CANCELLED
+    assert (await peek.types(view.job.id))[-1] == "job.cancelled"
+    assert await queue.claim(KINDS) is None
+
+
+async def test_releasing_a_job_asked_to_cancel_ends_it_cancelled(
+    job_factory, queue: JobQueue, store: JobStore, peek
+) -> None:
+    view = await job_factory()
+    lease = await claimed(queue)
+    await store.cancel("alice", view.job.id)
+
+    await queue.release(lease)
+
+    job = await peek.job(view.job.id)
+    assert job is not None
+    assert job.status == Status.CANCELLED
+    assert (await peek.types(view.job.id))[-2:] == ["job.started", "job.cancelled"]
+
+
+async def test_heartbeat_with_tokens_renews_only_those_leases(
+    job_factory, queue: JobQueue, peek
+) -> None:
+    first, second = await job_factory(), await job_factory()
+    kept, dropped = await claimed(queue), await claimed(queue)
+    before = await peek.job(second.job.id)
+    assert before is not None
+
+    held = await queue.heartbeat([kept.token])
+
+    assert [h.job_id for h in held] == [kept.job.id]
+    after = await peek.job(dropped.job.id)
+    assert after is not None
+    assert after.lease_expires_at == before.lease_expires_at
+    assert {first.job.id, second.job.id} == {kept.job.id, dropped.job.id}

@@ -207,8 +207,8 @@ async def test_a_job_claimed_while_a_heartbeat_is_in_flight_is_not_taken_for_los
     renewed = asyncio.Event()
     answered: list[int] = []
 
-    async def slow_answer() -> list[HeldJob]:
-        held = await renew()
+    async def slow_answer(tokens: list[str] | None = None) -> list[HeldJob]:
+        held = await renew(tokens)
         if not renewed.is_set():
             # The renewal ran before the claim below; its answer arrives after the job started.
             renewed.set()

@@ -1,4 +1,4 @@
-"""Every SQL statement on jobs and workers, one function each. Dialect branches live here only.
+"""Statements of a job's life: submit, read, list, cancel, retry, claim, heartbeat, finish.
 
 Every transition is one guarded UPDATE … RETURNING: zero rows means the guard failed and the caller
 raises; nothing reads, decides in Python, then writes.
@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from foodscan.db.tables import jobs, workers
+from foodscan.db.tables import jobs
 from foodscan.jobs.states import LANE_RANK, TERMINAL, Status
 
 Row = sa.Row[*tuple[Any, ...]]  # Any: rows of jobs have many column types
@@ -192,14 +192,14 @@ async def claim(
 
 
 async def renew_leases(
-    conn: AsyncConnection, worker_id: str, lease_until: datetime
+    conn: AsyncConnection, worker_id: str, lease_until: datetime, tokens: Sequence[str] | None
 ) -> Sequence[Row]:
-    """Extend every lease a worker holds; returns (id, lease_token, cancel_requested) per job."""
-    query = (
-        sa.update(jobs)
-        .where(jobs.c.lease_owner == worker_id, jobs.c.status == Status.RUNNING)
-        .values(lease_expires_at=lease_until)
-        .returning(jobs.c.id, jobs.c.lease_token, jobs.c.cancel_requested)
+    """Extend a worker's leases (those in ``tokens``, or all); returns id, token, cancel flag."""
+    query = sa.update(jobs).where(jobs.c.lease_owner == worker_id, jobs.c.status == Status.RUNNING)
+    if tokens is not None:
+        query = query.where(jobs.c.lease_token.in_(list(tokens)))
+    query = query.values(lease_expires_at=lease_until).returning(
+        jobs.c.id, jobs.c.lease_token, jobs.c.cancel_requested
     )
     return (await conn.execute(query)).all()
 
@@ -260,10 +260,10 @@ async def requeue_running(
     error: dict[str, Any],
     now: datetime,
 ) -> Row | None:
-    """Send a running job held by this lease back to the queue for a later attempt."""
+    """Send a running job held by this lease back to the queue, unless its user asked to cancel."""
     query = (
         sa.update(jobs)
-        .where(_held(job_id, token))
+        .where(_held(job_id, token), jobs.c.cancel_requested.is_(False))
         .values(
             status=Status.QUEUED,
             run_at=run_at,
@@ -279,10 +279,10 @@ async def requeue_running(
 
 
 async def release(conn: AsyncConnection, job_id: str, token: str, now: datetime) -> Row | None:
-    """Give a running job back untouched (graceful shutdown): the attempt does not count."""
+    """Give a running job back (graceful shutdown), unless cancelled; the attempt does not count."""
     query = (
         sa.update(jobs)
-        .where(_held(job_id, token))
+        .where(_held(job_id, token), jobs.c.cancel_requested.is_(False))
         .values(
             status=Status.QUEUED,
             run_at=now,
@@ -299,123 +299,6 @@ async def release(conn: AsyncConnection, job_id: str, token: str, now: datetime)
     return (await conn.execute(query)).one_or_none()
 
 
-def _expired(now: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(jobs.c.status == Status.RUNNING, jobs.c.lease_expires_at < now)
-
-
-_CLEAR_LEASE = {"lease_owner": None, "lease_token": None, "lease_expires_at": None}
-
-
-async def cancel_expired(conn: AsyncConnection, now: datetime) -> Sequence[Row]:
-    """Expired leases of jobs the user asked to cancel: they end cancelled."""
-    query = (
-        sa.update(jobs)
-        .where(_expired(now), jobs.c.cancel_requested.is_(True))
-        .values(status=Status.CANCELLED, finished_at=now, updated_at=now, **_CLEAR_LEASE)
-        .returning(*jobs.c)
-    )
-    return (await conn.execute(query)).all()
-
-
-async def fail_expired(
-    conn: AsyncConnection, now: datetime, max_rescues: int, error: dict[str, Any]
-) -> Sequence[Row]:
-    """Expired leases of jobs already rescued ``max_rescues`` times: they fail as lost."""
-    query = (
-        sa.update(jobs)
-        .where(_expired(now), jobs.c.rescues >= max_rescues)
-        .values(status=Status.FAILED, error=error, finished_at=now, updated_at=now, **_CLEAR_LEASE)
-        .returning(*jobs.c)
-    )
-    return (await conn.execute(query)).all()
-
-
-async def rescue_expired(conn: AsyncConnection, now: datetime) -> Sequence[Row]:
-    """Every other expired lease: back to the queue, runnable now."""
-    query = (
-        sa.update(jobs)
-        .where(_expired(now))
-        .values(
-            status=Status.QUEUED,
-            rescues=jobs.c.rescues + 1,
-            run_at=now,
-            updated_at=now,
-            **_CLEAR_LEASE,
-        )
-        .returning(*jobs.c)
-    )
-    return (await conn.execute(query)).all()
-
-
-def _inputs_expired(cutoff: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        jobs.c.status.in_(list(TERMINAL)),
-        jobs.c.created_at < cutoff,
-        jobs.c.inputs_purged_at.is_(None),
-    )
-
-
-async def mark_inputs_purged(
-    conn: AsyncConnection, cutoff: datetime, now: datetime, limit: int
-) -> Sequence[Row]:
-    """Mark a batch of finished jobs created before ``cutoff`` as purged: (id, inputs).
-
-    The guard is repeated outside the batch, so a job retried meanwhile keeps its uploads; the
-    caller deletes the blobs only after this commits.
-    """
-    batch = sa.select(jobs.c.id).where(_inputs_expired(cutoff)).limit(limit)
-    query = (
-        sa.update(jobs)
-        .where(jobs.c.id.in_(batch), _inputs_expired(cutoff))
-        .values(inputs_purged_at=now)
-        .returning(jobs.c.id, jobs.c.inputs)
-    )
-    return (await conn.execute(query)).all()
-
-
-def _job_expired(cutoff: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(jobs.c.status.in_(list(TERMINAL)), jobs.c.finished_at < cutoff)
-
-
-async def delete_expired_jobs(conn: AsyncConnection, cutoff: datetime, limit: int) -> Sequence[Row]:
-    """Delete a batch of jobs finished before ``cutoff`` (events cascade): (id, inputs, purged)."""
-    batch = sa.select(jobs.c.id).where(_job_expired(cutoff)).limit(limit)
-    query = (
-        sa.delete(jobs)
-        .where(jobs.c.id.in_(batch), _job_expired(cutoff))
-        .returning(jobs.c.id, jobs.c.inputs, jobs.c.inputs_purged_at)
-    )
-    return (await conn.execute(query)).all()
-
-
-async def upsert_worker(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    """Register a worker (or refresh its row)."""
-    await conn.execute(sa.delete(workers).where(workers.c.id == values["id"]))
-    await conn.execute(workers.insert().values(values))
-
-
-async def touch_worker(conn: AsyncConnection, worker_id: str, now: datetime) -> int:
-    """A worker's heartbeat; returns 0 when its row was removed as stale."""
-    query = sa.update(workers).where(workers.c.id == worker_id).values(heartbeat_at=now)
-    return (await conn.execute(query)).rowcount
-
-
-async def delete_worker(conn: AsyncConnection, worker_id: str) -> None:
-    """Unregister a worker."""
-    await conn.execute(sa.delete(workers).where(workers.c.id == worker_id))
-
-
-async def delete_stale_workers(conn: AsyncConnection, cutoff: datetime) -> None:
-    """Remove workers whose last heartbeat is older than ``cutoff``."""
-    await conn.execute(sa.delete(workers).where(workers.c.heartbeat_at < cutoff))
-
-
-async def live_workers(conn: AsyncConnection, since: datetime) -> Sequence[Row]:
-    """Workers that sent a heartbeat after ``since``."""
-    query = sa.select(workers).where(workers.c.heartbeat_at >= since).order_by(workers.c.id)
-    return (await conn.execute(query)).all()
-
-
 async def cancel_requested_ids(conn: AsyncConnection, worker_id: str) -> list[str]:
     """Jobs a worker is running whose user asked to cancel them."""
     query = sa.select(jobs.c.id).where(
@@ -424,13 +307,3 @@ async def cancel_requested_ids(conn: AsyncConnection, worker_id: str) -> list[st
         jobs.c.cancel_requested.is_(True),
     )
     return list((await conn.execute(query)).scalars())
-
-
-async def queue_depth(conn: AsyncConnection) -> dict[str, int]:
-    """Queued jobs per lane."""
-    query = (
-        sa.select(jobs.c.lane, sa.func.count())
-        .where(jobs.c.status == Status.QUEUED)
-        .group_by(jobs.c.lane)
-    )
-    return {lane: int(count) for lane, count in (await conn.execute(query)).all()}
