@@ -169,11 +169,10 @@ async def test_live_record_and_logged_record_carry_the_same_event(
     assert "żółć".encode() in live.frame
 
 
+@pytest.mark.postgresql_only  # SQLite runs one writer at a time: ids always commit in order
 async def test_user_cursor_never_skips_an_event_that_commits_late(
     job_factory, engine: AsyncEngine, engine_factory, request: pytest.FixtureRequest
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite runs one writer at a time, so ids always commit in order")
     request.applymarker(
         pytest.mark.xfail(
             strict=True,

@@ -27,15 +27,12 @@ KINDS = ["receipt", "products", "recipe"]
 WAIT_S = 10
 
 
-@pytest.fixture
-def postgres_only(engine: AsyncEngine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("LISTEN/NOTIFY exists on PostgreSQL only; SQLite runs in one process")
+pytestmark = pytest.mark.postgresql_only  # LISTEN/NOTIFY; SQLite runs in one process
 
 
 @pytest.fixture
 async def buses(
-    postgres_only: None, engine: AsyncEngine, engine_factory: Callable[[], AsyncEngine]
+    engine: AsyncEngine, engine_factory: Callable[[], AsyncEngine]
 ) -> AsyncIterator[tuple[PgBus, PgBus]]:
     """(this process's bus, another process's bus), both listening."""
     here, there = PgBus(engine), PgBus(engine_factory())

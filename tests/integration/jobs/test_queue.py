@@ -107,11 +107,10 @@ async def test_many_claimers_claim_each_job_exactly_once(
         assert (await peek.types(job_id)).count("job.started") == 1
 
 
+@pytest.mark.postgresql_only  # SKIP LOCKED; SQLite serialises writers instead
 async def test_claim_skips_a_job_locked_by_another_transaction(
     engine: AsyncEngine, job_factory, queue: JobQueue, engine_factory
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SKIP LOCKED is PostgreSQL only; SQLite serialises writers instead")
     locked = await job_factory()
     free = await job_factory()
     other = engine_factory()
