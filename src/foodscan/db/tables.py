@@ -77,6 +77,7 @@ jobs = sa.Table(
     sa.Index(None, "user_id", "created_at"),
     sa.Index(None, "status", "lease_expires_at"),
     sa.Index(None, "status", "finished_at"),
+    sa.Index(None, "user_id", "request_hash"),
 )
 
 job_events = sa.Table(

@@ -7,7 +7,7 @@ import binascii
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -90,6 +90,13 @@ class JobStore:
             if row.request_hash != request_hash:
                 raise IdempotencyConflict
             return await self._view(conn, row)
+
+    async def find_duplicate(self, user_id: str, request_hash: str) -> JobView | None:
+        """A job of this user for the same files and options, still within upload retention."""
+        since = _now() - timedelta(days=self.settings.upload_retention_days)
+        async with self.engine.connect() as conn:
+            row = await sql.find_duplicate(conn, user_id, request_hash, since)
+            return None if row is None else await self._view(conn, row)
 
     async def submit(self, sub: Submission) -> JobView:
         """Insert a queued job and its ``job.queued`` event in one transaction."""

@@ -5,6 +5,7 @@ lifespan run, real HTTP through ASGI (httpx), image factories and an SSE stream 
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -74,9 +75,15 @@ ImageFactory = Callable[..., bytes]
 
 @pytest.fixture
 def receipt_image() -> ImageFactory:
-    """``make(fmt="JPEG", size=(240, 320), text="TOTAL 12.50")``: a small receipt-like photo."""
+    """``make(fmt="JPEG", size=(240, 320), seed=None)``: a small receipt-like photo."""
 
-    def make(fmt: str = "JPEG", size: tuple[int, int] = (240, 320), seed: int = 0) -> bytes:
+    fresh = itertools.count(1)
+
+    def make(
+        fmt: str = "JPEG", size: tuple[int, int] = (240, 320), seed: int | None = None
+    ) -> bytes:
+        # Each call draws a distinct picture unless ``seed`` repeats (same bytes: a duplicate).
+        seed = next(fresh) if seed is None else seed
         image = Image.new("RGB", size, (250, 250, 245))
         # A few dark bars standing in for lines of text; ``seed`` makes each image distinct.
         for row in range(20, size[1] - 20, 24):

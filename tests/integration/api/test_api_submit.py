@@ -302,3 +302,39 @@ async def test_metadata_is_not_part_of_the_request_hash(api: Api, receipt_image)
     job = (await api.client.get(first.headers["location"])).json()
     assert job["metadata"] == {"try": 1}
     assert job["status"] == Status.QUEUED
+
+
+# ---- duplicate uploads -------------------------------------------------------------------------
+
+
+async def test_the_same_upload_again_returns_the_existing_job(api, receipt_image) -> None:
+    image = receipt_image()
+    first = await api.submit(image)
+    again = await api.submit(image)
+
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json()["job_id"] == first.json()["job_id"]
+    assert again.headers["location"] == first.headers["location"]
+    assert await api.job_count() == 1
+    assert len(api.blob_files()) == 1
+
+
+async def test_dedupe_false_runs_the_same_upload_again(api, receipt_image) -> None:
+    image = receipt_image()
+    first = await api.submit(image, options='{"dedupe": false}')
+    again = await api.submit(image, options='{"dedupe": false}')
+
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.json()["job_id"] != first.json()["job_id"]
+    assert await api.job_count() == 2
+
+
+async def test_a_cancelled_upload_sent_again_runs_again(api, receipt_image) -> None:
+    image = receipt_image()
+    first = (await api.submit(image)).json()["job_id"]
+    assert (await api.client.delete(f"/v1/jobs/{first}")).status_code == 200
+
+    again = await api.submit(image)
+
+    assert again.status_code == 202
+    assert again.json()["job_id"] != first

@@ -60,7 +60,10 @@ _SUBMIT_BODY: dict[str, Any] = {  # Any: an OpenAPI fragment; the form is parsed
     status_code=202,
     openapi_extra=_SUBMIT_BODY,
     responses={
-        200: {"model": Submitted, "description": "the job this Idempotency-Key already made"},
+        200: {
+            "model": Submitted,
+            "description": "the job this Idempotency-Key (or the same upload) already made",
+        },
         409: _PROBLEM,
         413: _PROBLEM,
         415: _PROBLEM,
@@ -82,6 +85,11 @@ async def submit(
     intake = await read_submission(request, settings)
     if key is not None:
         found = await store.find_idempotent(principal.user_id, key, intake.request_hash)
+        if found is not None:
+            return _submitted(response, found, 200)
+    elif intake.options.get("dedupe", True) is not False:
+        # The same files and options again, within upload retention: the earlier job answers.
+        found = await store.find_duplicate(principal.user_id, intake.request_hash)
         if found is not None:
             return _submitted(response, found, 200)
     keys = await _store_blobs(blobs, intake)

@@ -41,6 +41,25 @@ async def get_by_idempotency_key(conn: AsyncConnection, user_id: str, key: str) 
     return (await conn.execute(query)).one_or_none()
 
 
+async def find_duplicate(
+    conn: AsyncConnection, user_id: str, request_hash: str, since: datetime
+) -> Row | None:
+    """The newest live or succeeded job of a user with the same request since ``since``."""
+    query = (
+        sa.select(jobs)
+        .where(
+            jobs.c.user_id == user_id,
+            jobs.c.request_hash == request_hash,
+            jobs.c.created_at >= since,
+            jobs.c.status.in_([Status.QUEUED, Status.RUNNING, Status.SUCCEEDED]),
+            jobs.c.inputs_purged_at.is_(None),
+        )
+        .order_by(jobs.c.created_at.desc())
+        .limit(1)
+    )
+    return (await conn.execute(query)).first()
+
+
 async def list_jobs(
     conn: AsyncConnection,
     user_id: str,
