@@ -122,8 +122,15 @@ class JobQueue:
             )
         return [HeldJob(r.id, r.lease_token, bool(r.cancel_requested)) for r in rows]
 
-    async def progress(self, lease: Lease, step: str, progress: int, message: str) -> None:
-        """Record a step boundary and append ``job.progress``."""
+    async def progress(
+        self,
+        lease: Lease,
+        step: str,
+        progress: int,
+        message: str,
+        partial: dict[str, Any] | None = None,
+    ) -> None:
+        """Record the step reached and append ``job.progress`` (with the partial result, if any)."""
         now = _now()
         async with write(self.engine, self.bus, now) as tx:
             row = await sql.set_progress(
@@ -131,7 +138,10 @@ class JobQueue:
             )
             if row is None:
                 raise LeaseLost
-            await tx.event(row, "job.progress", step=step, progress=progress, message=message)
+            extra = {} if partial is None else {"partial": partial}
+            await tx.event(
+                row, "job.progress", step=step, progress=progress, message=message, **extra
+            )
 
     async def succeed(self, lease: Lease, result: dict[str, Any]) -> None:
         await self._finish(lease, Status.SUCCEEDED, "job.succeeded", result=result)

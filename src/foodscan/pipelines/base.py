@@ -41,10 +41,26 @@ class Context:
     limits: UploadLimits
     state: dict[str, Any] = field(default_factory=dict)
     result: BaseModel | None = None
+    partial: dict[str, Any] | None = None
+    reporter: StepReporter | None = None
+
+    async def progress(
+        self, message: str, done: float, partial: dict[str, Any] | None = None
+    ) -> None:
+        """Report progress inside the running step: ``done`` (0 to 1) of it, and what is known.
+
+        ``partial`` (the result's fields known so far) is kept and sent with every later event.
+        """
+        if partial is not None:
+            self.partial = partial
+        if self.reporter is not None:
+            await self.reporter(message, done)
 
 
+# (step, progress 0 to 100, message, partial result or None)
+ProgressFn = Callable[[str, int, str, dict[str, Any] | None], Awaitable[None]]
+StepReporter = Callable[[str, float], Awaitable[None]]
 StepFn = Callable[[Context], Awaitable[None]]
-ProgressFn = Callable[[str, int, str], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +92,20 @@ class Pipeline:
     async def run(self, ctx: Context, report: ProgressFn) -> dict[str, Any]:
         """Run every step, reporting each boundary; returns the validated result as JSON data."""
         for index, step in enumerate(self.steps):
-            await report(step.name, self.progress_before(index), step.message)
+            start, end = self.progress_before(index), self.progress_before(index + 1)
+
+            async def within(
+                message: str,
+                done: float,
+                name: str = step.name,
+                span: tuple[int, int] = (start, end),
+            ) -> None:
+                share = min(1.0, max(0.0, done))
+                at = round(span[0] + share * (span[1] - span[0]))
+                await report(name, at, message, ctx.partial)
+
+            ctx.reporter = within
+            await report(step.name, start, step.message, ctx.partial)
             await step.run(ctx)
         if ctx.result is None:
             raise RuntimeError(f"pipeline {self.kind} finished without a result")

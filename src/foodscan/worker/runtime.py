@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -167,8 +168,10 @@ class Worker:
             limits=self.limits,
         )
 
-        async def report(step: str, progress: int, message: str) -> None:
-            await self.queue.progress(lease, step, progress, message)
+        async def report(
+            step: str, progress: int, message: str, partial: dict[str, Any] | None
+        ) -> None:
+            await self.queue.progress(lease, step, progress, message, partial)
 
         limit = self.settings.policy(job.kind).time_limit_s
         try:
