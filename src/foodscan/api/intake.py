@@ -23,6 +23,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from foodscan.errors import InputError, InvalidInput, TooLarge, TooMany, UnsupportedType
 from foodscan.pipelines import registry
 from foodscan.pipelines.base import Pipeline
+from foodscan.scrub import strip_metadata
 from foodscan.settings import Settings
 from foodscan.uploads import Inspected, UploadLimits, inspect, safe_name
 
@@ -238,4 +239,6 @@ async def _inspect(upload: UploadFile, pipeline: Pipeline, limits: UploadLimits)
         raise UnsupportedType(
             f"{name}: {pipeline.kind} jobs accept {accepted}, not {inspected.media_type}"
         )
-    return Upload(name, data, inspected)
+    # Stored without EXIF/GPS and other personal metadata (the sha256 is of what the client sent).
+    clean = await asyncio.to_thread(strip_metadata, data, inspected.media_type)
+    return Upload(name, clean, inspected)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import uuid
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from foodscan.jobs.states import Status
 from tests.integration.api.support import UPLOAD_LIMIT, Api
@@ -338,3 +340,24 @@ async def test_a_cancelled_upload_sent_again_runs_again(api, receipt_image) -> N
 
     assert again.status_code == 202
     assert again.json()["job_id"] != first
+
+
+# ---- privacy -----------------------------------------------------------------------------------
+
+
+async def test_a_stored_photo_has_no_gps_or_camera_metadata(api) -> None:
+    tags = Image.Exif()
+    tags[0x010F] = "PhoneCo"  # camera maker
+    tags.get_ifd(0x8825).update({1: "N", 2: (52.0, 13.0, 29.0)})  # GPS
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 90), "white").save(buffer, "JPEG", exif=tags)
+    assert b"PhoneCo" in buffer.getvalue()
+
+    response = await api.submit(buffer.getvalue())
+
+    assert response.status_code == 202
+    (stored,) = api.blob_files()
+    kept = stored.read_bytes()
+    assert b"PhoneCo" not in kept
+    with Image.open(io.BytesIO(kept)) as image:
+        assert not image.getexif().get_ifd(0x8825)
