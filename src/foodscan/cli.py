@@ -1,22 +1,23 @@
-"""The ``foodscan`` command line: serve, worker, migrate, token, jobs.
+"""The ``foodscan`` command line: serve, worker, migrate, token; scan, jobs, inspect (client side).
 
-Objects are built here, at the edge, and passed in; ``asyncio.run`` is called only here.
+Objects are built here, at the edge, and passed in; ``asyncio.run`` is called only here and in
+``cli_client``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import signal
 from typing import Annotated
 
-import httpx
 import typer
 import uvicorn
 
+from foodscan import cli_client
+from foodscan.client import ClientError
 from foodscan.errors import FoodscanError
 from foodscan.settings import Settings
 
@@ -24,12 +25,6 @@ app = typer.Typer(
     help="foodscan: recognize food documents in the background.", no_args_is_help=True
 )
 logger = logging.getLogger("foodscan")
-
-DEFAULT_SERVER = "http://127.0.0.1:8000"
-ServerOpt = Annotated[str, typer.Option("--server", help="foodscan server URL")]
-TokenOpt = Annotated[
-    str | None, typer.Option("--token", envvar="FOODSCAN_TOKEN", help="bearer token")
-]
 
 
 def _setup_logging() -> None:
@@ -128,36 +123,18 @@ def token(
     typer.echo(mint_token(Settings(), user, plan, ttl_s=ttl))
 
 
-@app.command()
-def jobs(
-    server: ServerOpt = DEFAULT_SERVER,
-    auth: TokenOpt = None,
-    status: Annotated[str | None, typer.Option(help="only jobs in this status")] = None,
-    kind: Annotated[str | None, typer.Option(help="only jobs of this kind")] = None,
-    limit: Annotated[int, typer.Option(help="how many")] = 20,
-) -> None:
-    """List your jobs, newest first (JSON lines)."""
-    headers = {"Authorization": f"Bearer {auth}"} if auth else {}
-    params: dict[str, str | int] = {"limit": limit}
-    if status:
-        params["status"] = status
-    if kind:
-        params["kind"] = kind
-    response = httpx.get(f"{server}/v1/jobs", params=params, headers=headers, timeout=30)
-    if response.status_code >= 400:
-        typer.echo(response.text, err=True)
-        raise typer.Exit(1)
-    for item in response.json()["items"]:
-        typer.echo(json.dumps(item, ensure_ascii=False))
+app.command()(cli_client.scan)
+app.command()(cli_client.jobs)
+app.command()(cli_client.inspect)
 
 
 def main() -> None:
-    """Console-script entry point: a foodscan error is one line on stderr, exit status 2."""
+    """Console-script entry point: a foodscan or client error is one line on stderr, exit 2."""
     try:
         with contextlib.suppress(KeyboardInterrupt):
             app()
-    except FoodscanError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
+    except (FoodscanError, ClientError) as exc:
+        typer.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None
 
 

@@ -57,3 +57,24 @@ def slow_receipt_pdf() -> bytes:
     buffer = io.BytesIO()
     pages[0].save(buffer, "PDF", save_all=True, append_images=pages[1:], resolution=200)
     return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for a whole test module (tests that only look at their own jobs).
+
+    It announces a 50 ms SSE ``retry:``, so clients that lost a stream reconnect at once.
+    """
+    data_dir = tmp_path_factory.mktemp("module-server") / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOODSCAN_")}
+    env |= {
+        "FOODSCAN_DATA_DIR": str(data_dir),
+        "FOODSCAN_LEASE_S": "2",
+        "FOODSCAN_HEARTBEAT_S": "0.5",
+        "FOODSCAN_POLL_S": "0.5",
+        "FOODSCAN_SSE_RETRY_MS": "50",
+    }
+    server = Server(data_dir=data_dir, env=env)
+    server.start()
+    yield server
+    server.stop()

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 import foodscan
 from foodscan.api import problems
-from foodscan.api.routes import events, health, jobs
+from foodscan.api.routes import events, health, jobs, web
 from foodscan.auth import check_bind
 from foodscan.blobs import LocalBlobStore
 from foodscan.db.engine import create_engine
@@ -49,6 +49,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     app.include_router(jobs.router)
     app.include_router(events.router)
     app.include_router(health.router)
+    app.include_router(web.router)
     return app
 
 

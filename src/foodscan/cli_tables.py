@@ -1,0 +1,205 @@
+"""What the client commands print: rich tables for a job's result, a job list and readiness.
+
+Pure rendering: it builds renderables from the client's models and never talks to a server.
+A receipt's fields are read from its ``summary`` and from top-level fields of a fuller parse
+(``merchant`` as a name or an object, ``items``), so a richer result still renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from foodscan.client import JobOut, Readiness
+from foodscan.jobs.states import Status
+
+STATUS_STYLE = {
+    Status.QUEUED: "cyan",
+    Status.RUNNING: "blue",
+    Status.SUCCEEDED: "green",
+    Status.FAILED: "red",
+    Status.CANCELLED: "yellow",
+}
+# Below this many columns the job list leaves out kind and run time, to keep the full job id.
+WIDE_TABLE = 110
+RECEIPT_FIELDS = ("merchant", "date", "time", "total", "currency", "items", "reconciliation")
+# Any: a result is the JSON object of its kind's schema.
+Result = Mapping[str, Any]
+
+
+def status_text(status: Status) -> Text:
+    return Text(status.value, style=STATUS_STYLE.get(status, ""))
+
+
+def eta_text(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 90:
+        return f"ETA ~{max(1, round(seconds))} s"
+    return f"ETA ~{round(seconds / 60)} min"
+
+
+def _took(job: JobOut) -> str:
+    if job.started_at is None or job.finished_at is None:
+        return ""
+    span: timedelta = job.finished_at - job.started_at
+    return f"{span.total_seconds():.1f} s"
+
+
+def receipt_fields(result: Result) -> dict[str, Any]:
+    """The receipt's merchant, date, time, total, currency, items and check, wherever they are."""
+    summary = result.get("summary")
+    fields: dict[str, Any] = dict(summary) if isinstance(summary, Mapping) else {}
+    fields.update({k: result[k] for k in RECEIPT_FIELDS if result.get(k) is not None})
+    merchant = fields.get("merchant")
+    if isinstance(merchant, Mapping):
+        fields["merchant"] = merchant.get("name")
+    return fields
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def receipt_table(fields: Mapping[str, Any]) -> Table:
+    table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
+    table.add_column(style="bold")
+    table.add_column()
+    date = " ".join(_cell(fields.get(k)) for k in ("date", "time")).strip()
+    table.add_row("Merchant", _cell(fields.get("merchant")) or "?")
+    table.add_row("Date", date or "?")
+    table.add_row("Total", Text(_cell(fields.get("total")) or "?", style="bold"))
+    table.add_row("Currency", _cell(fields.get("currency")) or "?")
+    check = fields.get("reconciliation")
+    if isinstance(check, Mapping) and check.get("status"):
+        table.add_row("Check", _cell(check["status"]))
+    return table
+
+
+def items_table(items: Sequence[Mapping[str, Any]]) -> Table:
+    table = Table(title="Items", title_justify="left")
+    table.add_column("Item")
+    table.add_column("Qty", justify="right")
+    table.add_column("Unit price", justify="right")
+    table.add_column("Total", justify="right")
+    discounts = any(item.get("discount") for item in items)
+    if discounts:
+        table.add_column("Discount", justify="right")
+    for item in items:
+        quantity = " ".join(_cell(item.get(k)) for k in ("quantity", "unit")).strip()
+        row = [_cell(item.get("name")), quantity, _cell(item.get("unit_price"))]
+        row.append(_cell(item.get("total")))
+        if discounts:
+            row.append(_cell(item.get("discount")))
+        table.add_row(*row)
+    return table
+
+
+def _rows(lines: Sequence[Mapping[str, Any]]) -> list[str]:
+    """OCR lines regrouped into printed rows: boxes on one baseline, left to right."""
+    rows: list[tuple[int, float, float, list[tuple[float, str]]]] = []
+    for line in lines:
+        box = line.get("box")
+        text, page = _cell(line.get("text")), int(line.get("page") or 0)
+        if not box:
+            rows.append((page, float(len(rows)), 0.0, [(0.0, text)]))
+            continue
+        ys = [point[1] for point in box]
+        middle, height = (min(ys) + max(ys)) / 2, max(ys) - min(ys)
+        last = rows[-1] if rows else None
+        if last and last[0] == page and abs(last[1] - middle) < max(last[2], height) / 2:
+            last[3].append((min(point[0] for point in box), text))
+        else:
+            rows.append((page, middle, height, [(min(point[0] for point in box), text)]))
+    return ["  ".join(text for _, text in sorted(row[3])) for row in rows]
+
+
+def text_lines(result: Result) -> Text:
+    """The recognised text, one printed row per line."""
+    lines = result.get("lines")
+    if isinstance(lines, list) and lines and all(isinstance(line, Mapping) for line in lines):
+        return Text("\n".join(_rows(lines)))
+    return Text(_cell(result.get("text")))
+
+
+def job_result(name: str, job: JobOut) -> RenderableType:
+    """One finished job of ``scan``: a heading, then its receipt, its text, or its error."""
+    heading = Text.assemble((name, "bold"), "  ", (job.id, "dim"), "  ", status_text(job.status))
+    parts: list[RenderableType] = [heading]
+    if job.error is not None:
+        parts.append(Text(f"{job.error.code}: {job.error.message}", style="red"))
+    result = job.result or {}
+    fields = receipt_fields(result)
+    if result and (job.kind == "receipt" or fields):
+        parts.append(receipt_table(fields))
+        items = fields.get("items")
+        parts.append(items_table(items) if items else text_lines(result))
+    elif result:
+        parts.append(text_lines(result))
+    parts.append(Text(""))
+    return Group(*parts)
+
+
+def _where(job: JobOut) -> str:
+    if job.status == Status.QUEUED:
+        place = f"#{job.position}" if job.position else "queued"
+        return f"{place} {eta_text(job.eta_seconds)}".strip()
+    if job.status == Status.RUNNING:
+        return f"{job.step or 'starting'} {job.progress}%"
+    if job.error is not None:
+        return job.error.code
+    if job.status == Status.SUCCEEDED and job.result:
+        fields = receipt_fields(job.result)
+        return " ".join(_cell(fields.get(k)) for k in ("total", "currency")).strip()
+    return ""
+
+
+def jobs_table(jobs: Iterable[JobOut], width: int) -> Table:
+    """Your jobs, one row each: id, status, where it stands (or its total), file, created.
+
+    Kind and run time are shown when ``width`` leaves room for them beside the full job id.
+    """
+    wide = width >= WIDE_TABLE
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Job", no_wrap=True)
+    if wide:
+        table.add_column("Kind", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Progress / result", overflow="fold", min_width=8)
+    table.add_column("File", overflow="fold", min_width=6)
+    table.add_column("Created", no_wrap=True)
+    if wide:
+        table.add_column("Took", justify="right", no_wrap=True)
+    today = datetime.now().astimezone().date()
+    for job in jobs:
+        created = job.created_at.astimezone()
+        when = f"{created:%H:%M:%S}" if created.date() == today else f"{created:%Y-%m-%d %H:%M}"
+        files = ", ".join(f.name for f in job.inputs)
+        cells: list[RenderableType] = [job.id]
+        cells += [job.kind] if wide else []
+        cells += [status_text(job.status), _where(job), files, when]
+        cells += [_took(job)] if wide else []
+        table.add_row(*cells)
+    return table
+
+
+def readiness_table(server: str, ready: Readiness) -> Table:
+    """``/readyz`` as a table: readiness (and why not), database, workers, queue depth per lane."""
+    table = Table(show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("Server", server)
+    ok = ready.status == "ok"
+    verdict = "ready" if ok else f"not ready: {ready.reason or ready.status}"
+    table.add_row("Readiness", Text(verdict, style="green" if ok else "red"))
+    table.add_row("Database", ready.database)
+    table.add_row("Workers", str(ready.workers))
+    for lane, depth in ready.queue_depth.items():
+        table.add_row(f"Queued ({lane})", str(depth))
+    return table

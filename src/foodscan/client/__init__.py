@@ -1,0 +1,36 @@
+"""A Python client for foodscan: ``AsyncClient`` for asyncio code, ``Client`` for blocking code.
+
+::
+
+    from foodscan.client import Client
+
+    with Client() as client:                      # http://127.0.0.1:8000, the embedded server
+        job = client.submit("receipt.jpg")
+        for event in client.events(job.job_id):   # resumes on its own after a dropped connection
+            print(event.type, event.step, event.progress)
+        print(client.get(job.job_id).result)
+
+Answers are the server's own models (``JobOut``, ``Submitted``, ``Readiness``) and ``Event``;
+refusals raise ``ClientError`` (``code``, ``status``, ``detail``). Importing this builds no app
+and loads no OCR model.
+"""
+
+from __future__ import annotations
+
+from foodscan.client.aio import DEFAULT_SERVER, AsyncClient, Upload
+from foodscan.client.errors import ClientError
+from foodscan.client.models import Event, JobErrorOut, JobOut, Readiness, Submitted
+from foodscan.client.sync import Client
+
+__all__ = [
+    "DEFAULT_SERVER",
+    "AsyncClient",
+    "Client",
+    "ClientError",
+    "Event",
+    "JobErrorOut",
+    "JobOut",
+    "Readiness",
+    "Submitted",
+    "Upload",
+]

@@ -1,0 +1,153 @@
+"""``foodscan scan``, ``jobs`` and ``inspect`` as a user runs them against a real server."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import socket
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from foodscan.client import DEFAULT_SERVER
+from foodscan.settings import Settings
+from tests.e2e.server import FOODSCAN, Server
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FOODSCAN_")}
+    return subprocess.run(
+        [str(FOODSCAN), *args],
+        env=clean | {"COLUMNS": "200"} | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def files(tmp_path: Path, receipt_jpeg: bytes) -> dict[str, Path]:
+    """A readable receipt, a blank page (its job fails: no text) and a text file (refused)."""
+    blank = io.BytesIO()
+    Image.new("RGB", (480, 320), "white").save(blank, "PNG")
+    made = {
+        "receipt": ("receipt.jpg", receipt_jpeg),
+        "blank": ("blank.png", blank.getvalue()),
+        "text": ("notes.txt", b"not a receipt\n"),
+    }
+    paths = {}
+    for key, (name, data) in made.items():
+        paths[key] = tmp_path / name
+        paths[key].write_bytes(data)
+    return paths
+
+
+def test_scan_prints_the_receipt_as_a_table(module_server: Server, files: dict[str, Path]) -> None:
+    done = run("scan", str(files["receipt"]), "--server", module_server.url)
+
+    assert done.returncode == 0, done.stderr
+    assert "receipt.jpg" in done.stdout
+    assert "succeeded" in done.stdout
+    for label, value in [("Merchant", "FRESH MARKET"), ("Total", "6.84"), ("Currency", "GBP")]:
+        assert any(label in line and value in line for line in done.stdout.splitlines())
+    assert "Date" in done.stdout
+    assert "2026-03-14" in done.stdout
+    assert "BANANAS" in done.stdout
+
+
+def test_scan_shows_progress_bars_on_a_terminal(
+    module_server: Server, files: dict[str, Path]
+) -> None:
+    done = run(
+        "scan",
+        str(files["receipt"]),
+        "--server",
+        module_server.url,
+        TTY_COMPATIBLE="1",
+        FORCE_TERMINAL="1",
+    )
+
+    assert done.returncode == 0, done.stderr
+    progress = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", done.stderr)
+    final = progress.strip().splitlines()[-1]
+    for shown in ("receipt.jpg", "100%", "done"):
+        assert shown in final
+
+
+def test_scan_json_prints_one_final_job_per_line_and_fails_when_a_job_failed(
+    module_server: Server, files: dict[str, Path]
+) -> None:
+    paths = [str(files[key]) for key in ("receipt", "blank", "text")]
+    done = run("scan", *paths, "--json", "--server", module_server.url)
+
+    assert done.returncode == 1
+    jobs = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [job["status"] for job in jobs] == ["succeeded", "failed"]
+    assert [job["inputs"][0]["name"] for job in jobs] == ["receipt.jpg", "blank.png"]
+    assert jobs[0]["result"]["summary"]["total"] == "6.84"
+    assert jobs[1]["error"]["code"] == "no_text"
+    assert "unsupported_type" in done.stderr
+    assert "notes.txt" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_jobs_prints_a_table_or_json_lines(module_server: Server, files: dict[str, Path]) -> None:
+    scanned = run("scan", str(files["receipt"]), "--json", "--server", module_server.url)
+    job_id = json.loads(scanned.stdout)["id"]
+
+    table = run("jobs", "--server", module_server.url)
+    lines = run("jobs", "--json", "--status", "succeeded", "--server", module_server.url)
+
+    assert table.returncode == 0, table.stderr
+    row = next(line for line in table.stdout.splitlines() if job_id in line)
+    for cell in ("receipt", "succeeded", "6.84 GBP", "receipt.jpg"):
+        assert cell in row
+    assert lines.returncode == 0, lines.stderr
+    listed = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert job_id in {job["id"] for job in listed}
+    assert {job["status"] for job in listed} == {"succeeded"}
+
+
+def test_inspect_shows_readiness_workers_and_queue_depth(module_server: Server) -> None:
+    table = run("inspect", "--server", module_server.url)
+    as_json = run("inspect", "--json", "--server", module_server.url)
+
+    assert table.returncode == 0, table.stderr
+    rows = {line.strip("│| ").split()[0]: line for line in table.stdout.splitlines() if "│" in line}
+    assert "ready" in rows["Readiness"]
+    assert "ok" in rows["Database"]
+    assert rows["Workers"].split("│")[2].strip() == "1"
+    assert "Queued (paid)" in table.stdout
+    assert "Queued (free)" in table.stdout
+    ready = json.loads(as_json.stdout)
+    assert ready["status"] == "ok"
+    assert ready["workers"] == 1
+    assert set(ready["queue_depth"]) == {"paid", "free"}
+
+
+def test_client_commands_without_a_server_fail_in_one_line(files: dict[str, Path]) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    commands = (["jobs"], ["inspect"], ["scan", str(files["receipt"])])
+    with ThreadPoolExecutor(len(commands)) as pool:
+        runs = list(pool.map(lambda args: run(*args, "--server", nowhere), commands))
+    for args, done in zip(commands, runs, strict=True):
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.startswith("error: ")
+        assert done.stderr.count("\n") == 1
+        assert "unreachable" in done.stderr
+        assert done.stdout == ""
+
+
+def test_client_commands_default_to_the_embedded_servers_address() -> None:
+    settings = Settings()
+    assert f"http://{settings.host}:{settings.port}" == DEFAULT_SERVER

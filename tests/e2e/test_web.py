@@ -1,0 +1,372 @@
+"""The web page in a real browser: Playwright driving Debian's Chromium against ``foodscan serve``.
+
+Upload a receipt and watch its steps arrive over ``/v1/events`` to the result; reload and find
+it in the history; cancel and retry a slow job; lose the server mid-job and catch up when it
+returns; read a refused upload's message; see a receipt's items as a table (desktop and phone);
+use a token on a server with a secret key. Screenshots land in a temporary folder (printed with
+``-s``); ``docs/screenshots/`` holds copies made from there by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import (
+    Browser,
+    FilePayload,
+    Page,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
+
+from foodscan.api.schemas import JobOut
+from foodscan.auth import mint_token
+from foodscan.recognition.receipt_model import (
+    Item,
+    Merchant,
+    Payment,
+    ReceiptParse,
+    Reconciliation,
+    TaxLine,
+)
+from foodscan.settings import Settings
+from tests.e2e.server import Server
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Flags for this machine's closed network (python-svc.md): no background connections, no QUIC.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+JOB_TIMEOUT_MS = 40_000
+STEPS = ["validate", "read_pages", "ocr", "parse", "save"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}; the browser test needs Debian's package: "
+            "apt-get install -y --no-install-recommends chromium (.ci/run installs it)",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@dataclass
+class Tab:
+    """A page in its own browser context, and the uncaught errors its scripts raised."""
+
+    page: Page
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open(
+        cls, browser: Browser, url: str, *, viewport: ViewportSize = DESKTOP, live: bool = True
+    ) -> Tab:
+        phone = viewport is PHONE
+        context = browser.new_context(
+            viewport=viewport, locale="en-GB", timezone_id="UTC", is_mobile=phone, has_touch=phone
+        )
+        tab = cls(context.new_page())
+        tab.page.on("pageerror", lambda error: tab.errors.append(str(error)))
+        tab.page.goto(url)
+        if live:
+            expect(tab.page.locator("#connection")).to_have_attribute("data-state", "live")
+        return tab
+
+    def close(self) -> None:
+        self.page.context.close()
+        assert self.errors == [], f"the page's script failed: {self.errors}"
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    tab = Tab.open(browser, server.url)
+    yield tab.page
+    tab.close()
+
+
+def screenshot(page: Page, path: Path) -> None:
+    """The whole page at its width. (A ``full_page`` shot drops touch emulation in Chromium,
+    so the phone layout would be photographed as a desktop one: grow the viewport instead.)"""
+    size = page.viewport_size
+    assert size is not None
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": height})
+    page.screenshot(path=path, animations="disabled")
+
+
+def upload(page: Page, name: str, content: bytes, media_type: str) -> None:
+    payload: FilePayload = {"name": name, "mimeType": media_type, "buffer": content}
+    page.locator("#file").set_input_files(files=[payload])
+    expect(page.locator("#chosen")).to_contain_text(name)
+    page.get_by_role("button", name="Scan", exact=True).click()
+
+
+def test_receipt_is_followed_live_to_its_result_and_stays_in_history(
+    page: Page, receipt_jpeg: bytes
+) -> None:
+    upload(page, "receipt.jpg", receipt_jpeg, "image/jpeg")
+
+    job = page.locator("#job")
+    expect(job.get_by_role("heading", name="receipt.jpg")).to_be_visible()
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=JOB_TIMEOUT_MS)
+    # Only the event stream tells each step: GET knows the latest one alone.
+    seen = job.locator(".activity li[data-type='job.progress']").evaluate_all(
+        "items => items.map(li => li.dataset.step)"
+    )
+    assert [step for step in STEPS if step in seen] == STEPS, seen
+    types = job.locator(".activity li").evaluate_all("items => items.map(li => li.dataset.type)")
+    assert types[0] == "job.queued"
+    assert types[-1] == "job.succeeded"
+    expect(job.locator("[data-field='total']")).to_contain_text("6.84")
+    expect(job.get_by_role("button", name="Cancel scan")).to_be_hidden()
+
+    page.reload()
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+    row = page.locator("#history .history-item").first
+    expect(row).to_contain_text("receipt.jpg")
+    expect(row).to_contain_text("Done")
+    expect(row).to_have_attribute("aria-current", "true")
+    expect(job.locator("[data-field='total']")).to_contain_text("6.84")
+
+
+def test_a_running_job_is_cancelled_and_retried_from_the_page(
+    page: Page, slow_receipt_pdf: bytes, screenshots: Path
+) -> None:
+    upload(page, "long.pdf", slow_receipt_pdf, "application/pdf")
+    job = page.locator("#job")
+    expect(job).to_have_attribute("data-status", "running")
+    expect(job.locator("progress")).to_be_visible()
+    expect(job.locator(".steps li[aria-current='step']")).to_have_count(1)
+    expect(job.locator(".steps li[data-step='ocr']")).to_have_attribute("aria-current", "step")
+    screenshot(page, screenshots / "desktop-running.png")
+    job.get_by_role("button", name="Cancel scan").click()
+
+    expect(job).to_have_attribute("data-status", "cancelled", timeout=10_000)
+    expect(job.locator(".badge")).to_have_text("Cancelled")
+    expect(page.locator("#history .history-item").first).to_contain_text("Cancelled")
+
+    job.get_by_role("button", name="Retry").click()
+    expect(job).to_have_attribute("data-status", re.compile("queued|running"))
+    job.get_by_role("button", name="Cancel scan").click()
+    expect(job).to_have_attribute("data-status", "cancelled", timeout=10_000)
+
+
+def test_updates_missed_while_the_server_was_down_arrive_after_it_returns(
+    server: Server, page: Page, slow_receipt_pdf: bytes
+) -> None:
+    upload(page, "long.pdf", slow_receipt_pdf, "application/pdf")
+    job = page.locator("#job")
+    expect(job).to_have_attribute("data-status", "running")
+
+    server.kill()
+    expect(page.locator("#connection")).to_have_attribute("data-state", "reconnecting")
+    server.start()  # same port and database: the job's lease expires, it runs again
+
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=15_000)
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=JOB_TIMEOUT_MS)
+    expect(job.locator("[data-field='total']")).to_contain_text("6.84")
+    types = job.locator(".activity li").evaluate_all("items => items.map(li => li.dataset.type)")
+    assert types.count("job.started") == 2, types
+    assert types[-1] == "job.succeeded"
+
+
+def test_an_unsupported_file_is_refused_with_a_readable_message(page: Page) -> None:
+    upload(page, "notes.txt", b"just some notes, not a receipt\n", "text/plain")
+
+    error = page.get_by_role("alert")
+    expect(error).to_contain_text("This file type is not supported")
+    expect(error).to_contain_text("notes.txt")
+    expect(error).not_to_contain_text("{")
+    expect(page.locator("#history-empty")).to_be_visible()
+    expect(page.locator("#job-placeholder")).to_be_visible()
+
+
+def check_served_files(server: Server) -> None:
+    """``/`` carries the config; the files come from the package, revalidated by ETag."""
+    page = httpx.get(f"{server.url}/", timeout=10)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert '"kind":"receipt"' in page.text
+    assert "{{config}}" not in page.text
+
+    script = httpx.get(f"{server.url}/web/app.js", timeout=10)
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    again = httpx.get(
+        f"{server.url}/web/app.js", headers={"If-None-Match": script.headers["etag"]}, timeout=10
+    )
+    assert again.status_code == 304
+
+    missing = httpx.get(f"{server.url}/web/settings.py", timeout=10)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert "/" not in httpx.get(f"{server.url}/openapi.json", timeout=10).json()["paths"]
+
+
+def receipt_job(job_id: str) -> dict[str, Any]:  # Any: JSON
+    """A finished receipt job as ``GET /v1/jobs/{id}`` answers it; the result a ``ReceiptParse``."""
+    parse = ReceiptParse(
+        language="en",
+        merchant=Merchant(name="FRESH MARKET", address="12 High Street, London"),
+        date="2026-03-14",
+        time="09:41",
+        currency="GBP",
+        items=[
+            Item(name="BANANAS LOOSE", quantity=0.845, unit="kg", unit_price="1.29", total="1.09"),
+            Item(
+                name="WHOLE MILK 2L",
+                quantity=2,
+                unit="pcs",
+                unit_price="2.15",
+                total="4.30",
+                discount="0.50",
+            ),
+            Item(name="RYE BREAD", quantity=1, unit="pcs", unit_price="3.40", total="3.40"),
+            Item(
+                name="OLIVE OIL EXTRA VIRGIN 500ML",
+                quantity=1,
+                unit="pcs",
+                unit_price="6.99",
+                total="6.99",
+            ),
+        ],
+        subtotal="15.28",
+        tax=[TaxLine(rate="20%", amount="1.17")],
+        total="15.28",
+        payment=Payment(method="card", card_last4="4321"),
+        reconciliation=Reconciliation(status="consistent", difference="0.00"),
+    )
+    now = datetime.now(UTC).isoformat()
+    job = JobOut.model_validate(
+        {
+            "id": job_id,
+            "kind": "receipt",
+            "lane": "free",
+            "status": "succeeded",
+            "step": "save",
+            "progress": 100,
+            "attempt": 1,
+            "max_attempts": 3,
+            "cancel_requested": False,
+            "position": None,
+            "eta_seconds": None,
+            "lang": None,
+            "options": {},
+            "metadata": None,
+            "inputs_purged": False,
+            "error": None,
+            "inputs": [
+                {
+                    "name": "fresh-market.jpg",
+                    "media_type": "image/jpeg",
+                    "size": 48213,
+                    "sha256": "0" * 64,
+                    "pages": 1,
+                }
+            ],
+            "result": {**parse.model_dump(mode="json"), "text": "FRESH MARKET\nTOTAL 15.28"},
+            "created_at": now,
+            "updated_at": now,
+            "started_at": now,
+            "finished_at": now,
+            "links": {"self": f"/v1/jobs/{job_id}", "events": f"/v1/jobs/{job_id}/events"},
+        }
+    )
+    return job.model_dump(mode="json")
+
+
+def show_receipt(page: Page, url: str) -> None:
+    """Open a job whose GET answers ``receipt_job`` (the browser's request is answered here)."""
+    job_id = "00000000-0000-4000-8000-000000000001"
+    page.route(
+        f"**/v1/jobs/{job_id}",
+        lambda route: route.fulfill(json=receipt_job(job_id)),
+    )
+    page.goto(f"{url}/#job={job_id}")
+
+
+def test_a_receipt_result_is_a_table_of_items_with_totals_and_a_verdict(
+    browser: Browser, server: Server, page: Page, screenshots: Path
+) -> None:
+    check_served_files(server)
+    show_receipt(page, server.url)
+
+    table = page.get_by_role("table")
+    expect(table.locator("tbody tr")).to_have_count(4)
+    expect(table.get_by_role("columnheader")).to_have_text(
+        ["Item", "Qty", "Price", "Discount", "Total"]
+    )
+    expect(table.locator("tbody tr").nth(0)).to_contain_text("0.845 kg")
+    expect(table.locator("tbody tr").nth(1)).to_contain_text("\N{MINUS SIGN}£0.50")
+    expect(table.locator("tfoot")).to_contain_text("Tax 20%")
+    expect(table.locator("[data-field='total']")).to_have_text("£15.28")
+    expect(page.locator(".verdict")).to_have_text(re.compile("add up to the total"))
+    expect(page.locator(".facts")).to_contain_text("Card ending 4321")
+    screenshot(page, screenshots / "desktop.png")
+
+    tab = Tab.open(browser, server.url, viewport=PHONE)
+    phone = tab.page
+    show_receipt(phone, server.url)
+    expect(phone.locator("[data-field='total']")).to_have_text("£15.28")
+    box = phone.locator("[data-field='total']").bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= PHONE["width"], "the total is cut off on a phone"
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page scrolls sideways on a phone ({width}px)"
+    expect(phone.get_by_role("button", name="Take a photo")).to_be_visible()
+    screenshot(phone, screenshots / "phone.png")
+    tab.close()
+    print(f"screenshots: {screenshots}")  # noqa: T201 - where to look at them
+
+
+def test_with_a_secret_key_the_page_asks_for_a_token_then_checks_for_updates(
+    browser: Browser, server_factory: Callable[..., Server], receipt_jpeg: bytes
+) -> None:
+    key = "a-secret-key-long-enough-for-hs256-signing"
+    server = server_factory(secret_key=key)
+    server.start()
+    tab = Tab.open(browser, server.url, live=False)
+    page = tab.page
+    expect(page.get_by_role("alert")).to_contain_text("This server needs an access token")
+    expect(page.locator("#token-box")).to_have_attribute("open", "")
+
+    page.get_by_label("Token").fill(mint_token(Settings(secret_key=key), "alice", "free"))
+    page.get_by_role("button", name="Use token").click()
+    expect(page.locator("#connection")).to_have_attribute("data-state", "polling")
+    expect(page.get_by_role("alert")).to_be_hidden()
+    upload(page, "receipt.jpg", receipt_jpeg, "image/jpeg")
+    job = page.locator("#job")
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=JOB_TIMEOUT_MS)
+    expect(job.locator("[data-field='total']")).to_contain_text("6.84")
+    tab.close()
