@@ -1,31 +1,32 @@
 """The recognition path the benchmark measures, up to the OCR lines, with a per-image cache.
 
-decode (``decode_image``) → RapidOCR (``RapidOcrEngine``), and Tesseract when
-``foodscan.recognition.tesseract`` exists and the page reads as Cyrillic. What the engines
-return is cached under ``results/ocr-cache/<engine>/<sha256 of the file>.json`` together with
-the seconds it took, so that parser iterations skip the OCR and still report its time.
+decode (``decode_image``) → the engine the pipelines use: ``engines.EnginePicker`` when that
+module is installed (it probes the page's script and reads Latin with RapidOCR, Cyrillic with
+Tesseract), else ``RapidOcrEngine`` alone. What an engine returns is cached under
+``results/ocr-cache/<engine>-<hash of its module>/<sha256 of the file>.json`` with the seconds
+it took (the script probe's choice too, under ``script/``), so that parser iterations skip the
+OCR and still report its time; a change to an engine's code starts a new cache.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
-import re
+import sys
 import time
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from foodscan.recognition.images import decode_image
 from foodscan.recognition.ocr import OcrEngine, OcrLine, RapidOcrEngine
 
 MAX_PIXELS = 50_000_000
 CACHE = Path("results/ocr-cache")
-# RapidOCR reads Cyrillic as Latin look-alikes in upper case: words made only of the letters
-# that Cyrillic shares with Latin, plus the shapes it gives the others (И→N/M, Ы→bI, Я→R).
-_LOOKALIKE_WORDS = re.compile(r"\b(?:NTOR|NTOFO|KACCOB|MHH|HAC|CKNAK|CДAЧA|NOAUTOF|KOПЛATE)")
+ENGINES = ("auto", "rapidocr", "tesseract")
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ class OcrRun:
 
     lines: list[OcrLine]
     engine: str
-    seconds: float
+    seconds: float  # decode + script probe + OCR
+    probe_seconds: float
     cached: bool
 
 
@@ -45,26 +47,11 @@ def _package_version(name: str) -> str:
         return "unknown"
 
 
-def _cyrillic_engine() -> OcrEngine | None:
-    """The Tesseract engine, when that module has landed and Tesseract can read Russian."""
-    try:
-        module = importlib.import_module("foodscan.recognition.tesseract")
-    except ImportError:
-        return None
-    engine_class = getattr(module, "TesseractEngine", None)
-    available = getattr(module, "tesseract_available", None)
-    if engine_class is None or (callable(available) and not _reads_russian(available)):
-        return None
-    # The module's constructor signature is its own; the default is assumed to read rus+eng.
-    engine: OcrEngine = engine_class()
-    return engine
-
-
-def _reads_russian(available: Any) -> bool:
-    try:
-        return bool(available("rus"))
-    except TypeError:
-        return bool(available())
+def _fingerprint(engine: object) -> str:
+    """A short hash of the engine's module source: an engine whose code changed is a new one."""
+    path = getattr(sys.modules.get(type(engine).__module__), "__file__", None)
+    source = Path(path).read_bytes() if path else b""
+    return hashlib.sha256(source).hexdigest()[:8]
 
 
 def _to_json(lines: list[OcrLine]) -> list[dict[str, Any]]:
@@ -78,49 +65,72 @@ def _from_json(rows: list[dict[str, Any]]) -> list[OcrLine]:
     ]
 
 
-def looks_cyrillic(lines: list[OcrLine]) -> bool:
-    """Whether a page read by RapidOCR is really Cyrillic (it prints look-alikes)."""
-    text = " ".join(line.text for line in lines)
-    if re.search(r"[А-Яа-яЁё]", text):  # noqa: RUF001 - Cyrillic is meant
-        return True
-    return len(_LOOKALIKE_WORDS.findall(text.upper())) >= 2
+def _picker(threads: int | None) -> Any:
+    """The pipelines' engine picker, or ``None`` before ``recognition.engines`` exists.
+
+    ``Any``: the module is optional here, so its type cannot be named.
+    """
+    try:
+        from foodscan.recognition.engines import build_picker  # noqa: PLC0415
+    except ImportError:
+        return None
+    return build_picker(threads=threads)
 
 
 class OcrRunner:
-    """Reads images with the engines, through the cache unless ``use_cache`` is off."""
+    """Reads images with the chosen engine(s), through the cache unless ``use_cache`` is off."""
 
-    def __init__(self, *, use_cache: bool = True, threads: int | None = None) -> None:
+    def __init__(
+        self, *, use_cache: bool = True, threads: int | None = None, engine: str = "auto"
+    ) -> None:
         self.use_cache = use_cache
-        self.latin = RapidOcrEngine(threads=threads)
-        self.latin_id = f"rapidocr-{_package_version('rapidocr')}"
-        self.cyrillic = _cyrillic_engine()
-        self.cyrillic_id = f"tesseract-{_package_version('tesserocr')}"
+        self.picker = _picker(threads) if engine != "rapidocr" else None
+        self.latin: OcrEngine = (
+            self.picker.latin if self.picker else RapidOcrEngine(threads=threads)
+        )
+        self.latin_id = f"rapidocr-{_package_version('rapidocr')}-{_fingerprint(self.latin)}"
+        self.cyrillic_id = "tesseract-{}-{}".format(
+            _package_version("tesserocr"),
+            _fingerprint(self.picker.cyrillic if self.picker else None),
+        )
+        self.engine = engine
 
-    def _cached(self, engine: OcrEngine, engine_id: str, data: bytes) -> OcrRun:
-        path = CACHE / engine_id / f"{hashlib.sha256(data).hexdigest()}.json"
-        if self.use_cache and path.is_file():
-            stored = json.loads(path.read_text(encoding="utf-8"))
-            return OcrRun(_from_json(stored["lines"]), engine_id, stored["seconds"], cached=True)
+    def _cached(self, key: Path, compute: Any) -> tuple[dict[str, Any], bool]:
+        if self.use_cache and key.is_file():
+            return json.loads(key.read_text(encoding="utf-8")), True
         started = time.perf_counter()
-        lines = engine.read(decode_image(data, max_pixels=MAX_PIXELS))
-        seconds = time.perf_counter() - started
+        value = compute()
+        stored = {"seconds": time.perf_counter() - started, **value}
         if self.use_cache:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            stored = {"seconds": seconds, "lines": _to_json(lines)}
-            path.write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
-        return OcrRun(lines, engine_id, seconds, cached=False)
+            key.parent.mkdir(parents=True, exist_ok=True)
+            key.write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
+        return stored, False
 
-    def read(self, image: Path) -> OcrRun:
-        """The lines of one image file: RapidOCR, then Tesseract for a Cyrillic page."""
-        data = image.read_bytes()
-        first = self._cached(self.latin, self.latin_id, data)
-        if self.cyrillic is None or not looks_cyrillic(first.lines):
-            return first
-        second = self._cached(self.cyrillic, self.cyrillic_id, data)
-        return OcrRun(second.lines, second.engine, first.seconds + second.seconds, second.cached)
+    def _script(self, digest: str, image: Image.Image) -> tuple[str, float]:
+        if self.engine == "tesseract":
+            return "cyrillic", 0.0
+        if self.picker is None or self.engine == "rapidocr":
+            return "latin", 0.0
+        stored, _ = self._cached(
+            CACHE / f"script-{_fingerprint(self.picker)}" / f"{digest}.json",
+            lambda: {"script": self.picker.choose(image)},
+        )
+        return stored["script"], stored["seconds"]
 
-    def warm_up(self, image: Path) -> float:
-        """Load the models with one uncached read; the seconds it took."""
+    def read(self, path: Path) -> OcrRun:
+        """The lines of one image file, read by the engine for its script."""
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
         started = time.perf_counter()
-        self.latin.read(decode_image(image.read_bytes(), max_pixels=MAX_PIXELS))
-        return time.perf_counter() - started
+        image = decode_image(data, max_pixels=MAX_PIXELS)
+        decode_s = time.perf_counter() - started
+        script, probe_s = self._script(digest, image)
+        cyrillic = script == "cyrillic" and self.picker is not None
+        engine = self.picker.cyrillic if cyrillic else self.latin
+        engine_id = self.cyrillic_id if cyrillic else self.latin_id
+        stored, cached = self._cached(
+            CACHE / engine_id / f"{digest}.json",
+            lambda: {"lines": _to_json(engine.read(image))},
+        )
+        seconds = decode_s + probe_s + stored["seconds"]
+        return OcrRun(_from_json(stored["lines"]), engine_id, seconds, probe_s, cached)

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("foodscan-data")
     database_url: str | None = None
     blob_dir: Path | None = None
+    tessdata_dir: Path | None = None
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)

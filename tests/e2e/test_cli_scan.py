@@ -92,7 +92,7 @@ def test_scan_json_prints_one_final_job_per_line_and_fails_when_a_job_failed(
     jobs = [json.loads(line) for line in done.stdout.splitlines()]
     assert [job["status"] for job in jobs] == ["succeeded", "failed"]
     assert [job["inputs"][0]["name"] for job in jobs] == ["receipt.jpg", "blank.png"]
-    assert jobs[0]["result"]["summary"]["total"] == "6.84"
+    assert jobs[0]["result"]["total"] == "6.84"
     assert jobs[1]["error"]["code"] == "no_text"
     assert "unsupported_type" in done.stderr
     assert "notes.txt" in done.stderr

@@ -168,7 +168,7 @@ def test_submit_wait_get_and_list(module_server: Server, receipt_jpeg: bytes) ->
 
         assert job.status == Status.SUCCEEDED
         assert job.result is not None
-        assert job.result["summary"]["total"] == "6.84"
+        assert job.result["total"] == "6.84"
         assert client.get(submitted.job_id) == job
         everything = list(client.events(submitted.job_id))
         assert list(client.events(submitted.job_id, after=everything[1].id)) == everything[2:]

@@ -51,7 +51,10 @@ def test_receipt_photo_is_read_and_streamed_to_the_end(server: Server, receipt_j
     assert types[:2] == ["job.queued", "job.started"]
     assert types[-1] == "job.succeeded"
     steps = [f.data["step"] for f in events if f.data["type"] == "job.progress"]
-    assert steps == ["validate", "read_pages", "ocr", "parse", "save"]
+    assert steps == ["validate", "read_pages", "ocr", "parse", "check", "save"]
+    partials = [f.data.get("partial") for f in events if f.data["type"] == "job.progress"]
+    assert partials[4]["total"] == "6.84"  # the header and totals, before the result is saved
+    assert [item["name"] for item in partials[5]["items"]][:1] == ["BANANAS"]
     ids = [f.id for f in events]
     assert all(i is not None for i in ids)
     assert ids == sorted(ids)
@@ -62,8 +65,14 @@ def test_receipt_photo_is_read_and_streamed_to_the_end(server: Server, receipt_j
     for word in ("FRESH MARKET", "BANANAS", "MILK", "TOTAL"):
         assert word in text
     assert all(0 < line["confidence"] <= 1 and len(line["box"]) == 4 for line in result["lines"])
-    assert result["summary"]["total"] == "6.84"
-    assert result["summary"]["date"] == "2026-03-14"
+    assert (result["total"], result["date"], result["currency"]) == ("6.84", "2026-03-14", "GBP")
+    assert result["merchant"]["name"] == "FRESH MARKET"
+    assert [(i["name"], i["total"]) for i in result["items"]] == [
+        ("BANANAS", "1.29"),
+        ("WHOLE MILK 2L", "2.15"),
+        ("RYE BREAD", "3.40"),
+    ]
+    assert result["reconciliation"]["status"] == "consistent"
 
     job = httpx.get(f"{server.url}/v1/jobs/{body['job_id']}", timeout=10).json()
     assert job["status"] == "succeeded"

@@ -149,4 +149,8 @@ class Readiness(BaseModel):
     database: str
     workers: int
     queue_depth: dict[str, int] = Field(description="queued jobs per lane")
+    ocr_languages: list[str] = Field(
+        default_factory=list,
+        description="languages this node's OCR can read (ru needs Tesseract's Russian data)",
+    )
     reason: str | None = None

@@ -1,25 +1,32 @@
-"""The ``receipt`` kind: one photo or PDF → OCR text lines and a first parse.
+"""The ``receipt`` kind: photos (one long receipt in several shots, in order) or a PDF → a
+structured receipt (``ReceiptParse``) plus the text lines it was read from.
 
-Steps: validate → read pages → OCR → parse → save. PDF pages with a text layer skip OCR.
+Steps: validate → read pages → OCR (per page, Latin or Cyrillic engine) → parse → check → save.
+PDF pages with a text layer skip OCR. Progress events carry the fields known so far: the header
+and totals once parsed, then the items. Card numbers are masked in every stored line.
 """
 
 from __future__ import annotations
-
-from dataclasses import asdict
-from typing import Any
 
 from pydantic import BaseModel, Field
 
 from foodscan.errors import NoTextFound
 from foodscan.pipelines.base import Context, Pipeline, Step
 from foodscan.recognition.images import decode_image
+from foodscan.recognition.masking import mask_card_numbers
 from foodscan.recognition.ocr import OcrLine
-from foodscan.recognition.pdf import PdfPage, read_pdf
-from foodscan.recognition.receipt_parse import parse_receipt
+from foodscan.recognition.pdf import RENDER_DPI, PdfPage, read_pdf
+from foodscan.recognition.receipt import parse_receipt
+from foodscan.recognition.receipt_model import ReceiptParse
+from foodscan.recognition.stitch import stitch
 from foodscan.uploads import inspect
 
 ACCEPTS = frozenset({"image/jpeg", "image/png", "image/webp", "application/pdf"})
-PDF_RENDER_DPI = 200
+MAX_FILES = 5
+TEXT_LINE_HEIGHT = 20.0
+TEXT_LINE_WIDTH = 1000.0
+PARSER_LANGS = frozenset({"en", "pl", "ru"})
+HEADER_FIELDS = ("language", "merchant", "date", "time", "currency", "subtotal", "tax", "total")
 
 
 class TextLine(BaseModel):
@@ -34,90 +41,126 @@ class TextLine(BaseModel):
     source: str = Field(description="'ocr' or 'pdf_text'")
 
 
-class ReceiptSummary(BaseModel):
-    """The first parse of a receipt; amounts are decimal strings with a dot."""
+class ReceiptResult(ReceiptParse):
+    """What a ``receipt`` job returns: the structured receipt and the lines it was read from."""
 
-    merchant: str | None = None
-    date: str | None = None
-    time: str | None = None
-    total: str | None = None
-    currency: str | None = None
+    pages: int = Field(description="Pages and photos read")
+    text: str = Field(description="All lines, one per row, card numbers masked")
+    lines: list[TextLine] = Field(description="Every line read, card numbers masked")
 
 
-class ReceiptResult(BaseModel):
-    """What a ``receipt`` job returns."""
-
-    pages: int
-    lines: list[TextLine]
-    text: str
-    summary: ReceiptSummary
+def parser_lang(lang: str | None) -> str | None:
+    """The parser's language (en, pl, ru) from a submit hint such as ``pl`` or ``ru-RU``."""
+    head = (lang or "").strip().lower()[:2]
+    return head if head in PARSER_LANGS else None
 
 
 async def _validate(ctx: Context) -> None:
-    data = await ctx.blobs.get(ctx.inputs[0]["blob_key"])
-    ctx.state["media_type"] = (await ctx.cpu.run(inspect, data, ctx.limits)).media_type
-    ctx.state["data"] = data
+    files = []
+    for item in ctx.inputs:
+        data = await ctx.blobs.get(item["blob_key"])
+        files.append(((await ctx.cpu.run(inspect, data, ctx.limits)).media_type, data))
+    ctx.state["files"] = files
 
 
 async def _read_pages(ctx: Context) -> None:
-    data: bytes = ctx.state.pop("data")
-    if ctx.state["media_type"] == "application/pdf":
-        pages = await ctx.cpu.run(
-            lambda: read_pdf(data, max_pages=ctx.limits.max_pages, dpi=PDF_RENDER_DPI)
-        )
-    else:
-        image = await ctx.cpu.run(lambda: decode_image(data, max_pixels=ctx.limits.max_pixels))
-        pages = [PdfPage(index=0, text="", image=image)]
+    pages: list[PdfPage] = []
+    for media_type, data in ctx.state.pop("files"):
+        if media_type == "application/pdf":
+            found = await ctx.cpu.run(
+                lambda d=data: read_pdf(d, max_pages=ctx.limits.max_pages, dpi=RENDER_DPI)
+            )
+            pages.extend(found)
+        else:
+            image = await ctx.cpu.run(
+                lambda d=data: decode_image(d, max_pixels=ctx.limits.max_pixels)
+            )
+            pages.append(PdfPage(index=len(pages), text="", image=image))
     ctx.state["pages"] = pages
-    ctx.state["page_count"] = len(pages)
 
 
-def _text_layer_lines(page: PdfPage) -> list[TextLine]:
+def _text_layer_lines(page: PdfPage) -> list[OcrLine]:
+    """A PDF's text lines, given stacked boxes so the parser reads them in order."""
+    rows = [t.strip() for t in page.text.splitlines() if t.strip()]
     return [
-        TextLine(page=page.index, text=t.strip(), box=None, confidence=1.0, source="pdf_text")
-        for t in page.text.splitlines()
-        if t.strip()
-    ]
-
-
-def _ocr_lines(page_index: int, found: list[OcrLine]) -> list[TextLine]:
-    return [
-        TextLine(
-            page=page_index,
-            text=line.text,
-            box=[[float(x), float(y)] for x, y in line.box],
-            confidence=round(float(line.confidence), 4),
-            source="ocr",
+        OcrLine(
+            text,
+            (
+                (0.0, i * TEXT_LINE_HEIGHT),
+                (TEXT_LINE_WIDTH, i * TEXT_LINE_HEIGHT),
+                (TEXT_LINE_WIDTH, (i + 1) * TEXT_LINE_HEIGHT - 2),
+                (0.0, (i + 1) * TEXT_LINE_HEIGHT - 2),
+            ),
+            1.0,
         )
-        for line in found
+        for i, text in enumerate(rows)
     ]
+
+
+def _header(parse: ReceiptParse) -> dict[str, object]:
+    return parse.model_dump(mode="json", include=set(HEADER_FIELDS))
 
 
 async def _ocr(ctx: Context) -> None:
-    lines: list[TextLine] = []
-    for page in ctx.state.pop("pages"):
+    pages: list[PdfPage] = ctx.state.pop("pages")
+    per_page: list[tuple[int, str, list[OcrLine]]] = []
+    for number, page in enumerate(pages, start=1):
         if page.image is None:
-            lines.extend(_text_layer_lines(page))
+            per_page.append((number - 1, "pdf_text", _text_layer_lines(page)))
         else:
-            lines.extend(_ocr_lines(page.index, await ctx.cpu.run(ctx.ocr.read, page.image)))
-    if not lines:
+            found = await ctx.cpu.run(ctx.ocr.read, page.image, ctx.lang)
+            per_page.append((number - 1, "ocr", found))
+        if number < len(pages):
+            so_far = stitch([lines for _, _, lines in per_page])
+            header = _header(await ctx.cpu.run(parse_receipt, so_far))
+            await ctx.progress(
+                f"Reading text (page {number} of {len(pages)})", number / len(pages), header
+            )
+    if not any(lines for _, _, lines in per_page):
         raise NoTextFound("no text was found on the receipt")
-    ctx.state["lines"] = lines
+    ctx.state["per_page"] = per_page
+    ctx.state["page_count"] = len(pages)
 
 
 async def _parse(ctx: Context) -> None:
-    lines: list[TextLine] = ctx.state["lines"]
-    summary: dict[str, Any] = asdict(parse_receipt([line.text for line in lines]))
-    ctx.state["summary"] = ReceiptSummary(**summary)
+    per_page: list[tuple[int, str, list[OcrLine]]] = ctx.state["per_page"]
+    merged = stitch([lines for _, _, lines in per_page])
+    parsed = await ctx.cpu.run(lambda: parse_receipt(merged, lang=parser_lang(ctx.lang)))
+    ctx.state["parsed"] = parsed
+    ctx.partial = _header(parsed)  # sent with the next step's progress event
+
+
+async def _check(ctx: Context) -> None:
+    parsed: ReceiptParse = ctx.state["parsed"]
+    # The parser reconciled items and total; the items join the partial result from here on.
+    ctx.partial = parsed.model_dump(mode="json", exclude={"confidence"})
+
+
+def _masked_lines(per_page: list[tuple[int, str, list[OcrLine]]]) -> list[TextLine]:
+    out = []
+    for page, source, lines in per_page:
+        for line in lines:
+            box = None if source == "pdf_text" else [[float(x), float(y)] for x, y in line.box]
+            out.append(
+                TextLine(
+                    page=page,
+                    text=mask_card_numbers(line.text),
+                    box=box,
+                    confidence=round(float(line.confidence), 4),
+                    source=source,
+                )
+            )
+    return out
 
 
 async def _save(ctx: Context) -> None:
-    lines: list[TextLine] = ctx.state["lines"]
+    parsed: ReceiptParse = ctx.state["parsed"]
+    lines = _masked_lines(ctx.state["per_page"])
     ctx.result = ReceiptResult(
+        **parsed.model_dump(),
         pages=ctx.state["page_count"],
-        lines=lines,
         text="\n".join(line.text for line in lines),
-        summary=ctx.state["summary"],
+        lines=lines,
     )
 
 
@@ -125,12 +168,13 @@ RECEIPT = Pipeline(
     kind="receipt",
     result_model=ReceiptResult,
     accepts=ACCEPTS,
-    max_files=1,
+    max_files=MAX_FILES,
     steps=(
-        Step("validate", 5, "Checking the file", _validate),
+        Step("validate", 5, "Checking the files", _validate),
         Step("read_pages", 10, "Reading pages", _read_pages),
-        Step("ocr", 70, "Reading text", _ocr),
+        Step("ocr", 65, "Reading text", _ocr),
         Step("parse", 10, "Understanding the receipt", _parse),
+        Step("check", 5, "Checking the totals", _check),
         Step("save", 5, "Saving the result", _save),
     ),
 )

@@ -46,7 +46,9 @@ class OcrLine:
 class OcrEngine(Protocol):
     """Reads the text lines of one image, in reading order."""
 
-    def read(self, image: Image.Image) -> list[OcrLine]: ...
+    def read(self, image: Image.Image, lang: str | None = None) -> list[OcrLine]:
+        """The lines of ``image``; ``lang`` is the job's hint, which one-script engines ignore."""
+        ...
 
 
 def _models_dir() -> Path | None:
@@ -105,7 +107,11 @@ class RapidOcrEngine:
         logger.info("loading OCR models from %s", models)
         return RapidOCR(params=params)
 
-    def read(self, image: Image.Image) -> list[OcrLine]:
+    def read(
+        self,
+        image: Image.Image,
+        lang: str | None = None,  # noqa: ARG002 - the OcrEngine hint; RapidOCR reads Latin only
+    ) -> list[OcrLine]:
         """Return the text lines of ``image`` in reading order (see ``group_rows``).
 
         Raises ``UnreadableFile`` for an image the OCR cannot process (a sliver a few pixels

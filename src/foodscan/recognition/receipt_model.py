@@ -91,7 +91,7 @@ class Reconciliation(_Model):
 
     status: ReconciliationStatus = Field(
         description=(
-            "'consistent': items − discounts (+ tax where prices are net) equal the total; "
+            "'consistent': items - discounts (+ tax where prices are net) equal the total; "
             "'mismatch': they differ; 'needs_review': too little was read to tell"
         )
     )

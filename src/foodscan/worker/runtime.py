@@ -25,7 +25,8 @@ from foodscan.jobs.maintenance import Maintenance
 from foodscan.jobs.queue import JobQueue, Lease
 from foodscan.pipelines import registry
 from foodscan.pipelines.base import Context, Pipeline
-from foodscan.recognition.ocr import OcrEngine, RapidOcrEngine
+from foodscan.recognition.engines import build_picker
+from foodscan.recognition.ocr import OcrEngine
 from foodscan.settings import Settings
 from foodscan.uploads import UploadLimits
 from foodscan.worker.cpu import CpuPool
@@ -65,7 +66,7 @@ class Worker:
         self.queue = JobQueue(engine, bus, settings)
         self.maintenance = Maintenance(engine, bus, blobs, settings)
         self.cpu = CpuPool(settings.cpu_pool_size)
-        self.ocr = ocr or RapidOcrEngine()
+        self.ocr = ocr or build_picker(tessdata=settings.tessdata_dir)
         self.pipelines = dict(pipelines if pipelines is not None else registry.PIPELINES)
         self.kinds = sorted(self.pipelines)
         self.running: dict[str, Running] = {}

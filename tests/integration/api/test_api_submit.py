@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from foodscan.jobs.states import Status
+from foodscan.pipelines import registry
 from tests.integration.api.support import UPLOAD_LIMIT, Api
 
 PROBLEM = "application/problem+json"
@@ -137,11 +138,9 @@ async def test_chunked_body_over_the_limit_is_413(api: Api) -> None:
     await api.assert_nothing_stored()
 
 
-async def test_two_files_for_a_receipt_are_422(api: Api, receipt_image) -> None:
-    files = [
-        ("file", ("a.jpg", receipt_image(seed=1), "image/jpeg")),
-        ("file", ("b.jpg", receipt_image(seed=2), "image/jpeg")),
-    ]
+async def test_more_photos_than_a_receipt_takes_are_422(api: Api, receipt_image) -> None:
+    most = registry.get("receipt").max_files
+    files = [("file", (f"{i}.jpg", receipt_image(seed=i), "image/jpeg")) for i in range(most + 1)]
 
     response = await api.client.post("/v1/jobs", data={"kind": "receipt"}, files=files)
 

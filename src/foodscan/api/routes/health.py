@@ -18,6 +18,7 @@ from foodscan.api.deps import EngineDep, SettingsDep
 from foodscan.api.schemas import Health, Readiness
 from foodscan.jobs import sql
 from foodscan.jobs.states import Lane
+from foodscan.recognition.engines import readable_languages
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
@@ -57,6 +58,7 @@ async def readyz(engine: EngineDep, settings: SettingsDep) -> JSONResponse:
         database="ok",
         workers=len(workers),
         queue_depth={lane.value: 0 for lane in Lane} | depth,
+        ocr_languages=sorted(readable_languages(settings.tessdata_dir)),
     )
     if not workers:
         ready.status = "unavailable"

@@ -1,0 +1,159 @@
+"""The receipt's header: the store's name, its address and its tax number.
+
+The name is the first header row that reads like one (not an address, a number, a date or a
+receipt title); the address is the rows under it up to the first tax number, phone, date or
+title, without the operator's legal name. Nothing here knows any one store.
+"""
+
+# Cyrillic keywords and the signs × − – are meant, not Latin look-alikes:
+# ruff: noqa: RUF001, RUF002, RUF003
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from foodscan.recognition.receipt.amounts import find_amounts, letters_in
+from foodscan.recognition.receipt.rows import Row
+from foodscan.recognition.receipt.when import find_date, find_time
+
+_TAX_ID = re.compile(
+    r"\b(?:NIP|REGON)\b\.?:?\s*(?:PL\s?)?(?P<nip>\d[\d -]{8,12}\d)"
+    # ИНН, and RapidOCR's readings of it (it has no Cyrillic letters).
+    r"|(?:\bИНН|\b[NMH]HH)\b:?\s*(?P<inn>\d{10}(?:\d{2})?)(?!\d)"
+    r"|\bVAT\s*(?:REG(?:ISTRATION)?\.?\s*)?(?:NO|NUMBER|#)\.?:?\s*"
+    r"(?P<vat>[A-Z]{2}\s?\d[\d ]{7,13}\d)"
+    r"|\bGST\s*(?:REG\.?\s*)?(?:NO|ID)\.?\s*:?\s*(?P<gst>\d{12})",
+    re.IGNORECASE,
+)
+_NOT_NAME = re.compile(
+    r"\b(?:NIP|REGON|VAT|TAX|EIN|ABN|GST|ИНН|КПП|ОГРН|TEL|PHONE|ТЕЛ|FAX|WWW|HTTP|E-?MAIL|"
+    r"PARAGON|FISKALNY|RECEIPT|WELCOME|INVOICE|FAKTURA|КАССОВЫЙ|ЧЕК|ПРИХОД|ДОБРО|COPY)\b"
+    r"|^(?:UL|AL|PL|OS|УЛ|ПР|ПРОСП|Г|Д)\.|\d{2}-\d{3}|(?<!\d)\d{5,6}(?!\d)",
+    re.IGNORECASE,
+)
+# Street words: a row with one, or a house number and a comma, is an address, not a name.
+_STREET = re.compile(
+    r"\b(?:STREET|ST|ROAD|RD|AVENUE|AVE|LANE|LN|DRIVE|DR|BLVD|WAY|SQUARE|SQ|HIGHWAY|HWY|"
+    r"PLAZA|JALAN|JLN|LOT|TAMAN|ULICA|UL|ALEJA|AL|УЛ|УЛИЦА|ПР|ПРОСПЕКТ|Д)\b\.?",
+    re.IGNORECASE,
+)
+# A company registration number, with or without its label: "(139386 X)", "Co-REG:750441-W".
+_REGISTRATION = re.compile(
+    r"\(?\s*(?:(?:CO(?:MPANY)?\.?\s*-?\s*(?:REG(?:ISTRATION)?|NO)\.?|REG\.?)\s*(?:NO\.?)?"
+    r"\s*[:.]?\s*)?\b[A-Z]{0,2}\d{5,}[-\s·]?[A-Z]\b\s*\)?",
+    re.IGNORECASE,
+)
+# Where the address block ends: ids, contacts, dates, receipt titles, till data.
+_END_OF_ADDRESS = re.compile(
+    r"\b(?:NIP|REGON|VAT|GST|EIN|ABN|ИНН|КПП|ОГРН|TEL|PHONE|ТЕЛ|FAX|WWW|HTTP|E-?MAIL|"
+    r"PARAGON|FISKALNY|RECEIPT|INVOICE|FAKTURA|КАССОВЫЙ|ЧЕК|ПРИХОД|CASHIER|KASJER|КАССИР|"
+    r"ST#|TR#|DOC|TABLE|SITE|TELEPHONE|TE1|MOBILE|WHATSAPPS?|HP)\b|[NMH]HH\b|\(\d{3}\)\s?\d{3}",
+    re.IGNORECASE,
+)
+# The operator's legal form: a row naming the company, not part of its address.
+_LEGAL_NAME = re.compile(
+    r"\bSP\.?\s?Z\s?[O0]\.?\s?[O0]\b|\bS\.A\.|\bSP\.?\s?J\.|\bSDN\.?\s?BHD\b|\bBHD\b|\bLTD\b|"
+    r"\bLIMITED\b|\bPLC\b|\bLLC\b|\bINC\b|\bGMBH\b|\bООО\b|\bОАО\b|\bЗАО\b|\bПАО\b|\bАО\b|\bИП\b"
+    r"|^\(?[\dA-Z]{5,}-[A-Z]\)?$",
+    re.IGNORECASE,
+)
+_HEADER_ROWS = 8  # an address is printed within this many rows under the name
+_SHORT_LOGO = 3  # letters: a first row this short over a legal name is a logo, not the name
+
+
+@dataclass(frozen=True)
+class Header:
+    """The store's identity as printed; ``None`` where not found."""
+
+    name: str | None
+    name_row: int | None
+    address: str | None
+    tax_id: str | None
+
+
+def _clean(text: str) -> str:
+    return " ".join(_REGISTRATION.sub(" ", text).split()).strip(" *=-#|_~")
+
+
+def _reads_like_name(text: str) -> bool:
+    text = _clean(text)
+    letters, visible = letters_in(text), len(text.replace(" ", ""))
+    if letters < 2 or letters < visible / 2 or _NOT_NAME.search(text):
+        return False
+    if _STREET.search(text) and (re.search(r"\d", text) or "," in text):
+        return False
+    return not (find_date(text, us_order=False) or find_time(text))
+
+
+def _name_row(rows: Sequence[Row]) -> int | None:
+    for position, row in enumerate(rows):
+        if find_amounts(row.text) and not find_date(row.text, us_order=False):
+            return None  # the header ends where the first price appears
+        if not _reads_like_name(row.text):
+            continue
+        following = rows[position + 1] if position + 1 < len(rows) else None
+        if (
+            letters_in(row.text) <= _SHORT_LOGO
+            and following is not None
+            and _LEGAL_NAME.search(following.text)
+        ):
+            return position + 1
+        return position
+    return None
+
+
+def _address(rows: Sequence[Row], after: int) -> str | None:
+    """The rows under the name, up to ids, contacts, dates or prices (skipped while no
+    address row has come yet: some tills print the tax number or the date first)."""
+    parts: list[str] = []
+    for row in rows[after + 1 : after + 1 + _HEADER_ROWS]:
+        text = _clean(row.text)
+        if find_amounts(text) and not re.search(r"\d{2}-\d{3}|\d{5}", text):
+            break
+        marked = _END_OF_ADDRESS.search(text) or find_date(text, us_order=False)
+        if marked or find_time(text):
+            if parts:
+                break
+            continue
+        if _LEGAL_NAME.search(text) or letters_in(text) < 2:
+            continue
+        parts.append(text)
+    return " ".join(parts) or None
+
+
+def tax_id(texts: Sequence[str]) -> str | None:
+    """The first NIP, ИНН, VAT or GST number, as printed without its label."""
+    for text in texts:
+        if match := _TAX_ID.search(text):
+            found = next(group for group in match.groups() if group)
+            return " ".join(found.split())
+    return None
+
+
+def _full_name(brand: str, following: Row | None) -> str:
+    """The brand, or the trading name it abbreviates on the legal-name row under it.
+
+    "POLNA" over "MARKET POLNA Sp. z o.o." is the store "MARKET POLNA"; "KOSZYK" over
+    "KOSZYK S.A." stays "KOSZYK"; a different operator's name ('ООО "Продторг"') is ignored.
+    """
+    if following is None or not _LEGAL_NAME.search(following.text):
+        return brand
+    stem = _clean(_LEGAL_NAME.sub(" ", _clean(following.text))).strip(" .,")
+    longer = len(stem.casefold()) > len(brand.casefold())
+    return stem if longer and stem.casefold().endswith(brand.casefold()) else brand
+
+
+def read_header(rows: Sequence[Row]) -> Header:
+    """The store's name, address and tax number from the rows at the top of a receipt."""
+    name_row = _name_row(rows)
+    if name_row is None:
+        return Header(None, None, None, tax_id([row.text for row in rows]))
+    following = rows[name_row + 1] if name_row + 1 < len(rows) else None
+    return Header(
+        name=_full_name(_clean(rows[name_row].text), following),
+        name_row=name_row,
+        address=_address(rows, name_row),
+        tax_id=tax_id([row.text for row in rows]),
+    )
