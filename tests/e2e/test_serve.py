@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import time
 
 import httpx
 import pytest
 
-from tests.e2e.server import Server
+from tests.e2e.server import RECEIPT_LINES, Server, render_receipt
 from tests.e2e.sse_client import Frame, frames
 
 pytestmark = pytest.mark.slow
 TERMINAL = {"job.succeeded", "job.failed", "job.cancelled"}
+
+
+def jpeg(lines: list[str]) -> bytes:
+    buffer = io.BytesIO()
+    render_receipt(lines).save(buffer, "JPEG", quality=92)
+    return buffer.getvalue()
 
 
 def submit(server: Server, content: bytes, name: str, media_type: str) -> httpx.Response:
@@ -118,3 +125,27 @@ def test_kill_9_during_ocr_then_restart_finishes_the_job_exactly_once(
     job = httpx.get(f"{server.url}/v1/jobs/{job_id}", timeout=10).json()
     assert job["status"] == "succeeded"
     assert job["attempt"] == 2
+
+
+def test_two_photos_of_one_long_receipt_become_one_receipt(server: Server) -> None:
+    top = RECEIPT_LINES[:7]  # the header and the first items
+    bottom = RECEIPT_LINES[4:]  # overlaps the first photo by three rows
+    photos = [("top.jpg", jpeg(top)), ("bottom.jpg", jpeg(bottom))]
+    response = httpx.post(
+        f"{server.url}/v1/jobs",
+        data={"kind": "receipt"},
+        files=[("file", (name, data, "image/jpeg")) for name, data in photos],
+        timeout=10,
+    )
+    assert response.status_code == 202, response.text
+
+    events = follow(server, response.json()["job_id"])
+
+    result = events[-1].data["result"]
+    assert result["pages"] == 2
+    assert [i["name"] for i in result["items"]] == ["BANANAS", "WHOLE MILK 2L", "RYE BREAD"]
+    assert result["total"] == "6.84"
+    assert result["reconciliation"]["status"] == "consistent"
+    page_one = [f.data for f in events if f.data.get("message") == "Reading text (page 1 of 2)"]
+    assert page_one
+    assert page_one[0]["partial"]["merchant"]["name"] == "FRESH MARKET"
