@@ -14,7 +14,6 @@ import asyncio
 import logging
 import random
 import time
-from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from httpx_sse import SSEError, aconnect_sse
 
 from foodscan.client.errors import UNREACHABLE, ClientError, from_response
 from foodscan.client.models import Event
+from foodscan.events.seen import SeenIds
 
 logger = logging.getLogger(__name__)
 
@@ -32,29 +32,7 @@ MAX_DELAY_S = 30.0
 # A stream is quiet between events but for heartbeats (15 s by default): a longer silence is a
 # dead connection, so the read times out and the reader reconnects.
 STREAM_TIMEOUT = httpx.Timeout(10.0, read=60.0)
-SEEN_WINDOW = 4096
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
-
-
-class SeenIds:
-    """Ids already yielded: a window of recent ones, and everything at or below ``floor``."""
-
-    def __init__(self) -> None:
-        self.floor = -1
-        self._recent: deque[int] = deque()
-        self._members: set[int] = set()
-
-    def add(self, event_id: int) -> bool:
-        """Record ``event_id``; False when it was yielded before."""
-        if event_id <= self.floor or event_id in self._members:
-            return False
-        self._members.add(event_id)
-        self._recent.append(event_id)
-        if len(self._recent) > SEEN_WINDOW:
-            oldest = self._recent.popleft()
-            self._members.discard(oldest)
-            self.floor = max(self.floor, oldest)
-        return True
 
 
 @dataclass

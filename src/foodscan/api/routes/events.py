@@ -8,7 +8,6 @@ re-encoded here. A per-job stream closes after the job's terminal event.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -21,6 +20,7 @@ from foodscan.errors import InvalidInput
 from foodscan.events import log
 from foodscan.events.hub import Hub, Subscription
 from foodscan.events.log import EventRecord
+from foodscan.events.seen import SeenIds
 from foodscan.events.sse import HEADERS, HEARTBEAT, encode_retry
 from foodscan.jobs import sql
 from foodscan.jobs.states import TERMINAL
@@ -28,8 +28,6 @@ from foodscan.settings import Settings
 
 router = APIRouter(tags=["events"])
 
-# How many recent ids a stream remembers beyond its floor (ids can commit out of order).
-SENT_WINDOW = 4096
 _STREAM: dict[int | str, dict[str, Any]] = {  # Any: OpenAPI fragments
     200: {"content": {"text/event-stream": {}}, "description": "the event stream"},
     404: {"content": {"application/problem+json": {}}},
@@ -37,29 +35,6 @@ _STREAM: dict[int | str, dict[str, Any]] = {  # Any: OpenAPI fragments
 }
 AfterQuery = Annotated[int | None, Query(ge=0, description="resume after this event id")]
 LastEventIdHeader = Annotated[str | None, Header(description="resume after this event id")]
-
-
-class SentIds:
-    """Ids a stream already sent: all up to ``floor``, plus a window of recent ones above it."""
-
-    def __init__(self, floor: int) -> None:
-        self.floor = floor
-        self.high = floor
-        self._recent: deque[int] = deque()
-        self._members: set[int] = set()
-
-    def add(self, event_id: int) -> bool:
-        """Record ``event_id``; False when it was sent before (or is at or below the floor)."""
-        if event_id <= self.floor or event_id in self._members:
-            return False
-        self._members.add(event_id)
-        self._recent.append(event_id)
-        self.high = max(self.high, event_id)
-        if len(self._recent) > SENT_WINDOW:
-            oldest = self._recent.popleft()
-            self._members.discard(oldest)
-            self.floor = max(self.floor, oldest)
-        return True
 
 
 class Feed:
@@ -80,7 +55,7 @@ class Feed:
         self.settings = settings
         self.user_id = user_id
         self.job_id = job_id
-        self.sent = SentIds(after)
+        self.sent = SeenIds(after)
 
     async def frames(self) -> AsyncIterator[bytes]:
         """``retry:``, the replay, then live frames and heartbeats until the stream ends."""
