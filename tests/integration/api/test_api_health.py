@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from foodscan.db.engine import create_engine
+from foodscan.recognition.engines import readable_languages
 from tests.integration.api.support import Api
 
 
@@ -39,8 +40,10 @@ async def test_readyz_is_200_once_a_worker_heartbeats(secured_api: Api, receipt_
         "database": "ok",
         "workers": 1,
         "queue_depth": {"paid": 0, "free": 2},
+        "ocr_languages": sorted(readable_languages()),
         "reason": None,
     }
+    assert {"en", "pl"} <= set(response.json()["ocr_languages"])
 
 
 async def test_readyz_is_503_when_the_database_does_not_answer(api: Api) -> None:
