@@ -63,7 +63,7 @@ def receipt_image() -> ReceiptImage:
 def ocr_engine() -> RapidOcrEngine:
     """One OCR engine for the session: its models take a second to load."""
     if not ocr_available():
-        pytest.skip("rapidocr, onnxruntime or the bundled OCR models are not installed")
+        pytest.fail("rapidocr, onnxruntime or the bundled OCR models are missing: a broken install")
     return RapidOcrEngine()
 
 
