@@ -190,7 +190,7 @@ def jobs_table(jobs: Iterable[JobOut], width: int) -> Table:
 
 
 def readiness_table(server: str, ready: Readiness) -> Table:
-    """``/readyz`` as a table: readiness (and why not), database, workers, queue depth per lane."""
+    """``/readyz`` as a table: readiness (and why), database, workers, queue depth, languages."""
     table = Table(show_header=False)
     table.add_column(style="bold")
     table.add_column()
@@ -202,4 +202,5 @@ def readiness_table(server: str, ready: Readiness) -> Table:
     table.add_row("Workers", str(ready.workers))
     for lane, depth in ready.queue_depth.items():
         table.add_row(f"Queued ({lane})", str(depth))
+    table.add_row("OCR languages", ", ".join(ready.ocr_languages) or "none")
     return table

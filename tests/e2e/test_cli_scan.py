@@ -131,6 +131,8 @@ def test_inspect_shows_readiness_workers_and_queue_depth(module_server: Server) 
     assert ready["status"] == "ok"
     assert ready["workers"] == 1
     assert set(ready["queue_depth"]) == {"paid", "free"}
+    assert {"en", "pl"} <= set(ready["ocr_languages"])
+    assert "en, pl" in rows["OCR"]
 
 
 def test_client_commands_without_a_server_fail_in_one_line(files: dict[str, Path]) -> None:
