@@ -193,9 +193,10 @@ async def test_async_submit_from_a_path_with_an_idempotency_key(
     assert [f.name for f in job.inputs] == ["shop.jpg"]
 
 
-async def test_cancel_then_retry(module_server: Server, receipt_jpeg: bytes) -> None:
+async def test_cancel_then_retry(module_server: Server, slow_receipt_pdf: bytes) -> None:
     async with AsyncClient(module_server.url) as client:
-        submitted = await client.submit(receipt_jpeg, options=fresh())
+        # Several scanned pages: the cancel arrives while the job is queued or running, never after.
+        submitted = await client.submit(("scan.pdf", slow_receipt_pdf), options=fresh())
         await client.cancel(submitted.job_id)
         assert (await client.wait(submitted.job_id, timeout=30)).status == Status.CANCELLED
 
