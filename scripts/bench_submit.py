@@ -11,6 +11,7 @@ the time from submit to ``job.succeeded`` seen on the SSE stream.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -71,12 +72,10 @@ def start_server(
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        try:
-            probe = "readyz" if worker else "healthz"
+        probe = "readyz" if worker else "healthz"
+        with contextlib.suppress(httpx.TransportError):
             if httpx.get(f"http://127.0.0.1:{port}/{probe}", timeout=1).status_code == 200:
                 return process
-        except httpx.TransportError:
-            pass
         time.sleep(0.1)
     process.kill()
     raise SystemExit("server did not start")

@@ -77,30 +77,30 @@ def _records(rows: Sequence[sa.Row[Any]]) -> list[EventRecord]:
     return [to_record(r.id, r.job_id, r.user_id, r.type, r.data, r.created_at) for r in rows]
 
 
-async def read_job(
-    conn: AsyncConnection, job_id: str, *, after: int = 0, limit: int = READ_LIMIT
+async def _read_after(
+    conn: AsyncConnection, channel: sa.ColumnElement[bool], after: int, limit: int
 ) -> list[EventRecord]:
-    """Events of one job with an id above ``after``, oldest first."""
     rows = await conn.execute(
         sa.select(job_events)
-        .where(job_events.c.job_id == job_id, job_events.c.id > after)
+        .where(channel, job_events.c.id > after)
         .order_by(job_events.c.id)
         .limit(limit)
     )
     return _records(rows.all())
+
+
+async def read_job(
+    conn: AsyncConnection, job_id: str, *, after: int = 0, limit: int = READ_LIMIT
+) -> list[EventRecord]:
+    """Events of one job with an id above ``after``, oldest first."""
+    return await _read_after(conn, job_events.c.job_id == job_id, after, limit)
 
 
 async def read_user(
     conn: AsyncConnection, user_id: str, *, after: int = 0, limit: int = READ_LIMIT
 ) -> list[EventRecord]:
     """Events of every job of one user with an id above ``after``, oldest first."""
-    rows = await conn.execute(
-        sa.select(job_events)
-        .where(job_events.c.user_id == user_id, job_events.c.id > after)
-        .order_by(job_events.c.id)
-        .limit(limit)
-    )
-    return _records(rows.all())
+    return await _read_after(conn, job_events.c.user_id == user_id, after, limit)
 
 
 async def read_ids(conn: AsyncConnection, ids: Sequence[int]) -> list[EventRecord]:

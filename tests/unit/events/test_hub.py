@@ -112,7 +112,7 @@ async def test_detach_twice_is_harmless() -> None:
     hub = Hub()
     sub = hub.subscribe(user_id="alice")
     with sub:
-        pass
+        assert hub.subscriber_count == 1
     hub.detach(sub)
     assert hub.subscriber_count == 0
 
