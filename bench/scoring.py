@@ -123,6 +123,24 @@ def printed_date(texts: list[str], iso: str | None) -> str | None:
     return None
 
 
+def printed_total(texts: list[str], total: str | None) -> str | None:
+    """The printed amount token, with its currency sign if printed, that reads as ``total``.
+
+    A token on a row that says "total" wins over the same amount printed elsewhere (cash
+    tendered, a tax table): the annotators copied the total's row.
+    """
+    if total is None:
+        return None
+    token = re.compile(r"(?:RM|MYR|\$|S\$)?\s?\d[\d,]*\.\d{2}(?!\d)", re.IGNORECASE)
+    matches = [
+        (not re.search(r"total", text, re.IGNORECASE), match[0].strip())
+        for text in texts
+        for match in token.finditer(text)
+        if amount(match[0]) == amount(total)
+    ]
+    return min(matches, key=lambda m: m[0])[1] if matches else total
+
+
 def score_sroie(found: ReceiptParse, key: dict[str, str], texts: list[str]) -> dict[str, Any]:
     """SROIE Task 3 (official) and practical matches for one receipt."""
     iso_key = find_date(key.get("date", ""), us_order=False)
@@ -130,7 +148,7 @@ def score_sroie(found: ReceiptParse, key: dict[str, str], texts: list[str]) -> d
         "company": (found.merchant.name, key.get("company")),
         "address": (found.merchant.address, key.get("address")),
         "date": (printed_date(texts, found.date), key.get("date")),
-        "total": (found.total, key.get("total")),
+        "total": (printed_total(texts, found.total), key.get("total")),
     }
     official = {f: bool(k) and _official(p) == _official(k) for f, (p, k) in fields.items()}
     return {

@@ -3,7 +3,8 @@
 ::
 
     FoodscanError
-    ├── InputError ─────── UnsupportedType (415), TooLarge (413), TooMany (422), InvalidInput (422)
+    ├── InputError ─────── UnsupportedType (415), TooLarge (413), TooMany (422), InvalidInput (422),
+    │                      LanguageUnavailable (422)
     ├── AuthError (401)
     ├── NotFound (404)
     ├── Conflict (409) ─── IdempotencyConflict, InvalidTransition
@@ -61,6 +62,13 @@ class InvalidInput(InputError):
     """A field of the request is invalid."""
 
     code = "invalid_input"
+    status = 422
+
+
+class LanguageUnavailable(InputError):
+    """This server cannot read the language asked for (its OCR data is not installed)."""
+
+    code = "language_unavailable"
     status = 422
 
 

@@ -20,9 +20,17 @@ from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from foodscan.errors import InputError, InvalidInput, TooLarge, TooMany, UnsupportedType
+from foodscan.errors import (
+    InputError,
+    InvalidInput,
+    LanguageUnavailable,
+    TooLarge,
+    TooMany,
+    UnsupportedType,
+)
 from foodscan.pipelines import registry
 from foodscan.pipelines.base import Pipeline
+from foodscan.recognition.engines import readable_languages
 from foodscan.scrub import strip_metadata
 from foodscan.settings import Settings
 from foodscan.uploads import Inspected, UploadLimits, inspect, safe_name
@@ -33,6 +41,8 @@ FIELD_BYTES = 64 * 1024
 FORM_OVERHEAD = 256 * 1024
 _LANG = re.compile(r"[A-Za-z]{2,3}(?:[-_+][A-Za-z0-9]{2,8}){0,3}")
 _LANG_MAX = 16  # the jobs.lang column
+# Tesseract's and ISO 639-1 names of the languages whose OCR may be missing on a node.
+_OCR_LANGS = {"ru": "ru", "rus": "ru", "en": "en", "eng": "en", "pl": "pl", "pol": "pl"}
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 _SUFFIXES = {
     "image/jpeg": ".jpg",
@@ -164,7 +174,26 @@ async def _check(form: FormData, settings: Settings) -> Intake:
     uploads = _files(form, pipeline, settings)
     limits = UploadLimits(settings.max_upload_bytes, settings.max_pages, settings.max_pixels)
     files = [await _inspect(upload, pipeline, limits) for upload in uploads]
+    if any(f.inspected.media_type.startswith("image/") for f in files):
+        _check_readable(lang, settings)
     return Intake(pipeline, files, lang, options, metadata)
+
+
+def _check_readable(lang: str | None, settings: Settings) -> None:
+    """Refuse a photo in a language this node's OCR cannot read (Russian without Tesseract's
+    data), rather than queue a job bound to fail. PDFs pass: their text layer may need no OCR.
+
+    ``lang`` is a hint such as ``ru``, ``ru-RU`` or ``eng+rus``."""
+    hinted = [part for part in (lang or "").lower().split("+") if part]
+    wanted = {_OCR_LANGS.get(part[:3]) or _OCR_LANGS.get(part[:2]) for part in hinted}
+    readable = readable_languages(settings.tessdata_dir)
+    missing = sorted(code for code in wanted - readable if code)
+    if missing:
+        hint = " (install tesseract-ocr-rus)" if "ru" in missing else ""
+        raise LanguageUnavailable(
+            f"this server cannot read {', '.join(missing)} from photos{hint}; "
+            f"it reads {', '.join(sorted(readable)) or 'nothing'}"
+        )
 
 
 def _text(form: FormData, name: str) -> str | None:

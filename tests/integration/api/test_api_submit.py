@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import io
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from PIL import Image
 
 from foodscan.jobs.states import Status
 from foodscan.pipelines import registry
+from foodscan.recognition.tesseract import tesseract_languages
 from tests.integration.api.support import UPLOAD_LIMIT, Api
 
 PROBLEM = "application/problem+json"
@@ -360,3 +362,27 @@ async def test_a_stored_photo_has_no_gps_or_camera_metadata(api) -> None:
     assert b"PhoneCo" not in kept
     with Image.open(io.BytesIO(kept)) as image:
         assert not image.getexif().get_ifd(0x8825)
+
+
+@pytest.mark.parametrize("lang", ["ru", "ru-RU", "eng+rus"])
+async def test_a_russian_photo_without_tesseracts_russian_is_422(
+    api_factory, receipt_image, tmp_path: Path, lang: str
+) -> None:
+    empty = tmp_path / "tessdata"
+    empty.mkdir()
+    async with api_factory(tessdata_dir=empty) as api:
+        response = await api.submit(receipt_image(), lang=lang)
+
+        body = assert_problem(response, 422, "language_unavailable")
+        assert "tesseract-ocr-rus" in body["detail"]
+        await api.assert_nothing_stored()
+
+
+async def test_a_russian_photo_is_taken_where_tesseract_reads_russian(
+    api_factory, receipt_image
+) -> None:
+    assert "rus" in tesseract_languages(), "the OS package tesseract-ocr-rus is a dependency"
+    async with api_factory() as api:
+        response = await api.submit(receipt_image(), lang="ru")
+
+        assert response.status_code == 202

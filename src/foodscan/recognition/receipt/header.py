@@ -3,6 +3,11 @@
 The name is the first header row that reads like one (not an address, a number, a date or a
 receipt title); the address is the rows under it up to the first tax number, phone, date or
 title, without the operator's legal name. Nothing here knows any one store.
+
+English receipts (the UK, the US, Malaysia and Singapore) name the company that issued them:
+where a row in the name block ends in a legal form ("SDN BHD", "LTD", "INC"), that company is
+the merchant, with the upper-case rows it wraps from ("POPULAR BOOK" over "CO. (M) SDN BHD").
+Polish and Russian receipts keep the shop's name over the operator's (``_full_name``).
 """
 
 # Cyrillic keywords and the signs × − – are meant, not Latin look-alikes:
@@ -13,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from foodscan.recognition.receipt.amounts import find_amounts, letters_in
 from foodscan.recognition.receipt.rows import Row
@@ -30,6 +36,7 @@ _TAX_ID = re.compile(
 _NOT_NAME = re.compile(
     r"\b(?:NIP|REGON|VAT|TAX|EIN|ABN|GST|ИНН|КПП|ОГРН|TEL|PHONE|ТЕЛ|FAX|WWW|HTTP|E-?MAIL|"
     r"PARAGON|FISKALNY|RECEIPT|WELCOME|INVOICE|FAKTURA|КАССОВЫЙ|ЧЕК|ПРИХОД|ДОБРО|COPY)\b"
+    r"|\bCO(?:MPANY)?\.?\s*(?:REG\.?\s*)?NO\b"
     r"|^(?:UL|AL|PL|OS|УЛ|ПР|ПРОСП|Г|Д)\.|\d{2}-\d{3}|(?<!\d)\d{5,6}(?!\d)",
     re.IGNORECASE,
 )
@@ -48,8 +55,9 @@ _REGISTRATION = re.compile(
 # Where the address block ends: ids, contacts, dates, receipt titles, till data.
 _END_OF_ADDRESS = re.compile(
     r"\b(?:NIP|REGON|VAT|GST|EIN|ABN|ИНН|КПП|ОГРН|TEL|PHONE|ТЕЛ|FAX|WWW|HTTP|E-?MAIL|"
-    r"PARAGON|FISKALNY|RECEIPT|INVOICE|FAKTURA|КАССОВЫЙ|ЧЕК|ПРИХОД|CASHIER|KASJER|КАССИР|"
-    r"ST#|TR#|DOC|TABLE|SITE|TELEPHONE|TE1|MOBILE|WHATSAPPS?|HP)\b|[NMH]HH\b|\(\d{3}\)\s?\d{3}",
+    r"PARAGON|FISKALNY|RECEIPT|(?:TAX\s?)?INVOICE|FAKTURA|КАССОВЫЙ|ЧЕК|ПРИХОД|CASHIER|KASJER|КАССИР|"
+    r"ST#|TR#|DOC|TABLE|SITE|TELEPHONE|TE1|MOBILE|WHATSAPPS?|HP)\b|[NMH]HH\b|\(\d{3}\)\s?\d{3}"
+    r"|\bCO(?:MPANY)?\.?\s*(?:REG\.?\s*)?NO\b",
     re.IGNORECASE,
 )
 # The operator's legal form: a row naming the company, not part of its address.
@@ -59,6 +67,18 @@ _LEGAL_NAME = re.compile(
     r"|^\(?[\dA-Z]{5,}-[A-Z]\)?$",
     re.IGNORECASE,
 )
+# The legal forms an English receipt's issuing company ends in.
+_COMPANY = re.compile(
+    r"\b(?:SDN\.?\s?BHD|BHD|BERHAD|LTD|LIMITED|PLC|LLC|INC|CORP(?:ORATION)?|PTE)\b\.?\s*$",
+    re.IGNORECASE,
+)
+# A wrapped company name's rows: capitals, digits and the punctuation of names only.
+_NAME_PART = re.compile(r"[A-Z0-9&().,'/+\- ]+")
+# A till's counter before the name ("#000002 BAIFU (M) Sdn Bhd"), stray underscores.
+_LEADING_COUNTER = re.compile(r"^#\s?\d+\s+")
+# A labelled field ("Pay By:", "Order :"), which an address row never is.
+_LABEL = re.compile(r"^[^\W\d_][\w. ]{0,20}\s?:")
+_LOGO_OVERLAP = 0.8  # a row this much inside the company row repeats it as a logo
 _HEADER_ROWS = 8  # an address is printed within this many rows under the name
 _SHORT_LOGO = 3  # letters: a first row this short over a legal name is a logo, not the name
 
@@ -74,7 +94,10 @@ class Header:
 
 
 def _clean(text: str) -> str:
-    return " ".join(_REGISTRATION.sub(" ", text).split()).strip(" *=-#|_~")
+    text = _LEADING_COUNTER.sub("", text.replace("_", " "))
+    text = re.sub(r"\)(?=[^\W\d_])", ") ", text)  # "ALAM)SDN" → "ALAM) SDN"
+    text = re.sub(r"\s\S?[()]\S?$", "", _REGISTRATION.sub(" ", text))  # a torn-off "P)"
+    return " ".join(text.split()).strip(" *=-#|_~")
 
 
 def _reads_like_name(text: str) -> bool:
@@ -117,6 +140,8 @@ def _address(rows: Sequence[Row], after: int) -> str | None:
             if parts:
                 break
             continue
+        if parts and _LABEL.search(text):
+            break  # "Pay By: CASH", "Order : 1131": the till's data under the address
         if _LEGAL_NAME.search(text) or letters_in(text) < 2:
             continue
         parts.append(text)
@@ -145,15 +170,54 @@ def _full_name(brand: str, following: Row | None) -> str:
     return stem if longer and stem.casefold().endswith(brand.casefold()) else brand
 
 
-def read_header(rows: Sequence[Row]) -> Header:
+def _repeats(part: str, whole: str) -> bool:
+    """Whether ``part`` is (nearly) contained in ``whole``: a logo repeating the name."""
+    part, whole = part.replace(" ", "").upper(), whole.replace(" ", "").upper()
+    blocks = SequenceMatcher(None, part, whole, autojunk=False).get_matching_blocks()
+    return sum(block.size for block in blocks) >= _LOGO_OVERLAP * len(part)
+
+
+def _company(rows: Sequence[Row], name_row: int) -> tuple[str, int, int] | None:
+    """The issuing company of an English receipt: the first row of the name block that ends
+    in a legal form, with the upper-case name rows right above it that it continues."""
+    for end in range(name_row, min(name_row + _HEADER_ROWS, len(rows))):
+        text = _clean(rows[end].text)
+        if _END_OF_ADDRESS.search(text) or find_date(text, us_order=False):
+            return None
+        if not _COMPANY.search(text) or letters_in(text) < 2:
+            continue
+        parts, start = [text], end
+        while start > name_row:
+            above = _clean(rows[start - 1].text)
+            upper = text.upper() == text and _NAME_PART.fullmatch(above)
+            if not upper or not _reads_like_name(above) or _repeats(above, text):
+                break
+            parts.insert(0, above)
+            start -= 1
+        return " ".join(parts), start, end
+    return None
+
+
+def _branch(rows: Sequence[Row], name: str, name_row: int) -> tuple[str, int]:
+    """The name, or a header row under it that extends it with the branch ("DOMINO'S PIZZA"
+    over "DOMINO'S PIZZA TAMAN UNIVERSITI"), and its row; a legal name is not a branch."""
+    for position in range(name_row + 1, min(name_row + _HEADER_ROWS, len(rows))):
+        text = _clean(rows[position].text)
+        extends = len(text) > len(name) and text.upper().startswith(name.upper() + " ")
+        if extends and not _LEGAL_NAME.search(text) and _reads_like_name(text):
+            return text, position
+    return name, name_row
+
+
+def read_header(rows: Sequence[Row], language: str | None = None) -> Header:
     """The store's name, address and tax number from the rows at the top of a receipt."""
     name_row = _name_row(rows)
     if name_row is None:
         return Header(None, None, None, tax_id([row.text for row in rows]))
+    if language == "en" and (company := _company(rows, name_row)):
+        name, start, end = company
+        return Header(name, start, _address(rows, end), tax_id([row.text for row in rows]))
     following = rows[name_row + 1] if name_row + 1 < len(rows) else None
-    return Header(
-        name=_full_name(_clean(rows[name_row].text), following),
-        name_row=name_row,
-        address=_address(rows, name_row),
-        tax_id=tax_id([row.text for row in rows]),
-    )
+    brand = _full_name(_clean(rows[name_row].text), following)
+    name, last = _branch(rows, brand, name_row)
+    return Header(name, name_row, _address(rows, last), tax_id([row.text for row in rows]))

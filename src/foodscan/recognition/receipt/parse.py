@@ -142,7 +142,7 @@ def parse_rows(rows: Sequence[Row], *, lang: str | None = None) -> ReceiptParse:
     rows = normalise_rows(rows, language)
     texts = [row.text for row in rows]
     currency = detect_currency("\n".join(texts), language)
-    header = read_header(rows)
+    header = read_header(rows, language)
     when = date_and_time(texts, us_order=currency == "USD")
     start, end = item_block(rows, header.name_row)
     drafts, used = read_items(rows[start:end])

@@ -41,6 +41,43 @@ def test_brand_over_its_legal_name_is_the_trading_name(parse_rows: ParseRows) ->
     assert found.merchant.name == "MARKET POLNA"
 
 
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        # The legal name wraps over two rows; the address follows it.
+        (["POPULAR BOOK", "CO. (M) SDN BHD", "(Co. No. 113825-W)"], "POPULAR BOOK CO. (M) SDN BHD"),
+        # A logo repeating the company is not part of its name.
+        (["ELKEN", "ISERVICE", "ELKEN SERVICE SDN BHD (310184-X)"], "ELKEN SERVICE SDN BHD"),
+        # A till counter before the name, the registration number under it.
+        (["31803044", "#000002 BAIFU (M) Sdn Bhd", "COMPANY NO(814198-X)"], "BAIFU (M) Sdn Bhd"),
+        # A mixed-case note over the company is not a wrapped part of it.
+        (["Toilet Roll & coffee", "TF Value-Mart Sdn Bhd (482123-U)"], "TF Value-Mart Sdn Bhd"),
+        (
+            ["AIK HUAT_HARDWARE", "ENTERPRISE (SETIA", "ALAM)SDN", "BHD", "822737-X"],
+            "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD",
+        ),
+        # A company named further down, after the till's contacts, is the owner, not the shop.
+        (
+            ["SANYU STATIONERY SHOP", "Tel: +603-3362 4137", "SANYU SUPPLY SDN BHD"],
+            "SANYU STATIONERY SHOP",
+        ),
+        # The branch row extends the brand.
+        (
+            ["DOMINO'S PIZZA", "GST REF NO : 001694261248", "DOMINO'S PIZZA TAMAN UNIVERSITI"],
+            "DOMINO'S PIZZA TAMAN UNIVERSITI",
+        ),
+        (["BILLION SIX ENTERPRISE  P)"], "BILLION SIX ENTERPRISE"),
+    ],
+)
+def test_english_receipts_name_the_issuing_company(
+    parse_rows: ParseRows, header: list[str], name: str
+) -> None:
+    rows = [*header, "No 8, Jalan 7/118B, Desa Tun Razak", "12/01/18 16:52", "TOTAL | 9.90"]
+    found = parse_rows(rows, lang="en")
+    assert found.merchant.name == name
+    assert found.merchant.address == "No 8, Jalan 7/118B, Desa Tun Razak"
+
+
 def test_russian_header_keeps_the_shop_name_over_the_operator(parse_rows: ParseRows) -> None:
     found = parse_rows(
         [
@@ -130,3 +167,16 @@ def test_language_and_currency(rows: list[str], language: str | None, currency: 
 
 def test_language_hint_wins() -> None:
     assert parse_text(["TOTAL 4.00"], lang="pl").language == "pl"
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "TAXINVOICE",  # the title with its space lost by the OCR
+        "Pay By: CASH",  # the till's labelled fields
+    ],
+)
+def test_the_address_ends_at_the_tills_data(parse_rows: ParseRows, after: str) -> None:
+    rows = ["UNIHAKKA INTERNATIONAL SDN BHD", "12, Jalan Tampoi 7/4,", "81200 Johor Bahru"]
+    found = parse_rows([*rows, after, "09 Jun 2018 18:23", "TOTAL | 7.70"], lang="en")
+    assert found.merchant.address == "12, Jalan Tampoi 7/4, 81200 Johor Bahru"
