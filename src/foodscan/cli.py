@@ -1,4 +1,5 @@
-"""The ``foodscan`` command line: serve, worker, migrate, token; scan, jobs, inspect (client side).
+"""The ``foodscan`` command line: serve, worker, migrate, token, catalog; scan, jobs, inspect
+(client side).
 
 Objects are built here, at the edge, and passed in; ``asyncio.run`` is called only here and in
 ``cli_client``.
@@ -16,7 +17,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from foodscan import cli_client
+from foodscan import cli_catalog, cli_client
 from foodscan.client import ClientError
 from foodscan.errors import FoodscanError
 from foodscan.settings import Settings
@@ -59,17 +60,24 @@ def serve(
 
 
 async def _run_worker(settings: Settings) -> None:
-    from foodscan.blobs import LocalBlobStore  # noqa: PLC0415
+    from prometheus_client import CollectorRegistry  # noqa: PLC0415
+
+    from foodscan.blobs import blob_store_for  # noqa: PLC0415
     from foodscan.db.engine import create_engine  # noqa: PLC0415
     from foodscan.events.pg_listen import bus_for  # noqa: PLC0415
+    from foodscan.metrics import Metrics, export  # noqa: PLC0415
     from foodscan.worker.runtime import Worker  # noqa: PLC0415
 
     engine = create_engine(settings.resolved_database_url)
     bus = bus_for(engine)
+    metrics = Metrics(CollectorRegistry())
+    bus.observe(metrics.observe)
     await bus.start()
-    worker = Worker(
-        engine=engine, bus=bus, settings=settings, blobs=LocalBlobStore(settings.resolved_blob_dir)
-    )
+    blobs = blob_store_for(settings)
+    worker = Worker(engine=engine, bus=bus, settings=settings, blobs=blobs, metrics=metrics)
+    stop_metrics = None
+    if settings.metrics_port is not None:
+        stop_metrics = export(metrics, settings.host, settings.metrics_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -79,6 +87,9 @@ async def _run_worker(settings: Settings) -> None:
         await stop.wait()
     finally:
         await worker.stop()
+        if stop_metrics is not None:
+            stop_metrics()
+        await blobs.close()
         await bus.stop()
         await engine.dispose()
 
@@ -126,6 +137,7 @@ def token(
 app.command()(cli_client.scan)
 app.command()(cli_client.jobs)
 app.command()(cli_client.inspect)
+app.add_typer(cli_catalog.app, name="catalog")
 
 
 def main() -> None:

@@ -200,7 +200,14 @@ def readiness_table(server: str, ready: Readiness) -> Table:
     table.add_row("Readiness", Text(verdict, style="green" if ok else "red"))
     table.add_row("Database", ready.database)
     table.add_row("Workers", str(ready.workers))
+    for worker in ready.worker_list:
+        load = f"{worker.running}/{worker.concurrency} running"
+        seen = f"heartbeat {worker.heartbeat_age_s:g} s ago"
+        table.add_row(f"  {worker.id}", f"{worker.host} pid {worker.pid}: {load}, {seen}")
     for lane, depth in ready.queue_depth.items():
-        table.add_row(f"Queued ({lane})", str(depth))
+        running = ready.running.get(lane, 0)
+        table.add_row(f"Lane {lane}", f"{depth} queued, {running} running")
+    if ready.finished:
+        table.add_row("Finished", ", ".join(f"{n} in {w}" for w, n in ready.finished.items()))
     table.add_row("OCR languages", ", ".join(ready.ocr_languages) or "none")
     return table

@@ -4,8 +4,10 @@
 
     FoodscanError
     ├── InputError ─────── UnsupportedType (415), TooLarge (413), TooMany (422), InvalidInput (422),
-    │                      LanguageUnavailable (422)
+    │                      LanguageUnavailable (422), WebhooksUnavailable (422),
+    │                      InvalidCallbackUrl (422) ── CallbackUnresolvable
     ├── AuthError (401)
+    ├── Limited (429, Retry-After) ── RateLimited, QuotaExceeded, TooManyActive
     ├── NotFound (404)
     ├── Conflict (409) ─── IdempotencyConflict, InvalidTransition
     └── JobError
@@ -72,11 +74,58 @@ class LanguageUnavailable(InputError):
     status = 422
 
 
+class InvalidCallbackUrl(InputError):
+    """The callback URL cannot be used: not http(s), malformed, unresolvable or not public."""
+
+    code = "invalid_callback_url"
+    status = 422
+
+
+class CallbackUnresolvable(InvalidCallbackUrl):
+    """The callback URL's host does not resolve (now: a later delivery attempt may succeed)."""
+
+
+class WebhooksUnavailable(InputError):
+    """This server sends no webhooks: it has no webhook secret configured."""
+
+    code = "webhooks_unavailable"
+    status = 422
+
+
 class AuthError(FoodscanError):
     """Missing or invalid credentials."""
 
     code = "unauthorized"
     status = 401
+
+
+class Limited(FoodscanError):
+    """The user's plan does not allow this now; try again after ``retry_after`` seconds."""
+
+    code = "limited"
+    status = 429
+
+    def __init__(self, message: str | None = None, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
+class RateLimited(Limited):
+    """Too many submits in the last minute."""
+
+    code = "rate_limited"
+
+
+class QuotaExceeded(Limited):
+    """The plan's daily budget of pages is used up."""
+
+    code = "quota_exceeded"
+
+
+class TooManyActive(Limited):
+    """Too many of the user's jobs are queued or running."""
+
+    code = "too_many_active_jobs"
 
 
 class NotFound(FoodscanError):

@@ -19,9 +19,17 @@ from io import BytesIO
 from PIL import Image
 
 from foodscan.errors import InvalidInput, TooLarge, TooMany, UnreadableFile, UnsupportedType
-from foodscan.recognition import images, pdf
+from foodscan.recognition import documents, images, pdf
 
-MEDIA_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+MEDIA_TYPES = (
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "application/pdf",
+    documents.TEXT,
+    documents.HTML,
+    documents.DOCX,
+)
 _MAX_NAME = 200
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -55,7 +63,8 @@ def sniff(data: bytes) -> str | None:
         return "image/webp"
     if data.startswith(b"%PDF-"):
         return "application/pdf"
-    return None
+    # Text documents last: DOCX by its ZIP parts, HTML and plain text by valid text.
+    return documents.sniff_document(data)
 
 
 def _size(count: int) -> str:
@@ -119,22 +128,40 @@ def _inspect_pdf(data: bytes, limits: UploadLimits) -> int:
     return len(sizes)
 
 
+def _inspect_docx(data: bytes) -> int:
+    problem = documents.docx_problem(data)
+    if problem is None:
+        return 1
+    what, message = problem
+    if what == "too_large":
+        raise TooLarge(message)
+    if what == "unsupported":
+        raise UnsupportedType(message)
+    raise InvalidInput(message)
+
+
 def inspect(data: bytes, limits: UploadLimits) -> Inspected:
     """Check one uploaded file against ``limits`` and describe it.
 
-    Raises ``TooLarge`` (too many bytes), ``UnsupportedType`` (not JPEG, PNG, WebP or PDF by
-    its content), ``TooMany`` (too many pixels or pages) or ``InvalidInput`` (the right type
-    but damaged, truncated or password-protected).
+    Raises ``TooLarge`` (too many bytes, or a DOCX that unpacks too large), ``UnsupportedType``
+    (not JPEG, PNG, WebP, PDF, UTF-8 text, HTML or DOCX by its content), ``TooMany`` (too many
+    pixels or pages) or ``InvalidInput`` (the right type but damaged, truncated or
+    password-protected).
     """
     if len(data) > limits.max_bytes:
         raise TooLarge(f"the file is {_size(len(data))}; the limit is {_size(limits.max_bytes)}")
     media_type = sniff(data)
     if media_type is None:
         raise UnsupportedType(
-            "the file is not a JPEG, PNG, WebP or PDF (its content was checked, not its name)"
+            "the file is not a JPEG, PNG, WebP or PDF, nor UTF-8 text, HTML or a Word document"
+            " (its content was checked, not its name)"
         )
     if media_type == "application/pdf":
         pages = _inspect_pdf(data, limits)
+    elif media_type == documents.DOCX:
+        pages = _inspect_docx(data)
+    elif media_type in (documents.TEXT, documents.HTML):
+        pages = 1  # sniffing already proved it is text
     else:
         pages = _inspect_image(data, media_type, limits)
     return Inspected(

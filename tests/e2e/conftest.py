@@ -17,7 +17,7 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """Build (not start) servers on a data dir of this test; all are stopped at teardown."""
     servers: list[Server] = []
 
-    def make(**settings: str) -> Server:
+    def make(*args: str, **settings: str) -> Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FOODSCAN_")}
         env |= {
             "FOODSCAN_DATA_DIR": str(tmp_path / "data"),
@@ -26,7 +26,7 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., Server]]:
             "FOODSCAN_POLL_S": "0.5",
         }
         env |= {f"FOODSCAN_{k.upper()}": v for k, v in settings.items()}
-        server = Server(data_dir=tmp_path / "data", env=env)
+        server = Server(data_dir=tmp_path / "data", env=env, args=args or ("serve",))
         servers.append(server)
         return server
 

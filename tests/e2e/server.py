@@ -44,9 +44,11 @@ class Server:
 
     data_dir: Path
     env: dict[str, str]
+    args: tuple[str, ...] = ("serve",)  # ("worker",) for a worker: no HTTP to wait for
     port: int = field(default_factory=_free_port)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    ready_path: str = "/readyz"  # "/healthz" for an API that must answer before any worker runs
 
     @property
     def url(self) -> str:
@@ -55,18 +57,22 @@ class Server:
     def start(self) -> None:
         self.log_path = self.data_dir.parent / f"server-{time.monotonic_ns()}.log"
         with self.log_path.open("wb") as log:
+            http = self.args[0] == "serve"
+            port = ["--port", str(self.port)] if http else []
             self.process = subprocess.Popen(
-                [str(FOODSCAN), "serve", "--port", str(self.port)],
+                [str(FOODSCAN), *self.args, *port],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+        if not http:
+            return
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"foodscan serve exited early:\n{self.log()}")
             with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}{self.ready_path}", timeout=1).status_code == 200:
                     return
             time.sleep(0.1)
         raise RuntimeError(f"foodscan serve did not become ready:\n{self.log()}")

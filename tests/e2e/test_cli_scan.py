@@ -125,12 +125,18 @@ def test_inspect_shows_readiness_workers_and_queue_depth(module_server: Server) 
     assert "ready" in rows["Readiness"]
     assert "ok" in rows["Database"]
     assert rows["Workers"].split("│")[2].strip() == "1"
-    assert "Queued (paid)" in table.stdout
-    assert "Queued (free)" in table.stdout
+    assert "0 queued, 0 running" in rows["Lane"]
+    assert {line.split("│")[1].strip() for line in table.stdout.splitlines() if "Lane" in line} == {
+        "Lane paid",
+        "Lane free",
+    }
+    assert "in 1m" in rows["Finished"]
     ready = json.loads(as_json.stdout)
     assert ready["status"] == "ok"
     assert ready["workers"] == 1
-    assert set(ready["queue_depth"]) == {"paid", "free"}
+    (worker,) = ready["worker_list"]
+    assert worker["id"].split("-")[-2] in table.stdout  # the pid, on the worker's row
+    assert set(ready["queue_depth"]) == set(ready["running"]) == {"paid", "free"}
     assert {"en", "pl"} <= set(ready["ocr_languages"])
     assert "en, pl" in rows["OCR"]
 

@@ -6,7 +6,7 @@ expire and backoffs pass without sleeping.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from foodscan.jobs.queue import JobQueue
 from foodscan.jobs.records import InputFile, Job
 from foodscan.jobs.store import JobStore, JobView, Submission
 from foodscan.settings import KindPolicy, Settings
+from tests.integration.s3_server import S3Server, running_s3
 
 KINDS = ("receipt", "products", "recipe")
 
@@ -191,3 +192,16 @@ class Peek:
 @pytest.fixture
 def peek(engine: AsyncEngine) -> Peek:
     return Peek(engine)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """One S3-protocol server (moto, on loopback) for the session; each test takes a new bucket."""
+    with running_s3() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_url(s3_server: S3Server) -> str:
+    """The ``FOODSCAN_BLOB_URL`` of a fresh, empty bucket (prefix ``uploads``)."""
+    return s3_server.url(s3_server.new_bucket())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -27,3 +29,26 @@ def test_the_image_copies_what_the_build_reads() -> None:
     copied = " ".join(re.findall(r"^COPY (.+)$", dockerfile, re.MULTILINE))
     for needed in ("pyproject.toml", readme[1], "src"):
         assert needed in copied.split(), f"the Dockerfile does not copy {needed}"
+
+
+def test_the_compose_file_runs_two_apis_and_two_workers_on_one_database_and_store() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    built = {name: s for name, s in services.items() if s.get("build") == "."}
+    commands = {name: tuple(s["command"]) for name, s in built.items()}
+    assert sorted(commands.values()).count(("serve", "--no-worker")) == 2
+    assert sorted(commands.values()).count(("worker",)) == 2
+    assert ("migrate",) in commands.values()
+    urls = {
+        (s["environment"]["FOODSCAN_DATABASE_URL"], s["environment"]["FOODSCAN_BLOB_URL"])
+        for s in built.values()
+    }
+    assert len(urls) == 1, "every process must share one database and one blob store"
+    database, blobs = urls.pop()
+    assert database.startswith("postgresql://")
+    assert "@postgres:" in database
+    assert blobs.startswith("s3://")
+    assert "endpoint_url=http://minio:" in blobs
+    keys = {s["environment"]["FOODSCAN_SECRET_KEY"] for s in built.values()}
+    assert len(keys) == 1
+    assert len(keys.pop()) >= 32

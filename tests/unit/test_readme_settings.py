@@ -7,6 +7,7 @@ fails here. Nested models are documented per key: ``kinds: dict[str, KindPolicy]
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,8 @@ def documented() -> dict[str, Documented]:
 
 def _default(info: FieldInfo) -> Any:  # Any: a default of any setting
     if info.default_factory is not None:
+        if _nested(info) is None:  # a plain value built by a factory, e.g. a dict of numbers
+            return info.default_factory()  # type: ignore[call-arg]
         return None  # computed (e.g. the kinds dict): documented per nested field instead
     return None if info.default is PydanticUndefined else info.default
 
@@ -89,21 +92,31 @@ def expected() -> dict[str, Any]:
     return found
 
 
-def _same(cell: Documented, default: Any) -> bool:  # Any: a default of any setting
-    """A literal equals a concrete default; prose stands for a default that is None or computed."""
-    if default is None or not cell.literal:
-        return default is None and not cell.literal
-    text = cell.text
+def _literal(text: str, default: Any) -> Any:  # Any: a default of any setting
+    """The README's literal read as the type of ``default`` (``ValueError`` if it cannot be)."""
     if isinstance(default, bool):
-        return text.lower() == str(default).lower()
+        return text.lower() == "true"
     if isinstance(default, int | float):
-        try:
-            return float(text) == float(default)
-        except ValueError:
-            return False
+        return float(text)
     if isinstance(default, Path):
-        return Path(text) == default
-    return text == str(default)
+        return Path(text)
+    if isinstance(default, dict | list):
+        return json.loads(text)
+    return text
+
+
+def _same(cell: Documented, default: Any) -> bool:  # Any: a default of any setting
+    """A literal equals a concrete default; prose stands for a default that is None, empty or
+    computed."""
+    if default is None or default in ({}, []) or not cell.literal:
+        return (default is None or default in ({}, [])) and not cell.literal
+    try:
+        value = _literal(cell.text, default)
+    except ValueError:
+        return False
+    if isinstance(default, bool):
+        return bool(value == default) and cell.text.lower() in {"true", "false"}
+    return bool(value == (float(default) if isinstance(default, int | float) else default))
 
 
 def test_every_setting_has_a_row_in_the_readme() -> None:

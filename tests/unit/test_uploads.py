@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 import time
+import zipfile
 import zlib
 from io import BytesIO
 
@@ -95,7 +96,7 @@ def test_same_bytes_give_the_same_digest() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"hello, world", b"<html><body>%PDF-1.4</body></html>", b"MZ\x90\x00" + b"\x00" * 60],
+    [b"", b"\xff\xfeh\x00i\x00", b"PK\x03\x04not a word file", b"MZ\x90\x00" + b"\x00" * 60],
 )
 def test_unknown_bytes_are_unsupported(data: bytes) -> None:
     assert sniff(data) is None
@@ -104,11 +105,13 @@ def test_unknown_bytes_are_unsupported(data: bytes) -> None:
 
 
 def test_type_comes_from_content_not_from_the_name() -> None:
-    # A PNG uploaded as "receipt.pdf" is a PNG; a script named "photo.jpg" is refused.
+    # A PNG uploaded as "receipt.pdf" is a PNG; a script named "photo.jpg" is mere text (which
+    # only the recipe kind takes), and a program is refused.
     assert inspect(image_bytes("PNG"), LIMITS).media_type == "image/png"
     assert safe_name("receipt.pdf") == "receipt.pdf"
+    assert inspect(b"#!/bin/sh\nrm -rf /\n", LIMITS).media_type == "text/plain"
     with pytest.raises(UnsupportedType):
-        inspect(b"#!/bin/sh\nrm -rf /\n", LIMITS)
+        inspect(b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56, LIMITS)
 
 
 def test_oversize_file_is_too_large_with_both_sizes_in_the_message() -> None:
@@ -184,7 +187,7 @@ def test_corrupt_pdf_is_invalid_input(data: bytes) -> None:
 
 
 def test_every_refusal_is_an_input_error(png_bomb: bytes) -> None:
-    for data in (b"nope", png_bomb, pdf_bytes(9), b"%PDF-1.4\n", b"\xff\xd8\xff" * 10**7):
+    for data in (b"\x00nope", png_bomb, pdf_bytes(9), b"%PDF-1.4\n", b"\xff\xd8\xff" * 10**7):
         with pytest.raises(InputError):
             inspect(data, LIMITS)
 
@@ -214,3 +217,30 @@ def test_safe_name_is_at_most_200_characters_and_keeps_the_extension() -> None:
     assert len(shown) == 200
     assert shown.endswith("a.jpeg")
     assert len(safe_name("b" * 500)) == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "media_type"),
+    [
+        (b"hello, world", "text/plain"),
+        (b"<!doctype html><html><body>%PDF-1.4</body></html>", "text/html"),
+    ],
+)
+def test_text_documents_are_accepted_by_content(data: bytes, media_type: str) -> None:
+    found = inspect(data, LIMITS)
+    assert (found.media_type, found.pages) == (media_type, 1)
+
+
+def test_a_docx_bomb_is_too_large_and_a_foreign_zip_unsupported() -> None:
+    def archive(entries: dict[str, bytes]) -> bytes:
+        buffer = BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as out:
+            for name, data in entries.items():
+                out.writestr(name, data)
+        return buffer.getvalue()
+
+    bomb = archive({"word/document.xml": b"<w/>", "word/media/x": b"\0" * 60_000_000})
+    with pytest.raises(TooLarge, match="unpacks to"):
+        inspect(bomb, LIMITS)
+    with pytest.raises(UnsupportedType):
+        inspect(archive({"content.xml": b"<office/>"}), LIMITS)

@@ -12,30 +12,38 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 
 import foodscan
 from foodscan.api import problems
-from foodscan.api.routes import events, health, jobs, web
+from foodscan.api.routes import events, health, jobs, metrics, web, ws
 from foodscan.auth import check_bind
-from foodscan.blobs import LocalBlobStore
+from foodscan.blobs import blob_store_for
 from foodscan.db.engine import create_engine
 from foodscan.db.migrate import migrate
 from foodscan.events.pg_listen import bus_for
 from foodscan.jobs.store import JobStore
+from foodscan.metrics import Metrics
 from foodscan.settings import Settings
 from foodscan.worker.runtime import Worker
 
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
-    """The API (and, with ``run_worker``, an embedded worker) configured by ``settings``."""
+def create_app(
+    settings: Settings, *, run_worker: bool = True, registry: CollectorRegistry | None = None
+) -> FastAPI:
+    """The API (and, with ``run_worker``, an embedded worker) configured by ``settings``.
+
+    Its metrics (``GET /metrics``) go to ``registry``, by default one of its own.
+    """
     check_bind(settings, settings.host)
+    instruments = Metrics(registry if registry is not None else CollectorRegistry())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            await _start(app, settings, stack, run_worker=run_worker)
+            await _start(app, settings, instruments, stack, run_worker=run_worker)
             yield
 
     app = FastAPI(
@@ -45,16 +53,24 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = instruments
     problems.install(app)
     app.include_router(jobs.router)
     app.include_router(events.router)
+    app.include_router(ws.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(web.router)
     return app
 
 
 async def _start(
-    app: FastAPI, settings: Settings, stack: AsyncExitStack, *, run_worker: bool
+    app: FastAPI,
+    settings: Settings,
+    instruments: Metrics,
+    stack: AsyncExitStack,
+    *,
+    run_worker: bool,
 ) -> None:
     """Build and start every part; ``stack`` stops them in reverse order on shutdown."""
     if settings.database_url is None:
@@ -64,10 +80,12 @@ async def _start(
     await migrate(engine)
 
     bus = bus_for(engine)
+    bus.observe(instruments.observe)
     await bus.start()
     stack.push_async_callback(bus.stop)
 
-    blobs = LocalBlobStore(settings.resolved_blob_dir)
+    blobs = blob_store_for(settings)
+    stack.push_async_callback(blobs.close)
     store = JobStore(engine, bus, settings)
     app.state.engine = engine
     app.state.hub = bus.hub
@@ -76,7 +94,7 @@ async def _start(
     app.state.store = store
     app.state.worker = None
     if run_worker:
-        worker = Worker(engine=engine, bus=bus, settings=settings, blobs=blobs)
+        worker = Worker(engine=engine, bus=bus, settings=settings, blobs=blobs, metrics=instruments)
         await worker.start()
         stack.push_async_callback(worker.stop)
         app.state.worker = worker

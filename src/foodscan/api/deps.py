@@ -6,16 +6,20 @@ calls it on the event loop instead of a thread.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foodscan.auth import Principal, authenticate
 from foodscan.blobs import BlobStore
+from foodscan.errors import AuthError
 from foodscan.events.hub import Hub
+from foodscan.jobs import tickets
 from foodscan.jobs.store import JobStore
+from foodscan.metrics import Metrics
 from foodscan.settings import Settings
 
 # Documents the scheme in OpenAPI; ``authenticate`` reads the header itself (and may not need it).
@@ -47,11 +51,17 @@ async def _blobs(request: Request) -> BlobStore:
     return blobs
 
 
+async def _metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 EngineDep = Annotated[AsyncEngine, Depends(_engine)]
 StoreDep = Annotated[JobStore, Depends(_store)]
 HubDep = Annotated[Hub, Depends(_hub)]
 BlobsDep = Annotated[BlobStore, Depends(_blobs)]
+MetricsDep = Annotated[Metrics, Depends(_metrics)]
 
 
 async def _principal(
@@ -63,3 +73,32 @@ async def _principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(_principal)]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamAccess:
+    """Who opens an event stream, and the one job a ticket limits it to (None: any)."""
+
+    principal: Principal
+    only_job: str | None = None
+
+
+async def _stream_access(
+    request: Request,
+    settings: SettingsDep,
+    engine: EngineDep,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ticket: Annotated[
+        str | None, Query(description="a ticket from POST /v1/events/tickets (browsers)")
+    ] = None,
+) -> StreamAccess:
+    """A ``?ticket=`` (redeemed once) or, without one, the ``Authorization`` header."""
+    if ticket is None:
+        return StreamAccess(authenticate(settings, request.headers.get("Authorization")))
+    redeemed = await tickets.redeem(engine, ticket)
+    if redeemed is None:
+        raise AuthError("the ticket is unknown, used or expired; ask for a new one")
+    return StreamAccess(Principal(redeemed.user_id, redeemed.plan), redeemed.job_id)
+
+
+StreamAccessDep = Annotated[StreamAccess, Depends(_stream_access)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import math
 import re
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
@@ -34,8 +35,9 @@ from foodscan.recognition.engines import readable_languages
 from foodscan.scrub import strip_metadata
 from foodscan.settings import Settings
 from foodscan.uploads import Inspected, UploadLimits, inspect, safe_name
+from foodscan.webhooks.targets import accept_callback_url
 
-FIELDS = frozenset({"kind", "file", "lang", "options", "metadata"})
+FIELDS = frozenset({"kind", "file", "lang", "options", "metadata", "callback_url"})
 FIELD_BYTES = 64 * 1024
 # Room for part headers and the small text fields around the files.
 FORM_OVERHEAD = 256 * 1024
@@ -44,11 +46,17 @@ _LANG_MAX = 16  # the jobs.lang column
 # Tesseract's and ISO 639-1 names of the languages whose OCR may be missing on a node.
 _OCR_LANGS = {"ru": "ru", "rus": "ru", "en": "en", "eng": "en", "pl": "pl", "pol": "pl"}
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+# Far deeper than any real options or metadata, well within what a JSON answer can serialise.
+_JSON_DEPTH = 32
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _SUFFIXES = {
     "image/jpeg": ".jpg",
     "image/png": ".png",
     "image/webp": ".webp",
     "application/pdf": ".pdf",
+    "text/plain": ".txt",
+    "text/html": ".html",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
 }
 
 
@@ -74,6 +82,7 @@ class Intake:
     lang: str | None
     options: dict[str, Any]  # Any: the client's own JSON object
     metadata: dict[str, Any] | None  # Any: the client's own JSON object
+    callback_url: str | None = None  # checked by ``webhooks.targets``
 
     @property
     def kind(self) -> str:
@@ -88,6 +97,8 @@ class Intake:
             "options": self.options,
             "lang": self.lang,
         }
+        if self.callback_url is not None:  # only then: earlier jobs' hashes stay as they were
+            canonical["callback_url"] = self.callback_url
         text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -96,6 +107,12 @@ def body_limit(settings: Settings) -> int:
     """The most bytes a submit body may have: the most files any kind takes, at full size."""
     most = max(registry.get(kind).max_files for kind in registry.kinds())
     return min(most, settings.max_files) * settings.max_upload_bytes + FORM_OVERHEAD
+
+
+def kind_max_bytes(settings: Settings, kind: str) -> int:
+    """The most bytes one file of ``kind`` may have: the kind's own cap within the global one."""
+    own = settings.policy(kind).max_file_bytes
+    return settings.max_upload_bytes if own is None else min(own, settings.max_upload_bytes)
 
 
 def check_idempotency_key(key: str | None) -> str | None:
@@ -171,12 +188,13 @@ async def _check(form: FormData, settings: Settings) -> Intake:
     lang = _lang(_text(form, "lang"))
     options = _json_object("options", _text(form, "options"), FIELD_BYTES) or {}
     metadata = _json_object("metadata", _text(form, "metadata"), settings.max_metadata_bytes)
+    callback_url = await accept_callback_url(_text(form, "callback_url"), settings)
     uploads = _files(form, pipeline, settings)
-    limits = UploadLimits(settings.max_upload_bytes, settings.max_pages, settings.max_pixels)
+    limits = UploadLimits(kind_max_bytes(settings, kind), settings.max_pages, settings.max_pixels)
     files = [await _inspect(upload, pipeline, limits) for upload in uploads]
     if any(f.inspected.media_type.startswith("image/") for f in files):
         _check_readable(lang, settings)
-    return Intake(pipeline, files, lang, options, metadata)
+    return Intake(pipeline, files, lang, options, metadata, callback_url)
 
 
 def _check_readable(lang: str | None, settings: Settings) -> None:
@@ -223,16 +241,42 @@ def _json_object(name: str, text: str | None, max_bytes: int) -> dict[str, Any] 
     if size > max_bytes:
         raise InvalidInput(f"'{name}' is {size} bytes; the limit is {max_bytes}")
     try:
-        value = json.loads(text, parse_constant=_no_constant)
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
         raise InvalidInput(f"'{name}' is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise InvalidInput(f"'{name}' must be a JSON object")
+    _check_storable(name, value, depth=1)
     return value
 
 
 def _no_constant(token: str) -> Any:  # Any: json's parse_constant hook signature
     raise ValueError(f"{token} is not allowed")
+
+
+def _finite(token: str) -> float:
+    # 1e400 parses as infinity, which PostgreSQL's jsonb and a JSON answer cannot hold.
+    value = float(token)
+    if not math.isfinite(value):
+        raise ValueError(f"{token} is out of range")
+    return value
+
+
+def _check_storable(name: str, value: Any, depth: int) -> None:  # Any: parsed JSON
+    """Refuse valid JSON that could be stored but not sent back, or not stored at all: nesting
+    deeper than the answer's serializer goes, NUL (jsonb refuses it), unpaired surrogates."""
+    if depth > _JSON_DEPTH:
+        raise InvalidInput(f"'{name}' is nested more than {_JSON_DEPTH} levels deep")
+    if isinstance(value, str):
+        if _UNSTORABLE.search(value):
+            raise InvalidInput(f"'{name}' holds a NUL character or an unpaired surrogate")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_storable(name, key, depth)
+            _check_storable(name, item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_storable(name, item, depth + 1)
 
 
 def _mb(count: int) -> str:

@@ -16,12 +16,16 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from foodscan.errors import FoodscanError, InvalidInput
+from foodscan.errors import FoodscanError, InvalidInput, Limited
 
 logger = logging.getLogger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:foodscan:problem:"
+# OpenAPI ``responses`` of every route that needs a token: its 401 answer is part of the spec.
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {  # Any: an OpenAPI fragment
+    401: {"description": "Missing or invalid credentials", "content": {MEDIA_TYPE: {}}}
+}
 # Codes for the few errors the framework itself raises (unknown route, wrong method).
 _HTTP_CODES = {
     404: "not_found",
@@ -72,6 +76,15 @@ async def on_foodscan_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, FoodscanError)  # noqa: S101 - registered for FoodscanError only
     if exc.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         logger.error("request failed: %s", exc.message, exc_info=exc)
+    if isinstance(exc, Limited):
+        return problem(
+            exc.status,
+            exc.code,
+            exc.message,
+            title=_title(exc),
+            headers={"Retry-After": str(exc.retry_after)},
+            retry_after=exc.retry_after,
+        )
     return problem(exc.status, exc.code, exc.message, title=_title(exc))
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from foodscan.jobs.deliveries import DELIVERED, PENDING, Delivery
 from foodscan.jobs.records import InputFile, Job
 from foodscan.jobs.states import Status
 from foodscan.jobs.store import JobView
@@ -54,6 +56,56 @@ class JobErrorOut(BaseModel):
     message: str = ""
 
 
+class WebhookAttemptOut(BaseModel):
+    """One POST of a webhook: when, the receiver's status code (None: no answer), what failed."""
+
+    at: datetime
+    status_code: int | None
+    error: str | None
+
+
+class WebhookDeliveryOut(BaseModel):
+    """One terminal event sent (or being sent) to the job's callback URL."""
+
+    id: str = Field(description="the webhook-id header, the same on every retry")
+    event_id: int
+    event_type: str
+    state: Literal["pending", "delivered", "failed"]
+    attempts: list[WebhookAttemptOut]
+    next_attempt_at: datetime | None = Field(description="when it is tried next, while pending")
+    delivered_at: datetime | None
+
+
+class WebhookOut(BaseModel):
+    """The job's completion webhook: where it goes and every attempt so far."""
+
+    url: str
+    delivered: bool = Field(description="whether the latest terminal event reached the URL")
+    deliveries: list[WebhookDeliveryOut]
+
+    @classmethod
+    def of(cls, url: str, deliveries: Sequence[Delivery]) -> WebhookOut:
+        return cls(
+            url=url,
+            delivered=bool(deliveries) and deliveries[-1].state == DELIVERED,
+            deliveries=[
+                WebhookDeliveryOut(
+                    id=d.id,
+                    event_id=d.event_id,
+                    event_type=d.event_type,
+                    state=d.state,
+                    attempts=[
+                        WebhookAttemptOut(at=a.at, status_code=a.status_code, error=a.error)
+                        for a in d.attempts
+                    ],
+                    next_attempt_at=d.next_attempt_at if d.state == PENDING else None,
+                    delivered_at=d.delivered_at,
+                )
+                for d in deliveries
+            ],
+        )
+
+
 class JobOut(BaseModel):
     """A job: state, progress, attempts, timestamps, result or error, queue place while queued."""
 
@@ -79,6 +131,9 @@ class JobOut(BaseModel):
     updated_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    webhook: WebhookOut | None = Field(
+        default=None, description="the completion webhook, when the job has a callback URL"
+    )
     links: Links
 
     @classmethod
@@ -107,6 +162,7 @@ class JobOut(BaseModel):
             updated_at=job.updated_at,
             started_at=job.started_at,
             finished_at=job.finished_at,
+            webhook=WebhookOut.of(job.callback_url, view.deliveries) if job.callback_url else None,
             links=Links.of(job.id),
         )
 
@@ -142,13 +198,32 @@ class Health(BaseModel):
     status: str = "ok"
 
 
+class WorkerOut(BaseModel):
+    """A live worker process and what it is doing."""
+
+    id: str
+    host: str
+    pid: int
+    concurrency: int = Field(description="jobs it runs at once")
+    running: int = Field(description="jobs it runs now")
+    kinds: list[str]
+    heartbeat_age_s: float = Field(description="seconds since its last heartbeat")
+
+
 class Readiness(BaseModel):
-    """Whether this node can serve: the database answers and a worker is alive."""
+    """Whether this node can serve: the database answers and a worker is alive; and what the
+    queue and the workers are doing (``foodscan inspect``)."""
 
     status: str
     database: str
     workers: int
     queue_depth: dict[str, int] = Field(description="queued jobs per lane")
+    running: dict[str, int] = Field(default_factory=dict, description="running jobs per lane")
+    finished: dict[str, int] = Field(
+        default_factory=dict,
+        description="jobs finished (succeeded, failed or cancelled) in the last 1, 5, 15 minutes",
+    )
+    worker_list: list[WorkerOut] = Field(default_factory=list, description="the live workers")
     ocr_languages: list[str] = Field(
         default_factory=list,
         description="languages this node's OCR can read (ru needs Tesseract's Russian data)",

@@ -72,12 +72,23 @@ jobs = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("started_at", UtcDateTime),
     sa.Column("finished_at", UtcDateTime),
+    # Where the terminal event is POSTed (the submit's, else the user's default); None: nowhere.
+    sa.Column("callback_url", sa.String(2048)),
+    # The job's turn among its lane's jobs (``jobs.sql.fairness``): round robin between users.
+    sa.Column("fair_tag", sa.BigInteger, nullable=False, server_default="0"),
+    # The place in the queue last sent in a ``job.queued`` event (``jobs.announce``).
+    sa.Column("queue_position", sa.Integer),
     sa.UniqueConstraint("user_id", "idempotency_key"),
     sa.Index(None, "status", "lane", "run_at"),
     sa.Index(None, "user_id", "created_at"),
     sa.Index(None, "status", "lease_expires_at"),
     sa.Index(None, "status", "finished_at"),
     sa.Index(None, "user_id", "request_hash"),
+    sa.Index(None, "status", "lane", "fair_tag", "created_at", "id"),
+    sa.Index(None, "user_id", "lane", "fair_tag"),
+    sa.Index(None, "status", "created_at", "id"),
+    sa.Index(None, "started_at"),
+    sa.Index(None, "user_id", "status"),
 )
 
 job_events = sa.Table(
@@ -105,4 +116,60 @@ workers = sa.Table(
     sa.Column("kinds", Json, nullable=False),
     sa.Column("started_at", UtcDateTime, nullable=False),
     sa.Column("heartbeat_at", UtcDateTime, nullable=False),
+)
+
+# The optional local product catalogue (``foodscan catalog import``), keyed by GTIN: EAN-8 as
+# it is, UPC-A and EAN-13 as 13 digits (``recognition.barcodes.gtin_key``).
+catalog_products = sa.Table(
+    "catalog_products",
+    metadata,
+    sa.Column("barcode", sa.String(32), primary_key=True),
+    sa.Column("name", sa.Text),
+    sa.Column("brand", sa.Text),
+    sa.Column("quantity", sa.Text),
+    sa.Column("categories", sa.Text),
+    sa.Column("nutrition", Json),
+    sa.Column("allergens", Json, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# One signed POST of a job's terminal event to its callback URL, retried with backoff: the row is
+# the outbox (any worker claims a due one under a lease, like a job) and the record of attempts.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),  # the webhook-id header, the same per retry
+    sa.Column(
+        "job_id", sa.String(36), sa.ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("event_id", EventId, nullable=False),
+    sa.Column("event_type", sa.String(32), nullable=False),
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # the event JSON exactly as signed and sent
+    sa.Column("state", sa.String(16), nullable=False),  # pending, delivered, failed
+    sa.Column("attempts", Json, nullable=False),  # [{at, status_code, error}, …]
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("lease_token", sa.String(36)),
+    sa.Column("lease_expires_at", UtcDateTime),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("delivered_at", UtcDateTime),
+    sa.UniqueConstraint("event_id"),
+    sa.Index(None, "state", "next_attempt_at"),
+    sa.Index(None, "job_id"),
+)
+
+# Short-lived, single-use tickets that let a browser's EventSource (which cannot send an
+# Authorization header) open an event stream: only the SHA-256 of the ticket is stored.
+event_tickets = sa.Table(
+    "event_tickets",
+    metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(200), nullable=False),
+    sa.Column("plan", sa.String(16), nullable=False),
+    sa.Column("job_id", sa.String(36)),  # the one job it opens; None: the user's whole stream
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("used_at", UtcDateTime),
+    sa.Index(None, "expires_at"),
 )

@@ -2,13 +2,14 @@
 
 ``LocalBus`` (embedded mode, one process) publishes straight to the hub after commit and wakes
 the local worker. ``events.pg_listen.PgBus`` adds PostgreSQL NOTIFY inside the transaction so
-every API and worker process hears it.
+every API and worker process hears it. Observers (the metrics) see each batch this process
+committed, once, whatever the bus.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,6 +23,11 @@ class LocalBus:
     def __init__(self, hub: Hub | None = None) -> None:
         self.hub = hub or Hub()
         self._job_available = asyncio.Event()
+        self._observers: list[Callable[[Sequence[EventRecord]], None]] = []
+
+    def observe(self, observer: Callable[[Sequence[EventRecord]], None]) -> None:
+        """Call ``observer`` with the events of every transaction this process commits."""
+        self._observers.append(observer)
 
     async def start(self) -> None:
         """Nothing to connect in-process."""
@@ -37,6 +43,8 @@ class LocalBus:
     def after_commit(self, records: Sequence[EventRecord], *, job_queued: bool) -> None:
         """Called once the transaction committed: deliver the events, wake a worker."""
         self.hub.publish(records)
+        for observer in self._observers:
+            observer(records)
         if job_queued:
             self._job_available.set()
 

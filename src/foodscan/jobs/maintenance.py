@@ -54,7 +54,8 @@ class Maintenance:
         return len(rescued) + len(failed)
 
     async def purge(self, now: datetime | None = None) -> tuple[int, int]:
-        """Delete uploads and finished jobs past retention; returns (uploads, jobs) purged."""
+        """Delete uploads and finished jobs past retention (and expired event-stream tickets);
+        returns (uploads, jobs) purged."""
         now = now or datetime.now(UTC)
         uploads_cutoff = now - timedelta(days=self.settings.upload_retention_days)
         jobs_cutoff = now - timedelta(days=self.settings.job_retention_days)
@@ -63,6 +64,7 @@ class Maintenance:
         async with self.engine.begin() as conn:
             stale_inputs = await sql.mark_inputs_purged(conn, uploads_cutoff, now, PURGE_BATCH)
             old_jobs = await sql.delete_expired_jobs(conn, jobs_cutoff, PURGE_BATCH)
+            await sql.delete_expired_tickets(conn, now)
         unpurged = [r for r in old_jobs if r.inputs_purged_at is None]
         for row in [*stale_inputs, *unpurged]:
             for item in row.inputs:

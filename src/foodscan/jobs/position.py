@@ -9,11 +9,17 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from foodscan.jobs import sql
-from foodscan.jobs.sql import Row
+from foodscan.jobs.sql import FairShare, Row
+from foodscan.settings import Settings
 
 # Used until a kind has finished a job here; replaced by measurements as soon as one exists.
 FALLBACK_DURATION_S = 5.0
 LIVE_WORKER_WINDOW_S = 60.0
+
+
+def fair_share(settings: Settings) -> FairShare:
+    """The claim order's policy from the settings (lane shares, window, longest wait)."""
+    return FairShare(dict(settings.lane_shares), settings.fair_window, settings.max_wait_s)
 
 
 async def typical_duration(conn: AsyncConnection, kind: str) -> float:
@@ -33,13 +39,22 @@ async def capacity(conn: AsyncConnection, now: datetime) -> int:
     return max(1, sum(int(w.concurrency) for w in await sql.live_workers(conn, since)))
 
 
-async def estimate(conn: AsyncConnection, job: Row, now: datetime) -> tuple[int, float]:
-    """(1-based position, seconds until it likely finishes) for a queued job."""
-    place = await sql.position(conn, job)
-    duration = await typical_duration(conn, job.kind)
-    slots = await capacity(conn, now)
-    busy = await sql.running_count(conn, job.kind)
-    # Jobs ahead (plus those running) drain in waves of `slots`; this job is in the next wave.
+async def pace_of(conn: AsyncConnection, kind: str, now: datetime) -> tuple[float, int, int]:
+    """(typical seconds per job, slots of the live workers, jobs running) for ``kind``."""
+    duration = await typical_duration(conn, kind)
+    return duration, await capacity(conn, now), await sql.running_count(conn, kind)
+
+
+def eta(place: int, duration: float, slots: int, busy: int, wait: timedelta) -> float:
+    """Seconds until the job at ``place`` likely finishes: the jobs ahead (and those running)
+    drain in waves of ``slots``, this one is in the next wave, after ``wait`` (a backoff)."""
     waves = math.floor((place - 1 + busy) / slots) + 1
-    wait = max(0.0, (job.run_at - now).total_seconds())
-    return place, round(wait + waves * duration, 1)
+    return round(max(0.0, wait.total_seconds()) + waves * duration, 1)
+
+
+async def estimate(
+    conn: AsyncConnection, job: Row, now: datetime, policy: FairShare
+) -> tuple[int, float]:
+    """(1-based position, seconds until it likely finishes) for a queued job."""
+    place = await sql.position(conn, policy, job, now)
+    return place, eta(place, *await pace_of(conn, job.kind, now), wait=job.run_at - now)

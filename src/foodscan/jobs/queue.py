@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foodscan.errors import LeaseLost
 from foodscan.jobs import sql
+from foodscan.jobs.position import fair_share
 from foodscan.jobs.records import Job
 from foodscan.jobs.states import Status
 from foodscan.jobs.writes import Bus, Write, write
@@ -62,6 +63,7 @@ class JobQueue:
         self.bus = bus
         self.settings = settings
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.fair_share = fair_share(settings)
         self._registration: dict[str, Any] | None = None
 
     def _lease_until(self, now: datetime) -> datetime:
@@ -97,6 +99,7 @@ class JobQueue:
                 now=now,
                 lease_until=self._lease_until(now),
                 kinds=kinds,
+                policy=self.fair_share,
             )
             if row is None:
                 return None

@@ -56,6 +56,9 @@ class Job:
     updated_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    callback_url: str | None = None
+    fair_tag: int = 0  # its turn in its lane (``jobs.sql.fairness``)
+    queue_position: int | None = None  # the place last announced in a ``job.queued`` event
 
     @property
     def terminal(self) -> bool:

@@ -6,15 +6,22 @@ import base64
 import binascii
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from foodscan.errors import IdempotencyConflict, InvalidInput, InvalidTransition, NotFound
-from foodscan.jobs import position, sql
+from foodscan.errors import (
+    IdempotencyConflict,
+    InvalidInput,
+    InvalidTransition,
+    Limited,
+    NotFound,
+)
+from foodscan.jobs import limits, position, sql
+from foodscan.jobs.deliveries import Delivery, deliveries_of
 from foodscan.jobs.records import InputFile, Job
 from foodscan.jobs.states import Status
 from foodscan.jobs.writes import Bus, Write, write
@@ -34,6 +41,7 @@ class Submission:
     client_metadata: dict[str, Any] | None = None
     idempotency_key: str | None = None
     request_hash: str | None = None
+    callback_url: str | None = None  # None: the user's default (``FOODSCAN_WEBHOOK_URLS``), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +51,14 @@ class JobView:
     job: Job
     position: int | None = None
     eta_seconds: float | None = None
+    deliveries: tuple[Delivery, ...] = ()  # its webhooks, read by ``get`` and ``list``
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
     jobs: list[Job]
     next_cursor: str | None
+    deliveries: dict[str, list[Delivery]] = field(default_factory=dict)
 
 
 def _now() -> datetime:
@@ -80,6 +90,7 @@ class JobStore:
         self.engine = engine
         self.bus = bus
         self.settings = settings
+        self.fair_share = position.fair_share(settings)
 
     async def find_idempotent(self, user_id: str, key: str, request_hash: str) -> JobView | None:
         """The job earlier submitted with this key; ``IdempotencyConflict`` if its input differs."""
@@ -98,8 +109,25 @@ class JobStore:
             row = await sql.find_duplicate(conn, user_id, request_hash, since)
             return None if row is None else await self._view(conn, row)
 
-    async def submit(self, sub: Submission) -> JobView:
-        """Insert a queued job and its ``job.queued`` event in one transaction."""
+    async def check_limits(self, user_id: str, plan: str, kind: str, pages: int) -> None:
+        """Raise ``Limited`` if a new job would go over the plan's limits now (a pre-check
+        without the lock: ``submit(..., enforce_limits=True)`` checks again, atomically)."""
+        async with self.engine.connect() as conn:
+            await limits.check(
+                conn,
+                self.settings.limits(plan),
+                user_id=user_id,
+                kind=kind,
+                pages=pages,
+                now=_now(),
+            )
+
+    async def submit(self, sub: Submission, *, enforce_limits: bool = False) -> JobView:
+        """Insert a queued job and its ``job.queued`` event in one transaction.
+
+        With ``enforce_limits`` the plan's (``sub.lane``'s) limits are checked in the same
+        transaction, serialised per user, so concurrent submits cannot pass a limit together.
+        """
         now = _now()
         values = {
             "id": str(uuid.uuid4()),
@@ -117,23 +145,40 @@ class JobStore:
             "client_metadata": sub.client_metadata,
             "created_at": now,
             "updated_at": now,
+            "callback_url": sub.callback_url or self.settings.webhook_urls.get(sub.user_id),
         }
         try:
             async with write(self.engine, self.bus, now) as tx:
+                if enforce_limits:
+                    await self._check_locked(tx, sub)
                 row = await sql.insert_job(tx.conn, values)
                 view = await self._queued(tx, row)
-        except IntegrityError:
+        except (Limited, IntegrityError):
             if sub.idempotency_key is None or sub.request_hash is None:
                 raise
-            # A concurrent submit with the same key won the race: answer with its job.
+            # A concurrent submit with the same key won the race (the unique key refused this
+            # one, or its job now counts against the limit): answer with its job; a replay is
+            # never refused.
             found = await self.find_idempotent(sub.user_id, sub.idempotency_key, sub.request_hash)
             if found is None:
                 raise
             return found
         return view
 
+    async def _check_locked(self, tx: Write, sub: Submission) -> None:
+        await sql.lock_user(tx.conn, sub.user_id)
+        await limits.check(
+            tx.conn,
+            self.settings.limits(sub.lane),
+            user_id=sub.user_id,
+            kind=sub.kind,
+            pages=sum(f.pages for f in sub.inputs),
+            now=tx.now,
+        )
+
     async def _queued(self, tx: Write, row: sql.Row) -> JobView:
-        place, eta = await position.estimate(tx.conn, row, tx.now)
+        place, eta = await position.estimate(tx.conn, row, tx.now, self.fair_share)
+        row = await sql.set_announced(tx.conn, row.id, place, tx.now) or row
         await tx.event(row, "job.queued", position=place, eta_seconds=eta)
         tx.job_queued = True
         return JobView(Job.from_row(row), place, eta)
@@ -141,7 +186,7 @@ class JobStore:
     async def _view(self, conn: Any, row: sql.Row) -> JobView:
         if row.status != Status.QUEUED:
             return JobView(Job.from_row(row))
-        place, eta = await position.estimate(conn, row, _now())
+        place, eta = await position.estimate(conn, row, _now(), self.fair_share)
         return JobView(Job.from_row(row), place, eta)
 
     async def get(self, user_id: str, job_id: str) -> JobView:
@@ -150,7 +195,9 @@ class JobStore:
             row = await sql.get_job(conn, job_id, user_id)
             if row is None:
                 raise NotFound(f"no job {job_id}")
-            return await self._view(conn, row)
+            view = await self._view(conn, row)
+            found = await deliveries_of(conn, [job_id])
+        return replace(view, deliveries=tuple(found.get(job_id, ())))
 
     async def list(
         self,
@@ -167,9 +214,10 @@ class JobStore:
             rows = await sql.list_jobs(
                 conn, user_id, status=status, kind=kind, before=before, limit=limit + 1
             )
-        found = [Job.from_row(r) for r in rows[:limit]]
+            found = [Job.from_row(r) for r in rows[:limit]]
+            hooks = await deliveries_of(conn, [job.id for job in found if job.callback_url])
         more = len(rows) > limit
-        return Page(found, encode_cursor(found[-1]) if more and found else None)
+        return Page(found, encode_cursor(found[-1]) if more and found else None, hooks)
 
     async def cancel(self, user_id: str, job_id: str) -> JobView:
         """Cancel a queued job now; ask a running one to stop (its worker does within a second)."""
@@ -194,7 +242,7 @@ class JobStore:
             current = await sql.get_job(tx.conn, job_id, user_id)
             if current is not None:
                 max_attempts = self.settings.policy(current.kind).max_attempts
-                row = await sql.requeue_finished(tx.conn, job_id, user_id, now, max_attempts)
+                row = await sql.requeue_finished(tx.conn, current, now, max_attempts)
                 if row is not None:
                     return await self._queued(tx, row)
         if current is None:

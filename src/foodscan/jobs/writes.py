@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from foodscan.events import log
 from foodscan.events.log import EventRecord
+from foodscan.jobs import deliveries
 from foodscan.jobs.sql import Row
 
 
@@ -48,6 +49,8 @@ class Write:
             at=self.now,
         )
         self.records.append(record)
+        # A terminal event of a job with a callback URL queues its webhook in this transaction.
+        await deliveries.enqueue(self.conn, job, record, self.now)
         return record
 
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel
 
 from foodscan.blobs import BlobStore
+from foodscan.catalog.records import ProductLookup
 from foodscan.recognition.ocr import OcrEngine
 from foodscan.uploads import UploadLimits
 
@@ -43,6 +44,7 @@ class Context:
     result: BaseModel | None = None
     partial: dict[str, Any] | None = None
     reporter: StepReporter | None = None
+    catalog: ProductLookup | None = None
 
     async def progress(
         self, message: str, done: float, partial: dict[str, Any] | None = None

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from foodscan.errors import InvalidInput
 from foodscan.pipelines.base import Pipeline
+from foodscan.pipelines.products import PRODUCTS
 from foodscan.pipelines.receipt import RECEIPT
+from foodscan.pipelines.recipe import RECIPE
 
-PIPELINES: dict[str, Pipeline] = {p.kind: p for p in (RECEIPT,)}
+PIPELINES: dict[str, Pipeline] = {p.kind: p for p in (RECEIPT, PRODUCTS, RECIPE)}
 
 
 def kinds() -> list[str]:

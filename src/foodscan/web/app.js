@@ -6,7 +6,9 @@
 // with ?after= the last id seen, which is also kept in localStorage so that a reload replays
 // exactly what happened since. Job state on (re)load always comes from GET.
 // With a token typed by the user (a server with a secret key) EventSource cannot send the
-// Authorization header, so the page polls the jobs that are still active instead.
+// Authorization header: the page asks for a single-use ticket (POST /v1/events/tickets) and
+// opens /v1/events?ticket=…; a ticket works once, so after a drop it asks for a new one. It
+// polls the jobs that are still active only while it has no stream.
 
 const config = JSON.parse(document.getElementById("config").textContent);
 const $ = (id) => document.getElementById(id);
@@ -813,15 +815,27 @@ const live = {
   source: null,
   timer: null,
   delay: 1000,
-  connect() {
+  async connect() {
     this.stop();
-    if (state.token || !("EventSource" in window)) {
+    if (!("EventSource" in window)) {
       setConnection("polling");
       poll.start();
       return;
     }
-    const after = state.cursor ? `?after=${state.cursor.id}` : "";
-    const source = new EventSource(`/v1/events${after}`);
+    const query = new URLSearchParams();
+    if (state.cursor) query.set("after", state.cursor.id);
+    if (state.token) {
+      try {
+        const { data } = await api("/v1/events/tickets", { method: "POST" });
+        query.set("ticket", data.ticket);
+      } catch {
+        setConnection("polling");
+        poll.start();
+        this.retry();
+        return;
+      }
+    }
+    const source = new EventSource(`/v1/events${query.size ? `?${query}` : ""}`);
     this.source = source;
     source.onopen = () => {
       setConnection("live");
@@ -838,17 +852,22 @@ const live = {
       if (event && event.job_id) onEvent(event);
     };
     source.onerror = () => {
-      if (source.readyState !== EventSource.CLOSED) {
+      if (source.readyState !== EventSource.CLOSED && !state.token) {
         setConnection("reconnecting"); // the browser retries, sending Last-Event-ID
         return;
       }
-      // Refused for good (an error status): poll meanwhile, and try again from our cursor.
+      // Refused (an error status), or a ticket the browser would resend though it is used:
+      // poll meanwhile, and open a new stream from our cursor.
       source.close();
       setConnection("reconnecting");
       poll.start();
-      this.timer = window.setTimeout(() => this.connect(), this.delay);
-      this.delay = Math.min(this.delay * 2, 30000);
+      this.retry();
     };
+  },
+  retry() {
+    window.clearTimeout(this.timer);
+    this.timer = window.setTimeout(() => this.connect(), this.delay);
+    this.delay = Math.min(this.delay * 2, 30000);
   },
   stop() {
     window.clearTimeout(this.timer);

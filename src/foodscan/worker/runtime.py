@@ -15,20 +15,25 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foodscan.blobs import BlobStore
+from foodscan.catalog.store import SqlCatalog
 from foodscan.errors import LeaseLost, PermanentError, TimeLimit, TransientError
 from foodscan.events.bus import LocalBus
 from foodscan.jobs import sql
+from foodscan.jobs.announce import QUIET_S, PositionAnnouncer
 from foodscan.jobs.maintenance import Maintenance
 from foodscan.jobs.queue import JobQueue, Lease
+from foodscan.metrics import Metrics
 from foodscan.pipelines import registry
 from foodscan.pipelines.base import Context, Pipeline
 from foodscan.recognition.engines import build_picker
 from foodscan.recognition.ocr import OcrEngine
 from foodscan.settings import Settings
 from foodscan.uploads import UploadLimits
+from foodscan.webhooks.deliverer import Deliverer
 from foodscan.worker.cpu import CpuPool
 
 logger = logging.getLogger(__name__)
@@ -58,15 +63,21 @@ class Worker:
         blobs: BlobStore,
         ocr: OcrEngine | None = None,
         pipelines: Mapping[str, Pipeline] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
+        # Without one from the edge, durations go to a registry nobody reads.
+        self.metrics = metrics or Metrics(CollectorRegistry())
         self.bus = bus
         self.blobs = blobs
         self.engine = engine
         self.queue = JobQueue(engine, bus, settings)
         self.maintenance = Maintenance(engine, bus, blobs, settings)
+        self.positions = PositionAnnouncer(engine, bus, settings)
         self.cpu = CpuPool(settings.cpu_pool_size)
         self.ocr = ocr or build_picker(tessdata=settings.tessdata_dir)
+        self.catalog = SqlCatalog(engine)
+        self.webhooks = Deliverer(engine, settings)
         self.pipelines = dict(pipelines if pipelines is not None else registry.PIPELINES)
         self.kinds = sorted(self.pipelines)
         self.running: dict[str, Running] = {}
@@ -92,8 +103,11 @@ class Worker:
             ("heartbeat", self._heartbeat_loop),
             ("cancel", self._cancel_loop),
             ("maintenance", self._maintenance_loop),
+            ("positions", self._positions_loop),
         ]
         self._tasks = [asyncio.create_task(fn(), name=f"foodscan-{n}") for n, fn in loops]
+        if self.webhooks.enabled:
+            self.webhooks.start()
         logger.info("worker %s started: %s", self.id, ", ".join(self.kinds))
 
     async def stop(self, grace_s: float = 10.0) -> None:
@@ -113,6 +127,7 @@ class Worker:
         with contextlib.suppress(Exception):
             await self.queue.deregister()
         self.cpu.close()
+        await self.webhooks.stop()
         logger.info("worker %s stopped", self.id)
 
     async def _slot(self) -> None:
@@ -167,18 +182,23 @@ class Worker:
             cpu=self.cpu,
             ocr=self.ocr,
             limits=self.limits,
+            catalog=self.catalog,
         )
+
+        timer = self.metrics.job_timer(job.kind)
 
         async def report(
             step: str, progress: int, message: str, partial: dict[str, Any] | None
         ) -> None:
+            timer.step(step)
             await self.queue.progress(lease, step, progress, message, partial)
 
         limit = self.settings.policy(job.kind).time_limit_s
         try:
             try:
                 async with asyncio.timeout(limit):
-                    result = await pipeline.run(ctx, report)
+                    with timer:
+                        result = await pipeline.run(ctx, report)
             except TimeoutError as exc:
                 raise TimeLimit(f"the job ran past its time limit of {limit:g} s") from exc
             await self.queue.succeed(lease, result)
@@ -252,6 +272,15 @@ class Worker:
                 continue
             for job_id in wanted:
                 self._stop_job(job_id, "cancel")
+
+    async def _positions_loop(self) -> None:
+        """Announce moved queue positions (``jobs.announce``), once per ``QUIET_S``."""
+        while True:
+            try:
+                await self.positions.announce()
+            except Exception:
+                logger.exception("announcing queue positions failed")
+            await asyncio.sleep(QUIET_S)
 
     async def _maintenance_loop(self) -> None:
         rescue_every = max(0.2, min(self.settings.lease_s / 2, 5.0))

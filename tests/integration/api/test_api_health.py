@@ -30,20 +30,44 @@ async def test_readyz_is_503_without_a_live_worker(api: Api, receipt_image) -> N
 async def test_readyz_is_200_once_a_worker_heartbeats(secured_api: Api, receipt_image) -> None:
     await secured_api.submit(receipt_image(seed=1), headers=secured_api.auth("a", "free"))
     await secured_api.submit(receipt_image(seed=2), headers=secured_api.auth("b", "free"))
-    await secured_api.queue("w-1").register(["receipt"], concurrency=2)
+    queue = secured_api.queue("w-1")
+    await queue.register(["receipt"], concurrency=2)
+    lease = await queue.claim(["receipt"])
+    assert lease is not None
 
     response = await secured_api.client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    (worker,) = body.pop("worker_list")
+    assert worker["heartbeat_age_s"] < 5
+    assert (worker["id"], worker["concurrency"], worker["running"]) == ("w-1", 2, 1)
+    assert worker["kinds"] == ["receipt"]
+    assert body == {
         "status": "ok",
         "database": "ok",
         "workers": 1,
-        "queue_depth": {"paid": 0, "free": 2},
+        "queue_depth": {"paid": 0, "free": 1},
+        "running": {"paid": 0, "free": 1},
+        "finished": {"1m": 0, "5m": 0, "15m": 0},
         "ocr_languages": sorted(readable_languages()),
         "reason": None,
     }
-    assert {"en", "pl"} <= set(response.json()["ocr_languages"])
+    assert {"en", "pl"} <= set(body["ocr_languages"])
+
+
+async def test_readyz_counts_the_jobs_finished_lately(api: Api, receipt_image) -> None:
+    await api.submit(receipt_image())
+    queue = api.queue("w-1")
+    await queue.register(["receipt"], concurrency=1)
+    lease = await queue.claim(["receipt"])
+    assert lease is not None
+    await queue.succeed(lease, {"lines": []})
+
+    body = (await api.client.get("/readyz")).json()
+
+    assert body["finished"] == {"1m": 1, "5m": 1, "15m": 1}
+    assert body["worker_list"][0]["running"] == 0
 
 
 async def test_readyz_is_503_when_the_database_does_not_answer(api: Api) -> None:

@@ -1,7 +1,9 @@
 """Liveness and readiness probes; no token needed.
 
 ``/healthz`` says the process answers; ``/readyz`` says it can do useful work: the database
-answers and at least one worker sent a heartbeat recently.
+answers and at least one worker sent a heartbeat recently. It also says what the queue and the
+workers are doing (queued and running per lane, throughput, each live worker), which
+``foodscan inspect`` prints.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from foodscan.api.deps import EngineDep, SettingsDep
-from foodscan.api.schemas import Health, Readiness
+from foodscan.api.schemas import Health, Readiness, WorkerOut
 from foodscan.jobs import sql
-from foodscan.jobs.states import Lane
+from foodscan.jobs.states import Lane, Status
 from foodscan.recognition.engines import readable_languages
 
 logger = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ router = APIRouter(tags=["health"])
 DATABASE_TIMEOUT_S = 3.0
 # A worker heartbeats every ``heartbeat_s``; one silent for several beats (or a lease) is gone.
 MISSED_BEATS = 3
+THROUGHPUT_MINUTES = (1, 5, 15)
 
 
 @router.get("/healthz")
@@ -39,10 +42,16 @@ async def readyz(engine: EngineDep, settings: SettingsDep) -> JSONResponse:
     """200 when the database answers and a worker is alive; 503 with the reason otherwise."""
     window = max(settings.lease_s, MISSED_BEATS * settings.heartbeat_s)
     since = datetime.now(UTC) - timedelta(seconds=window)
+    now = datetime.now(UTC)
     try:
         async with asyncio.timeout(DATABASE_TIMEOUT_S), engine.connect() as conn:
             workers = await sql.live_workers(conn, since)
-            depth = await sql.queue_depth(conn)
+            counts = await sql.status_counts(conn)
+            busy = await sql.running_by_worker(conn)
+            finished = {
+                f"{m}m": await sql.finished_since(conn, now - timedelta(minutes=m))
+                for m in THROUGHPUT_MINUTES
+            }
     except (SQLAlchemyError, OSError, TimeoutError) as exc:
         logger.warning("readiness: database unreachable: %s", exc)
         body = Readiness(
@@ -53,11 +62,26 @@ async def readyz(engine: EngineDep, settings: SettingsDep) -> JSONResponse:
             reason=f"the database does not answer: {type(exc).__name__}",
         )
         return JSONResponse(body.model_dump(), status_code=503)
+    lanes = {lane.value: 0 for lane in Lane}
     ready = Readiness(
         status="ok",
         database="ok",
         workers=len(workers),
-        queue_depth={lane.value: 0 for lane in Lane} | depth,
+        queue_depth=lanes | {lane: n for (lane, st), n in counts.items() if st == Status.QUEUED},
+        running=lanes | {lane: n for (lane, st), n in counts.items() if st == Status.RUNNING},
+        finished=finished,
+        worker_list=[
+            WorkerOut(
+                id=w.id,
+                host=w.host,
+                pid=w.pid,
+                concurrency=w.concurrency,
+                running=busy.get(w.id, 0),
+                kinds=list(w.kinds),
+                heartbeat_age_s=round((now - w.heartbeat_at).total_seconds(), 1),
+            )
+            for w in workers
+        ],
         ocr_languages=sorted(readable_languages(settings.tessdata_dir)),
     )
     if not workers:

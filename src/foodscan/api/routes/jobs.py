@@ -1,7 +1,9 @@
 """``/v1/jobs``: submit, read, list, cancel and retry the caller's jobs.
 
-A submit is checked in full (``api.intake``) before anything is stored; if storing or queueing
-fails, the blobs already written are deleted, so a refused upload leaves nothing behind.
+A submit is checked in full (``api.intake``) and against the plan's rate limits and budgets
+(``jobs.limits``) before anything is stored; if storing or queueing fails (the limits are checked
+again inside the insert's transaction), the blobs already written are deleted, so a refused upload
+leaves nothing behind. Idempotent replays and duplicate uploads answer before any limit applies.
 """
 
 from __future__ import annotations
@@ -11,19 +13,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from foodscan.api.deps import BlobsDep, PrincipalDep, SettingsDep, StoreDep
+from foodscan.api.deps import BlobsDep, MetricsDep, PrincipalDep, SettingsDep, StoreDep
 from foodscan.api.intake import Intake, check_idempotency_key, read_submission
+from foodscan.api.problems import UNAUTHORIZED
 from foodscan.api.schemas import JobOut, JobPage, Submitted, job_path
 from foodscan.auth import Principal
 from foodscan.blobs import BlobStore
-from foodscan.errors import InvalidInput
+from foodscan.errors import InvalidInput, Limited
 from foodscan.jobs.records import InputFile
 from foodscan.jobs.states import Status
-from foodscan.jobs.store import JobView, Submission
+from foodscan.jobs.store import JobStore, JobView, Submission
+from foodscan.metrics import Metrics
 from foodscan.pipelines import registry
 
 logger = logging.getLogger(__name__)
-router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=UNAUTHORIZED)
 
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}  # Any: OpenAPI
 _SUBMIT_BODY: dict[str, Any] = {  # Any: an OpenAPI fragment; the form is parsed by hand
@@ -47,6 +51,12 @@ _SUBMIT_BODY: dict[str, Any] = {  # Any: an OpenAPI fragment; the form is parsed
                             "type": "string",
                             "description": "a small JSON object, echoed back with the job",
                         },
+                        "callback_url": {
+                            "type": "string",
+                            "format": "uri",
+                            "description": "http(s) URL that gets the terminal event, signed "
+                            "per Standard Webhooks (default: the user's configured URL)",
+                        },
                     },
                 }
             }
@@ -68,6 +78,7 @@ _SUBMIT_BODY: dict[str, Any] = {  # Any: an OpenAPI fragment; the form is parsed
         413: _PROBLEM,
         415: _PROBLEM,
         422: _PROBLEM,
+        429: _PROBLEM,
     },
 )
 async def submit(
@@ -78,6 +89,7 @@ async def submit(
     store: StoreDep,
     blobs: BlobsDep,
     settings: SettingsDep,
+    instruments: MetricsDep,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Submitted:
     """Check the upload, store it and queue a job; answers at once with where to follow it."""
@@ -92,9 +104,14 @@ async def submit(
         found = await store.find_duplicate(principal.user_id, intake.request_hash)
         if found is not None:
             return _submitted(response, found, 200)
+    await _check_limits(store, instruments, principal, intake)
     keys = await _store_blobs(blobs, intake)
     try:
-        view = await store.submit(_submission(principal, intake, keys, key))
+        view = await store.submit(_submission(principal, intake, keys, key), enforce_limits=True)
+    except Limited as exc:
+        instruments.refused.labels(exc.code).inc()
+        await _delete_blobs(blobs, keys)
+        raise
     except BaseException:
         await _delete_blobs(blobs, keys)
         raise
@@ -102,7 +119,21 @@ async def submit(
         # A concurrent submit with the same Idempotency-Key won the race: keep only its files.
         await _delete_blobs(blobs, keys)
         return _submitted(response, view, 200)
+    instruments.submitted.labels(view.job.kind, view.job.lane).inc()
+    instruments.upload_bytes.labels(view.job.kind).inc(sum(f.size for f in view.job.inputs))
     return _submitted(response, view, 202)
+
+
+async def _check_limits(
+    store: JobStore, instruments: Metrics, principal: Principal, intake: Intake
+) -> None:
+    """The plan's limits, checked before any blob is stored (``store.submit`` checks again)."""
+    pages = sum(f.inspected.pages for f in intake.files)
+    try:
+        await store.check_limits(principal.user_id, principal.plan, intake.kind, pages)
+    except Limited as exc:
+        instruments.refused.labels(exc.code).inc()
+        raise
 
 
 def _submitted(response: Response, view: JobView, status: int) -> Submitted:
@@ -135,6 +166,7 @@ def _submission(
         client_metadata=intake.metadata,
         idempotency_key=idempotency_key,
         request_hash=intake.request_hash,
+        callback_url=intake.callback_url,
     )
 
 
@@ -172,7 +204,11 @@ async def list_jobs(
         raise InvalidInput(f"unknown kind {kind!r}; known kinds: {', '.join(registry.kinds())}")
     page = await store.list(principal.user_id, status=status, kind=kind, cursor=cursor, limit=limit)
     return JobPage(
-        items=[JobOut.of(JobView(job)) for job in page.jobs], next_cursor=page.next_cursor
+        items=[
+            JobOut.of(JobView(job, deliveries=tuple(page.deliveries.get(job.id, ()))))
+            for job in page.jobs
+        ],
+        next_cursor=page.next_cursor,
     )
 
 

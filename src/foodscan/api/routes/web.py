@@ -56,9 +56,11 @@ def _asset(name: str) -> Asset:
 
 
 def page_config(settings: Settings) -> dict[str, Any]:  # Any: JSON for the page
-    """What the page needs to know of this server: kinds (accepted types, steps) and limits."""
+    """What the page needs to know of this server: kinds (accepted types, steps) and limits.
+
+    Receipts come first: the page's kind picker starts on the first kind."""
     kinds = []
-    for kind in registry.kinds():
+    for kind in sorted(registry.kinds(), key=lambda k: (k != "receipt", k)):
         pipeline = registry.get(kind)
         kinds.append(
             {

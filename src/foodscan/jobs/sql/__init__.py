@@ -1,11 +1,13 @@
 """Every SQL statement of foodscan's jobs, one function each; dialect branches live here only.
 
 ``lifecycle`` holds a job's life (submit to finish), ``upkeep`` the maintenance and the worker
-registry. Callers use ``from foodscan.jobs import sql`` and ``sql.claim(...)``.
+registry, ``usage`` what the rate limits and budgets count, ``webhooks`` the webhook outbox.
+Callers use ``from foodscan.jobs import sql`` and ``sql.claim(...)``.
 """
 
 from __future__ import annotations
 
+from foodscan.jobs.sql.fairness import FairShare, position, queue_order, set_announced
 from foodscan.jobs.sql.lifecycle import (
     Row,
     cancel_queued,
@@ -17,7 +19,6 @@ from foodscan.jobs.sql.lifecycle import (
     get_job,
     insert_job,
     list_jobs,
-    position,
     recent_durations,
     release,
     renew_leases,
@@ -27,49 +28,77 @@ from foodscan.jobs.sql.lifecycle import (
     running_count,
     set_progress,
 )
+from foodscan.jobs.sql.tickets import delete_expired_tickets, insert_ticket, redeem_ticket
 from foodscan.jobs.sql.upkeep import (
     cancel_expired,
     delete_expired_jobs,
     delete_stale_workers,
     delete_worker,
     fail_expired,
+    finished_since,
     live_workers,
     mark_inputs_purged,
     queue_depth,
     rescue_expired,
+    running_by_worker,
+    status_counts,
     touch_worker,
     upsert_worker,
 )
+from foodscan.jobs.sql.usage import active_count, inputs_since, lock_user, nth_newest_created
+from foodscan.jobs.sql.webhooks import (
+    claim_delivery,
+    insert_delivery,
+    list_deliveries,
+    record_attempt,
+)
 
 __all__ = [
+    "FairShare",
     "Row",
+    "active_count",
     "cancel_expired",
     "cancel_queued",
     "cancel_requested_ids",
     "claim",
+    "claim_delivery",
     "delete_expired_jobs",
+    "delete_expired_tickets",
     "delete_stale_workers",
     "delete_worker",
     "fail_expired",
     "find_duplicate",
     "finish",
+    "finished_since",
     "get_by_idempotency_key",
     "get_job",
+    "inputs_since",
+    "insert_delivery",
     "insert_job",
+    "insert_ticket",
+    "list_deliveries",
     "list_jobs",
     "live_workers",
+    "lock_user",
     "mark_inputs_purged",
+    "nth_newest_created",
     "position",
     "queue_depth",
+    "queue_order",
     "recent_durations",
+    "record_attempt",
+    "redeem_ticket",
     "release",
     "renew_leases",
     "request_cancel",
     "requeue_finished",
     "requeue_running",
     "rescue_expired",
+    "running_by_worker",
     "running_count",
+    "set_announced",
     "set_progress",
+    "status_counts",
     "touch_worker",
     "upsert_worker",
 ]

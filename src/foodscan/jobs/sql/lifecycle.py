@@ -14,17 +14,17 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from foodscan.db.tables import jobs
-from foodscan.jobs.states import LANE_RANK, TERMINAL, Status
+from foodscan.jobs.sql.fairness import FairShare, next_job, tag_for
+from foodscan.jobs.states import TERMINAL, Status
 
 Row = sa.Row[*tuple[Any, ...]]  # Any: rows of jobs have many column types
 
-_lane_rank = sa.case(LANE_RANK, value=jobs.c.lane, else_=len(LANE_RANK))
-_CLAIM_ORDER = (_lane_rank, jobs.c.run_at, jobs.c.created_at, jobs.c.id)
-
 
 async def insert_job(conn: AsyncConnection, values: dict[str, Any]) -> Row:
-    """Insert a queued job."""
-    return (await conn.execute(jobs.insert().values(values).returning(*jobs.c))).one()
+    """Insert a queued job, with its turn in its lane (``fairness.tag_for``)."""
+    tag = tag_for(values["user_id"], values["lane"])
+    query = jobs.insert().values({**values, "fair_tag": tag}).returning(*jobs.c)
+    return (await conn.execute(query)).one()
 
 
 async def get_job(conn: AsyncConnection, job_id: str, user_id: str | None = None) -> Row | None:
@@ -108,9 +108,10 @@ async def request_cancel(
 
 
 async def requeue_finished(
-    conn: AsyncConnection, job_id: str, user_id: str, now: datetime, max_attempts: int
+    conn: AsyncConnection, job: Row, now: datetime, max_attempts: int
 ) -> Row | None:
-    """Queue a failed or cancelled job again, as new (the user's retry)."""
+    """Queue a failed or cancelled job again, as new (the user's retry), with a new turn."""
+    job_id, user_id = job.id, job.user_id
     query = (
         sa.update(jobs)
         .where(
@@ -133,27 +134,11 @@ async def requeue_finished(
             started_at=None,
             finished_at=None,
             updated_at=now,
+            fair_tag=tag_for(user_id, job.lane),
         )
         .returning(*jobs.c)
     )
     return (await conn.execute(query)).one_or_none()
-
-
-async def position(conn: AsyncConnection, job: Row) -> int:
-    """1-based place of a queued job in the claim order of its kind."""
-    rank = LANE_RANK.get(job.lane, len(LANE_RANK))
-    ahead = sa.or_(
-        _lane_rank < rank,
-        sa.and_(
-            _lane_rank == rank,
-            sa.tuple_(jobs.c.run_at, jobs.c.created_at, jobs.c.id)
-            < sa.tuple_(job.run_at, job.created_at, job.id),
-        ),
-    )
-    query = sa.select(sa.func.count()).where(
-        jobs.c.status == Status.QUEUED, jobs.c.kind == job.kind, ahead
-    )
-    return int((await conn.execute(query)).scalar_one()) + 1
 
 
 async def recent_durations(conn: AsyncConnection, kind: str, limit: int = 50) -> Sequence[Row]:
@@ -181,16 +166,10 @@ async def claim(
     now: datetime,
     lease_until: datetime,
     kinds: Sequence[str],
+    policy: FairShare,
 ) -> Row | None:
-    """Take the first runnable job: lane, then run_at, then age (``SKIP LOCKED`` on PostgreSQL)."""
-    candidate = (
-        sa.select(jobs.c.id)
-        .where(jobs.c.status == Status.QUEUED, jobs.c.run_at <= now, jobs.c.kind.in_(list(kinds)))
-        .order_by(*_CLAIM_ORDER)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
+    """Take the next runnable job in the fair order (``fairness``; SKIP LOCKED on PostgreSQL)."""
+    candidate = next_job(policy, now, kinds)
     query = (
         sa.update(jobs)
         .where(jobs.c.id == candidate, jobs.c.status == Status.QUEUED)

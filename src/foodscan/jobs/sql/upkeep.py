@@ -139,3 +139,33 @@ async def queue_depth(conn: AsyncConnection) -> dict[str, int]:
         .group_by(jobs.c.lane)
     )
     return {lane: int(count) for lane, count in (await conn.execute(query)).all()}
+
+
+async def status_counts(conn: AsyncConnection) -> dict[tuple[str, str], int]:
+    """Queued and running jobs per (lane, status); only live rows, so the status index serves it."""
+    live = [Status.QUEUED, Status.RUNNING]
+    query = (
+        sa.select(jobs.c.lane, jobs.c.status, sa.func.count())
+        .where(jobs.c.status.in_(live))
+        .group_by(jobs.c.lane, jobs.c.status)
+    )
+    return {(lane, status): int(n) for lane, status, n in (await conn.execute(query)).all()}
+
+
+async def finished_since(conn: AsyncConnection, since: datetime) -> int:
+    """Jobs that reached a terminal status after ``since`` (throughput)."""
+    query = sa.select(sa.func.count()).where(
+        jobs.c.status.in_([Status.SUCCEEDED, Status.FAILED, Status.CANCELLED]),
+        jobs.c.finished_at >= since,
+    )
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def running_by_worker(conn: AsyncConnection) -> dict[str, int]:
+    """Running jobs per worker id (the lease owner)."""
+    query = (
+        sa.select(jobs.c.lease_owner, sa.func.count())
+        .where(jobs.c.status == Status.RUNNING)
+        .group_by(jobs.c.lease_owner)
+    )
+    return {str(owner): int(n) for owner, n in (await conn.execute(query)).all()}

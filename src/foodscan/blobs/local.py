@@ -1,9 +1,7 @@
-"""Blob storage for uploaded files: the ``BlobStore`` seam and a local-directory store.
+"""``LocalBlobStore``: blobs as files in one folder, the embedded default.
 
-Keys are made here, from ``uuid4``, never from anything a client sent; a key that does not
-have exactly the shape this module makes is refused before it comes near the filesystem, so
-no key can name a path outside the root. Writes are atomic (a temporary file in the same
-directory, then ``os.replace``), and all file I/O runs in a worker thread.
+Writes are atomic (a temporary file in the same directory, then ``os.replace``) and all file
+I/O runs in a worker thread. Keys are checked by ``base.checked_key`` before any path is built.
 """
 
 from __future__ import annotations
@@ -11,46 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import tempfile
-import uuid
 from pathlib import Path
-from typing import Protocol
 
+from foodscan.blobs.base import checked_key, new_key
 from foodscan.errors import NotFound
-
-_KEY = re.compile(r"[0-9a-f]{2}/[0-9a-f]{30}\.[a-z0-9]{1,8}")
-_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
-_DEFAULT_SUFFIX = ".bin"
-
-
-class BlobStore(Protocol):
-    """Stores opaque bytes under keys it generates."""
-
-    async def put(self, data: bytes, *, suffix: str = "") -> str:
-        """Store ``data`` and return its new key (``suffix``, e.g. ``".jpg"``, ends it)."""
-        ...
-
-    async def get(self, key: str) -> bytes:
-        """The bytes stored under ``key``; ``NotFound`` if there are none."""
-        ...
-
-    async def delete(self, key: str) -> None:
-        """Remove ``key``; a key already gone is fine."""
-        ...
-
-    async def exists(self, key: str) -> bool:
-        """Whether ``key`` holds a blob."""
-        ...
-
-
-def new_key(suffix: str = "") -> str:
-    """A fresh key ``ab/cdef….ext``, sharded on the first two hex digits of a uuid4."""
-    suffix = suffix.lower() or _DEFAULT_SUFFIX
-    if not _SUFFIX.fullmatch(suffix):
-        raise ValueError(f"a blob suffix is a dot and 1-8 letters or digits, not {suffix!r}")
-    hex_id = uuid.uuid4().hex
-    return f"{hex_id[:2]}/{hex_id[2:]}{suffix}"
 
 
 class LocalBlobStore:
@@ -60,9 +23,7 @@ class LocalBlobStore:
         self.root = Path(root).resolve()
 
     def _path(self, key: str) -> Path:
-        if not isinstance(key, str) or not _KEY.fullmatch(key):
-            raise NotFound("no such blob")
-        path = self.root / key
+        path = self.root / checked_key(key)
         # The key pattern already rules out "..", absolute paths and extra separators;
         # this guards against a shard directory swapped for a symlink.
         if not path.resolve().is_relative_to(self.root):
@@ -110,3 +71,6 @@ class LocalBlobStore:
         except NotFound:
             return False
         return await asyncio.to_thread(path.is_file)
+
+    async def close(self) -> None:
+        """Nothing to release: files are opened and closed per call."""

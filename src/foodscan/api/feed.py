@@ -1,0 +1,115 @@
+"""One client's event feed: replay from the log after its cursor, then live events from the
+hub, each id once, for the SSE streams and the WebSocket alike.
+
+The feed subscribes to the hub first, then replays the log after the client's cursor, then
+yields live events, skipping ids it already yielded; so nothing committed in between is lost.
+A per-job feed ends after the job's terminal event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from foodscan.events import log
+from foodscan.events.hub import Hub, Subscription
+from foodscan.events.log import EventRecord
+from foodscan.events.seen import SeenIds
+from foodscan.events.sse import HEARTBEAT, encode_retry
+from foodscan.jobs import sql
+from foodscan.jobs.states import TERMINAL
+from foodscan.settings import Settings
+
+
+class Feed:
+    """One client's stream: replay from the log, then live events from its subscription."""
+
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        hub: Hub,
+        settings: Settings,
+        user_id: str,
+        job_id: str | None,
+        after: int,
+    ) -> None:
+        self.engine = engine
+        self.hub = hub
+        self.settings = settings
+        self.user_id = user_id
+        self.job_id = job_id
+        self.sent = SeenIds(after)
+
+    async def frames(self) -> AsyncIterator[bytes]:
+        """SSE: ``retry:``, the replay, then live frames and heartbeats until the stream ends."""
+        yield encode_retry(self.settings.sse_retry_ms)
+        async for record in self.events():
+            yield HEARTBEAT if record is None else record.frame
+
+    async def events(self) -> AsyncIterator[EventRecord | None]:
+        """The replay, then live events; ``None`` each time ``sse_heartbeat_s`` passes quietly."""
+        with self.hub.subscribe(user_id=self.user_id, job_id=self.job_id) as sub:
+            last: EventRecord | None = None
+            async for record in self._replay():
+                last = record
+                yield record
+            if self.job_id is not None:
+                if last is not None and last.terminal:
+                    return
+                if await self._job_finished():
+                    # It ended before the cursor, or between the replay and this check.
+                    async for record in self._replay():
+                        yield record
+                    return
+            async for live in self._live(sub):
+                yield live
+
+    async def _live(self, sub: Subscription) -> AsyncIterator[EventRecord | None]:
+        while True:
+            if sub.overflowed:
+                # We fell behind and the hub dropped events: everything is in the log.
+                sub.overflowed = False
+                sub.drain()
+                async for record in self._replay():
+                    yield record
+                    if self._closes_on(record):
+                        return
+                continue
+            live = await sub.get(self.settings.sse_heartbeat_s)
+            if sub.overflowed:
+                # Marked behind while we waited (a LISTEN reconnect): what it missed has lower
+                # ids than this live event, so replay first; the replay carries this one too.
+                continue
+            if live is None:
+                yield None
+                continue
+            if not self.sent.add(live.id):
+                continue
+            yield live
+            if self._closes_on(live):
+                return
+
+    def _closes_on(self, record: EventRecord) -> bool:
+        return self.job_id is not None and record.terminal
+
+    async def _replay(self) -> AsyncIterator[EventRecord]:
+        """Every logged event after the highest id sent, page by page, each id once."""
+        while True:
+            async with self.engine.connect() as conn:
+                if self.job_id is not None:
+                    page = await log.read_job(conn, self.job_id, after=self.sent.high)
+                else:
+                    page = await log.read_user(conn, self.user_id, after=self.sent.high)
+            for record in page:
+                if self.sent.add(record.id):
+                    yield record
+            if len(page) < log.READ_LIMIT:
+                return
+
+    async def _job_finished(self) -> bool:
+        assert self.job_id is not None  # noqa: S101 - only called for per-job streams
+        async with self.engine.connect() as conn:
+            row = await sql.get_job(conn, self.job_id)
+        return row is None or row.status in TERMINAL

@@ -1,0 +1,65 @@
+"""Fresh queue positions for waiting clients: ``job.queued`` again when a job's place changes.
+
+A job's place changes with every claim ahead of it and with every job that goes before it (a
+new user's, a paid one, an aged one). Once a second a worker reads the whole claim order
+(``sql.queue_order``) and announces the places that moved: always near the front (the first
+``NEAR_FRONT`` places, where a client is about to start), further back only when the place
+moved by a tenth or more, so a long queue does not flood the event log. The announced place
+is stored on the job by a guarded update, which also coalesces: at most one announcement per
+job per ``QUIET_S``, however many workers announce.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from foodscan.jobs import position, sql
+from foodscan.jobs.writes import Bus, write
+from foodscan.settings import Settings
+
+NEAR_FRONT = 50
+QUIET_S = 1.0
+_FAR_MOVE = 10  # further back, a move of 1/_FAR_MOVE of the place or more is announced
+
+
+def worth_announcing(old: int | None, new: int) -> bool:
+    """Whether a job's place moving from ``old`` to ``new`` is news to its client."""
+    if old is None:
+        return True
+    if old == new:
+        return False
+    return new <= NEAR_FRONT or abs(new - old) * _FAR_MOVE >= old
+
+
+class PositionAnnouncer:
+    """Appends ``job.queued`` (position, eta_seconds) for jobs whose place moved."""
+
+    def __init__(self, engine: AsyncEngine, bus: Bus, settings: Settings) -> None:
+        self.engine = engine
+        self.bus = bus
+        self.policy = position.fair_share(settings)
+
+    async def announce(self, now: datetime | None = None) -> int:
+        """One round; returns how many jobs got a new position."""
+        now = now or datetime.now(UTC)
+        announced = 0
+        async with write(self.engine, self.bus, now) as tx:
+            places: Counter[str] = Counter()
+            waves: dict[str, tuple[float, int, int]] = {}
+            for row in await sql.queue_order(tx.conn, self.policy, now):
+                places[row.kind] += 1
+                place = places[row.kind]
+                if not worth_announcing(row.queue_position, place):
+                    continue
+                changed = await sql.set_announced(tx.conn, row.id, place, now, QUIET_S)
+                if changed is None:
+                    continue
+                if row.kind not in waves:
+                    waves[row.kind] = await position.pace_of(tx.conn, row.kind, now)
+                eta = position.eta(place, *waves[row.kind], wait=changed.run_at - now)
+                await tx.event(changed, "job.queued", position=place, eta_seconds=eta)
+                announced += 1
+        return announced

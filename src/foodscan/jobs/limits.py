@@ -1,0 +1,102 @@
+"""Rate limits and budgets of a plan, checked against the jobs table at submit.
+
+Three limits, each off when 0 or None (``settings.PlanLimits``): jobs created in the last
+minute, pages of the jobs created in the last 24 hours (a rolling window, not a calendar day),
+and jobs queued or running at once. Over one, ``check`` raises a ``Limited`` error whose
+``retry_after`` says when the window frees: from the creation time of the job that must leave it.
+
+``JobStore.submit`` runs ``check`` inside the submit's transaction after ``sql.lock_user``, so two
+API processes cannot both let the same user pass by one; the route also runs it once before
+storing the uploads, so a refused submit usually stores nothing at all.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from foodscan.errors import QuotaExceeded, RateLimited, TooMany, TooManyActive
+from foodscan.jobs import position, sql
+from foodscan.settings import PlanLimits
+
+MINUTE = timedelta(minutes=1)
+DAY = timedelta(days=1)
+# A full queue frees when one of the user's jobs finishes: about one typical run, within these.
+ACTIVE_RETRY_MIN_S = 1
+ACTIVE_RETRY_MAX_S = 60
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def pages_of(inputs: list[dict[str, Any]]) -> int:
+    """The pages of a job's stored inputs (an image is one page)."""
+    return sum(max(1, int(item.get("pages") or 1)) for item in inputs)
+
+
+async def check(
+    conn: AsyncConnection,
+    limits: PlanLimits,
+    *,
+    user_id: str,
+    kind: str,
+    pages: int,
+    now: datetime,
+) -> None:
+    """Raise ``RateLimited``, ``QuotaExceeded`` or ``TooManyActive`` if a new job of ``pages``
+    pages would go over ``limits``; ``TooMany`` if it could never fit the daily budget."""
+    if limits.submits_per_minute:
+        await _check_rate(conn, limits.submits_per_minute, user_id, now)
+    if limits.pages_per_day:
+        await _check_pages(conn, limits.pages_per_day, user_id, pages, now)
+    if limits.active_jobs:
+        await _check_active(conn, limits.active_jobs, user_id, kind)
+
+
+async def _check_rate(conn: AsyncConnection, limit: int, user_id: str, now: datetime) -> None:
+    # Over the limit when ``limit`` jobs are already in the window; it frees when the
+    # ``limit``-th newest of them turns a minute old.
+    oldest = await sql.nth_newest_created(conn, user_id, now - MINUTE, limit)
+    if oldest is not None:
+        raise RateLimited(
+            f"at most {limit} submits per minute on this plan",
+            retry_after=_seconds_until(oldest + MINUTE, now),
+        )
+
+
+async def _check_pages(
+    conn: AsyncConnection, limit: int, user_id: str, pages: int, now: datetime
+) -> None:
+    if pages > limit:
+        raise TooMany(f"this job has {pages} pages; the plan allows {limit} pages a day")
+    rows = await sql.inputs_since(conn, user_id, now - DAY)
+    used = sum(pages_of(row.inputs) for row in rows)
+    if used + pages <= limit:
+        return
+    # Oldest first: the window has room once enough old pages have left it (at the latest
+    # when all have, as ``pages <= limit``).
+    freed, frees_at = 0, now
+    for row in rows:
+        freed += pages_of(row.inputs)
+        frees_at = row.created_at + DAY
+        if used - freed + pages <= limit:
+            break
+    raise QuotaExceeded(
+        f"{used} of the plan's {limit} pages a day are used; this job has {pages}",
+        retry_after=_seconds_until(frees_at, now),
+    )
+
+
+async def _check_active(conn: AsyncConnection, limit: int, user_id: str, kind: str) -> None:
+    active = await sql.active_count(conn, user_id)
+    if active >= limit:
+        typical = await position.typical_duration(conn, kind)
+        wait = min(ACTIVE_RETRY_MAX_S, max(ACTIVE_RETRY_MIN_S, math.ceil(typical)))
+        raise TooManyActive(
+            f"{active} of your jobs are queued or running; the plan allows {limit} at once",
+            retry_after=wait,
+        )

@@ -1,0 +1,231 @@
+"""The claim order: paid before free by a share, round robin between users, aging.
+
+One order, followed by ``claim`` (which job runs next) and counted by ``position`` (how many of
+a kind's jobs run before a queued one), so a client's place is the order workers really follow.
+
+- **Users, inside a lane** (weighted fair queuing): a job's ``fair_tag``, set when it is queued,
+  is one more than the later of its lane's current turn (the tag of the lane's job started last)
+  and its user's last tag in the lane. A burst of 200 jobs from one user takes turns 1..200; the
+  next user's one job takes turn 1 and runs second, not 201st. A lane runs its jobs by tag.
+- **Lanes** (stride scheduling): the lane whose next job has the smallest
+  ``(jobs of the lane among the last ``window`` started + 1) / share`` goes. With shares paid 4
+  and free 1, four paid jobs run for each free one while both wait; a lane alone takes every slot.
+- **Aging**: a job queued longer than ``max_wait`` goes before every younger one, oldest first,
+  so a free job never waits much longer than that behind paid work.
+
+Every pick is an index range read (``status, lane, fair_tag``; ``status, created_at``;
+``started_at``), not a sort of the queue. A claim adds one recent start to its lane and takes the
+lane's first job, so the others keep their order: positions change when jobs are submitted,
+cancelled or age, not with every claim.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from foodscan.db.tables import jobs
+from foodscan.jobs.states import LANE_RANK, Status
+
+Row = sa.Row[*tuple[Any, ...]]  # Any: rows of jobs have many column types
+_TURN = (jobs.c.fair_tag, jobs.c.created_at, jobs.c.id)
+
+
+@dataclass(frozen=True, slots=True)
+class FairShare:
+    """How workers share their slots between lanes and users (``Settings`` builds it)."""
+
+    shares: dict[str, int]  # lane → weight; a lane not named weighs 1
+    window: int = 200  # recent starts that count against a lane
+    max_wait_s: float = 900.0  # a job queued this long goes first
+
+    def lanes(self) -> list[str]:
+        """Every lane, paid first (``LANE_RANK``), then any other named in the shares."""
+        named = [str(lane) for lane in sorted(LANE_RANK, key=LANE_RANK.__getitem__)]
+        return named + sorted(set(self.shares) - set(named))
+
+    def share(self, lane: str) -> int:
+        return self.shares.get(lane, 1)
+
+    def oldest(self, now: datetime) -> datetime:
+        """Jobs created before this have waited too long: they go first."""
+        return now - timedelta(seconds=self.max_wait_s)
+
+
+def tag_for(user_id: str, lane: str) -> sa.ScalarSelect[Any]:
+    """The ``fair_tag`` of a job queued now: after the lane's current turn and after the
+    user's own last job in the lane."""
+    current = (
+        sa.select(jobs.c.fair_tag)
+        .where(jobs.c.lane == lane, jobs.c.started_at.is_not(None))
+        .order_by(jobs.c.started_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    users_last = (
+        sa.select(sa.func.max(jobs.c.fair_tag))
+        .where(jobs.c.user_id == user_id, jobs.c.lane == lane)
+        .scalar_subquery()
+    )
+    lane_turn, user_turn = sa.func.coalesce(current, 0), sa.func.coalesce(users_last, 0)
+    # CASE, not GREATEST / MAX(a, b): the same on PostgreSQL and SQLite.
+    later = sa.case((lane_turn > user_turn, lane_turn), else_=user_turn)
+    return sa.select(later + 1).scalar_subquery()
+
+
+def _recent(policy: FairShare, lane: str) -> sa.ScalarSelect[Any]:
+    """How many of the last ``window`` jobs started were in ``lane``."""
+    last = (
+        sa.select(jobs.c.lane)
+        .where(jobs.c.started_at.is_not(None))
+        .order_by(jobs.c.started_at.desc())
+        .limit(policy.window)
+        .subquery("last_started")
+    )
+    return sa.select(sa.func.count()).where(last.c.lane == lane).scalar_subquery()
+
+
+def next_job(policy: FairShare, now: datetime, kinds: Sequence[str]) -> sa.ScalarSelect[Any]:
+    """The id of the job to claim next, locked (``SKIP LOCKED`` on PostgreSQL)."""
+    ready = (jobs.c.status == Status.QUEUED, jobs.c.run_at <= now, jobs.c.kind.in_(list(kinds)))
+    aged = (
+        sa.select(jobs.c.id)
+        .where(*ready, jobs.c.created_at < policy.oldest(now))
+        .order_by(jobs.c.created_at, jobs.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    heads = [
+        sa.select(
+            sa.select(jobs.c.id)
+            .where(*ready, jobs.c.lane == lane)
+            .order_by(*_TURN)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+            .label("id"),
+            ((_recent(policy, lane) + 1.0) / policy.share(lane)).label("pace"),
+            sa.literal(rank).label("rank"),
+        )
+        for rank, lane in enumerate(policy.lanes())
+    ]
+    lanes = sa.union_all(*heads).subquery("lanes")
+    first_lane = (
+        sa.select(lanes.c.id)
+        .where(lanes.c.id.is_not(None))
+        .order_by(lanes.c.pace, lanes.c.rank)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return sa.select(sa.func.coalesce(aged, first_lane)).scalar_subquery()
+
+
+async def position(conn: AsyncConnection, policy: FairShare, job: Row, now: datetime) -> int:
+    """1-based place of a queued job among the queued jobs of its kind, in the claim order."""
+    oldest = policy.oldest(now)
+    queued = (jobs.c.status == Status.QUEUED,)
+    same_kind = (*queued, jobs.c.kind == job.kind)
+    if job.created_at < oldest:
+        earlier = sa.tuple_(jobs.c.created_at, jobs.c.id) < sa.tuple_(job.created_at, job.id)
+        return await _count(conn, *same_kind, jobs.c.created_at < oldest, earlier) + 1
+    young = jobs.c.created_at >= oldest
+    ahead = await _count(conn, *same_kind, jobs.c.created_at < oldest)
+    before_me = sa.tuple_(*_TURN) < sa.tuple_(job.fair_tag, job.created_at, job.id)
+    ahead += await _count(conn, *same_kind, young, jobs.c.lane == job.lane, before_me)
+    my_turn = await _count(conn, *queued, young, jobs.c.lane == job.lane, before_me) + 1
+    lanes = policy.lanes()
+    recent = {
+        lane: int((await conn.execute(sa.select(_recent(policy, lane)))).scalar_one())
+        for lane in lanes
+    }
+    pace = Fraction(recent[job.lane] + my_turn, policy.share(job.lane))
+    for lane in lanes:
+        if lane == job.lane:
+            continue
+        # Turns r of ``lane`` go first while (recent + r) / share < pace (= pace: the lane
+        # listed first goes first).
+        bound = pace * policy.share(lane) - recent[lane]
+        before = lanes.index(lane) < lanes.index(job.lane)
+        turns = math.ceil(bound) - 1 if bound.denominator != 1 or not before else int(bound)
+        if turns > 0:
+            ahead += await _count_first(conn, lane, job.kind, young, turns)
+    return ahead + 1
+
+
+async def _count(conn: AsyncConnection, *where: sa.ColumnElement[bool]) -> int:
+    query = sa.select(sa.func.count()).select_from(jobs).where(*where)
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def _count_first(
+    conn: AsyncConnection, lane: str, kind: str, young: sa.ColumnElement[bool], turns: int
+) -> int:
+    """How many of ``lane``'s next ``turns`` jobs are of ``kind``."""
+    first = (
+        sa.select(jobs.c.kind)
+        .where(jobs.c.status == Status.QUEUED, young, jobs.c.lane == lane)
+        .order_by(*_TURN)
+        .limit(turns)
+        .subquery("first")
+    )
+    query = sa.select(sa.func.count()).select_from(first).where(first.c.kind == kind)
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def queue_order(conn: AsyncConnection, policy: FairShare, now: datetime) -> list[Row]:
+    """Every queued job (``id``, ``user_id``, ``kind``, ``queue_position``), in the claim order:
+    the aged ones oldest first, then the lanes merged by pace (``next_job``, for all at once)."""
+    columns = (jobs.c.id, jobs.c.user_id, jobs.c.kind, jobs.c.lane, jobs.c.queue_position)
+    oldest = policy.oldest(now)
+    queued = jobs.c.status == Status.QUEUED
+    aged_query = sa.select(*columns).where(queued, jobs.c.created_at < oldest)
+    ordered = list((await conn.execute(aged_query.order_by(jobs.c.created_at, jobs.c.id))).all())
+    young_query = sa.select(*columns).where(queued, jobs.c.created_at >= oldest).order_by(*_TURN)
+    by_lane: dict[str, list[Row]] = {}
+    for row in (await conn.execute(young_query)).all():
+        by_lane.setdefault(row.lane, []).append(row)
+    lanes = policy.lanes() + sorted(set(by_lane) - set(policy.lanes()))
+    recent = {
+        lane: int((await conn.execute(sa.select(_recent(policy, lane)))).scalar_one())
+        for lane in by_lane
+    }
+    heads = [
+        (Fraction(recent[lane] + 1, policy.share(lane)), lanes.index(lane), lane, 0)
+        for lane in by_lane
+    ]
+    heapq.heapify(heads)
+    while heads:
+        _, rank, lane, turn = heapq.heappop(heads)
+        ordered.append(by_lane[lane][turn])
+        if turn + 1 < len(by_lane[lane]):
+            pace = Fraction(recent[lane] + turn + 2, policy.share(lane))
+            heapq.heappush(heads, (pace, rank, lane, turn + 1))
+    return ordered
+
+
+async def set_announced(
+    conn: AsyncConnection, job_id: str, place: int, now: datetime, quiet_s: float = 0.0
+) -> Row | None:
+    """Record ``place`` as the job's announced position, if it is still queued, its place
+    changed, and it was not touched in the last ``quiet_s`` seconds (coalescing)."""
+    query = (
+        sa.update(jobs)
+        .where(
+            jobs.c.id == job_id,
+            jobs.c.status == Status.QUEUED,
+            sa.or_(jobs.c.queue_position.is_(None), jobs.c.queue_position != place),
+            jobs.c.updated_at <= now - timedelta(seconds=quiet_s),
+        )
+        .values(queue_position=place, updated_at=now)
+        .returning(*jobs.c)
+    )
+    return (await conn.execute(query)).one_or_none()

@@ -1,0 +1,39 @@
+"""Statements of event-stream tickets: issue, redeem once, purge."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from foodscan.db.tables import event_tickets
+
+Row = sa.Row[*tuple[Any, ...]]  # Any: a ticket row's columns
+
+
+async def insert_ticket(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    """Store a ticket (by the digest of its secret)."""
+    await conn.execute(event_tickets.insert().values(values))
+
+
+async def redeem_ticket(conn: AsyncConnection, digest: str, now: datetime) -> Row | None:
+    """Mark an unexpired, unused ticket used and return it; None for any other."""
+    query = (
+        sa.update(event_tickets)
+        .where(
+            event_tickets.c.digest == digest,
+            event_tickets.c.used_at.is_(None),
+            event_tickets.c.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(event_tickets.c.user_id, event_tickets.c.plan, event_tickets.c.job_id)
+    )
+    return (await conn.execute(query)).one_or_none()
+
+
+async def delete_expired_tickets(conn: AsyncConnection, now: datetime) -> int:
+    """Drop tickets past their expiry (used or not)."""
+    result = await conn.execute(sa.delete(event_tickets).where(event_tickets.c.expires_at <= now))
+    return int(result.rowcount)

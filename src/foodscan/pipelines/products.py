@@ -1,0 +1,155 @@
+"""The ``products`` kind: 1 to 10 photos of grocery products → the products they show.
+
+Steps: validate → read photos → look up → merge → save. The photos are read side by side
+through the job's CPU runner (decoding and barcode reading in parallel; the OCR engine reads
+one image at a time), and each photo that finishes sends a progress event whose partial result
+holds the photos and per-photo products read so far. Barcodes found in the local catalogue
+(``foodscan catalog import``) give name, brand, quantity, nutrition and allergens; front and
+back photos of one product are merged (``recognition.products_match.group``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from foodscan.catalog.records import CatalogEntry
+from foodscan.pipelines.base import Context, Pipeline, Step
+from foodscan.recognition.barcodes import gtin_key
+from foodscan.recognition.images import decode_image
+from foodscan.recognition.product_photo import PhotoReading, read_photo
+from foodscan.recognition.products_match import ProductGuess, group, guess
+from foodscan.recognition.products_model import NetQuantity, Photo, Product, ProductsResult
+from foodscan.recognition.quantity import parse_quantity
+from foodscan.recognition.taxonomy import Taxonomy, load_taxonomy
+from foodscan.uploads import inspect
+
+ACCEPTS = frozenset({"image/jpeg", "image/png", "image/webp"})
+MAX_FILES = 10
+CATALOG_CONFIDENCE = 0.95
+
+
+def _product(guess_: ProductGuess, taxonomy: Taxonomy) -> Product:
+    category = taxonomy.categories.get(guess_.category or "")
+    return Product.of(guess_, category.name() if category else None)
+
+
+async def _validate(ctx: Context) -> None:
+    photos = []
+    for item in ctx.inputs:
+        data = await ctx.blobs.get(item["blob_key"])
+        await ctx.cpu.run(inspect, data, ctx.limits)
+        photos.append(data)
+    ctx.state["photos"] = photos
+    ctx.state["taxonomy"] = await ctx.cpu.run(load_taxonomy)
+
+
+async def _read_one(
+    ctx: Context, index: int, data: bytes, taxonomy: Taxonomy
+) -> tuple[PhotoReading, ProductGuess]:
+    image = await ctx.cpu.run(lambda: decode_image(data, max_pixels=ctx.limits.max_pixels))
+    reading = await ctx.cpu.run(read_photo, image, ctx.ocr, index, ctx.lang)
+    return reading, await ctx.cpu.run(guess, reading, taxonomy)
+
+
+def _partial(
+    done: dict[int, tuple[PhotoReading, ProductGuess]], taxonomy: Taxonomy
+) -> dict[str, Any]:
+    ordered = [done[index] for index in sorted(done)]
+    return {
+        "photos": [
+            Photo.of(reading).model_dump(mode="json", exclude={"lines"}) for reading, _ in ordered
+        ],
+        "products": [
+            _product(g, taxonomy).model_dump(mode="json", exclude={"text"}) for _, g in ordered
+        ],
+    }
+
+
+async def _read_photos(ctx: Context) -> None:
+    photos: list[bytes] = ctx.state.pop("photos")
+    taxonomy: Taxonomy = ctx.state["taxonomy"]
+    tasks = [
+        asyncio.create_task(_read_one(ctx, index, data, taxonomy))
+        for index, data in enumerate(photos)
+    ]
+    done: dict[int, tuple[PhotoReading, ProductGuess]] = {}
+    try:
+        for finished in asyncio.as_completed(tasks):
+            reading, found = await finished
+            done[reading.index] = (reading, found)
+            await ctx.progress(
+                f"Read photo {reading.index + 1} ({len(done)} of {len(photos)} done)",
+                len(done) / len(photos),
+                _partial(done, taxonomy),
+            )
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    ctx.state["read"] = [done[index] for index in sorted(done)]
+
+
+async def _look_up(ctx: Context) -> None:
+    read: list[tuple[PhotoReading, ProductGuess]] = ctx.state["read"]
+    codes = [code.text for reading, _ in read for code in reading.barcodes]
+    found: dict[str, CatalogEntry] = {}
+    if codes and ctx.catalog is not None:
+        found = await ctx.catalog.find(codes)
+    ctx.state["catalog"] = found
+
+
+def _from_catalog(product: Product, entry: CatalogEntry, taxonomy: Taxonomy) -> Product:
+    quantity = parse_quantity(entry.quantity or "")
+    category = taxonomy.classify(entry.categories or "") if entry.categories else None
+    return product.model_copy(
+        update={
+            "name": entry.name or product.name,
+            "brand": entry.brand or product.brand,
+            "quantity": NetQuantity.of(quantity) if quantity else product.quantity,
+            "category": category.id if category else product.category,
+            "category_name": category.name() if category else product.category_name,
+            "source": "catalog",
+            "nutrition": dict(entry.nutrition) if entry.nutrition else None,
+            "allergens": list(entry.allergens),
+            "confidence": max(product.confidence, CATALOG_CONFIDENCE),
+        }
+    )
+
+
+async def _merge(ctx: Context) -> None:
+    read: list[tuple[PhotoReading, ProductGuess]] = ctx.state["read"]
+    taxonomy: Taxonomy = ctx.state["taxonomy"]
+    catalog: dict[str, CatalogEntry] = ctx.state["catalog"]
+    merged = await ctx.cpu.run(group, [g for _, g in read], taxonomy)
+    products = []
+    for item in merged:
+        product = _product(item, taxonomy)
+        entry = next(
+            (catalog[k] for k in (gtin_key(c.text) for c in item.barcodes) if k in catalog), None
+        )
+        products.append(_from_catalog(product, entry, taxonomy) if entry else product)
+    ctx.state["products"] = products
+    ctx.partial = {"products": [p.model_dump(mode="json", exclude={"text"}) for p in products]}
+
+
+async def _save(ctx: Context) -> None:
+    read: list[tuple[PhotoReading, ProductGuess]] = ctx.state["read"]
+    ctx.result = ProductsResult(
+        products=ctx.state["products"], photos=[Photo.of(reading) for reading, _ in read]
+    )
+
+
+PRODUCTS = Pipeline(
+    kind="products",
+    result_model=ProductsResult,
+    accepts=ACCEPTS,
+    max_files=MAX_FILES,
+    steps=(
+        Step("validate", 5, "Checking the photos", _validate),
+        Step("read_photos", 80, "Reading barcodes and packaging text", _read_photos),
+        Step("look_up", 5, "Looking barcodes up in the catalogue", _look_up),
+        Step("merge", 5, "Matching photos to products", _merge),
+        Step("save", 5, "Saving the result", _save),
+    ),
+)
