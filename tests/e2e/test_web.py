@@ -371,3 +371,33 @@ def test_with_a_secret_key_the_page_asks_for_a_token_then_follows_updates_with_a
     expect(job).to_have_attribute("data-status", "succeeded", timeout=JOB_TIMEOUT_MS)
     expect(job.locator("[data-field='total']")).to_contain_text("6.84")
     tab.close()
+
+
+RECIPE = """Pancakes
+
+Serves 4
+
+Ingredients
+- 200 g flour
+- 2 eggs
+- 300 ml milk, warmed
+
+Method
+1. Whisk the flour, eggs and milk into a smooth batter.
+2. Fry thin pancakes in a hot pan.
+"""
+
+
+def test_a_recipe_is_shown_as_ingredients_and_steps(page: Page, screenshots: Path) -> None:
+    page.locator("#kind").select_option("recipe")
+    upload(page, "pancakes.txt", RECIPE.encode(), "text/plain")
+
+    job = page.locator("#job")
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=JOB_TIMEOUT_MS)
+    expect(job.locator("[data-field='title']")).to_have_text("Pancakes")
+    ingredients = job.locator("[data-field='ingredients'] li")
+    expect(ingredients).to_have_count(3)
+    expect(ingredients.nth(0).locator(".amount")).to_have_text("200 g")
+    expect(ingredients.nth(2)).to_contain_text("warmed")
+    expect(job.locator("[data-field='steps'] li")).to_have_count(2)
+    screenshot(page, screenshots / "recipe.png")

@@ -580,8 +580,57 @@ function renderResultOnce(job) {
 
 function renderResult(job) {
   const result = job.result;
+  if (job.kind === "recipe" && Array.isArray(result.ingredients)) return renderRecipe(result);
+  if (job.kind === "products" && Array.isArray(result.products)) return renderProducts(result);
   if (job.kind === "receipt" || "items" in result || "summary" in result) return renderReceipt(result);
   return [h("h3", {}, "Result"), h("pre", { class: "raw" }, JSON.stringify(result, null, 2))];
+}
+
+function isoMinutes(duration) {
+  // PT1H15M → "1 h 15 min"; anything else as written.
+  const found = /^PT(?:(\d+)H)?(?:(\d+)M)?$/.exec(duration || "");
+  if (!found) return duration || "";
+  return [found[1] && `${found[1]} h`, found[2] && `${found[2]} min`].filter(Boolean).join(" ");
+}
+
+function renderRecipe(result) {
+  const times = result.times || {};
+  const facts = [
+    ["Makes", result.yields],
+    ["Preparation", isoMinutes(times.prep)],
+    ["Cooking", isoMinutes(times.cook)],
+    ["Total time", isoMinutes(times.total)],
+  ].filter(([, v]) => v);
+  const amount = (i) => [i.quantity ?? "", i.unit || ""].join(" ").trim();
+  const ingredients = h("ul", { class: "ingredients", "data-field": "ingredients" },
+    result.ingredients.map((i) => h("li", {},
+      amount(i) ? h("span", { class: "amount" }, amount(i)) : null,
+      h("span", { class: "ingredient-name" }, i.name || i.text),
+      i.preparation ? h("span", { class: "note" }, `, ${i.preparation}`) : null)));
+  const steps = h("ol", { class: "recipe-steps", "data-field": "steps" }, result.steps.map((s) => h("li", {}, s)));
+  return [
+    h("h3", { "data-field": "title" }, result.title || "Recipe"),
+    facts.length ? h("dl", { class: "facts" }, facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])) : null,
+    h("h4", {}, `Ingredients (${result.ingredients.length})`), ingredients,
+    h("h4", {}, "Steps"), steps,
+  ];
+}
+
+function renderProducts(result) {
+  const cards = result.products.map((p) => {
+    const quantity = p.quantity ? p.quantity.text : null;
+    const codes = (p.barcodes || []).map((b) => b.text).join(", ");
+    const facts = [["Brand", p.brand], ["Size", quantity], ["Category", p.category_name || p.category],
+      ["Barcode", codes]].filter(([, v]) => v);
+    return h("article", { class: "product-card", "data-field": "product" },
+      h("h4", {}, p.name || p.brand || "Unnamed product"),
+      h("dl", { class: "facts" }, facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+      h("p", { class: "note" }, `From photo${p.photos.length === 1 ? "" : "s"} ${p.photos.map((i) => i + 1).join(", ")}`));
+  });
+  return [
+    h("h3", {}, `${result.products.length} product${result.products.length === 1 ? "" : "s"}`),
+    h("div", { class: "product-cards" }, cards.length ? cards : h("p", {}, "No product was recognised")),
+  ];
 }
 
 function renderReceipt(result) {
@@ -765,9 +814,18 @@ function resetForm() {
 function setUpForm() {
   const select = $("kind");
   select.replaceChildren(...config.kinds.map((k) => h("option", { value: k.kind }, humanize(k.kind))));
+  const drops = {
+    receipt: ["Drop a receipt photo or PDF here", "JPEG, PNG, WebP or PDF; several photos of one long receipt in order."],
+    products: ["Drop product photos here", "JPEG, PNG or WebP: front and back of each product, up to 10."],
+    recipe: ["Drop a recipe file here", "Text, Markdown, a saved web page (HTML), DOCX, PDF or a photo."],
+  };
   const syncKind = () => {
-    const multiple = (kindConfig(select.value).max_files || 1) > 1;
-    $("file").multiple = multiple;
+    const kind = kindConfig(select.value);
+    $("file").multiple = (kind.max_files || 1) > 1;
+    if (Array.isArray(kind.accepts) && kind.accepts.length) $("file").accept = kind.accepts.join(",");
+    const [title, help] = drops[select.value] || [`Drop a file here`, ""];
+    document.querySelector(".drop-text").textContent = title;
+    $("file-help").textContent = help;
   };
   select.addEventListener("change", syncKind);
   syncKind();
