@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 import foodscan
-from foodscan.api import problems
+from foodscan.api import openapi, problems
 from foodscan.api.routes import events, health, jobs, metrics, web, ws
 from foodscan.auth import check_bind
 from foodscan.blobs import blob_store_for
@@ -55,6 +55,7 @@ def create_app(
     app.state.settings = settings
     app.state.metrics = instruments
     problems.install(app)
+    openapi.install(app)
     app.include_router(jobs.router)
     app.include_router(events.router)
     app.include_router(ws.router)
