@@ -22,9 +22,11 @@ logger = logging.getLogger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:foodscan:problem:"
-# OpenAPI ``responses`` of every route that needs a token: its 401 answer is part of the spec.
-UNAUTHORIZED: dict[int | str, dict[str, Any]] = {  # Any: an OpenAPI fragment
-    401: {"description": "Missing or invalid credentials", "content": {MEDIA_TYPE: {}}}
+# OpenAPI ``responses`` of the routes that need a token: their 401 and 422 are problem documents
+# (without this, FastAPI documents no 401 and its own JSON shape for 422).
+ROUTE_PROBLEMS: dict[int | str, dict[str, Any]] = {  # Any: an OpenAPI fragment
+    401: {"description": "Missing or invalid credentials", "content": {MEDIA_TYPE: {}}},
+    422: {"description": "The request is invalid", "content": {MEDIA_TYPE: {}}},
 }
 # Codes for the few errors the framework itself raises (unknown route, wrong method).
 _HTTP_CODES = {
@@ -109,6 +111,12 @@ async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse
 
 async def on_http_exception(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for it only
+    if exc.status_code == HTTPStatus.BAD_REQUEST:
+        # FastAPI's "error parsing the body" (bytes that are not JSON text): an invalid request
+        # like any other, 422 ``invalid_input`` as a malformed multipart body already is.
+        return problem(
+            InvalidInput.status, InvalidInput.code, str(exc.detail), title=_title(InvalidInput())
+        )
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     return problem(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {}))
 

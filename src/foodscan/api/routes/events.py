@@ -27,13 +27,13 @@ from foodscan.api.deps import (
     StreamAccessDep,
 )
 from foodscan.api.feed import Feed
-from foodscan.api.problems import UNAUTHORIZED
+from foodscan.api.problems import ROUTE_PROBLEMS
 from foodscan.errors import AuthError, InvalidInput
 from foodscan.events.sse import HEADERS
 from foodscan.jobs import tickets
 from foodscan.metrics import Metrics
 
-router = APIRouter(tags=["events"], responses=UNAUTHORIZED)
+router = APIRouter(tags=["events"], responses=ROUTE_PROBLEMS)
 
 _STREAM: dict[int | str, dict[str, Any]] = {  # Any: OpenAPI fragments
     200: {"content": {"text/event-stream": {}}, "description": "the event stream"},

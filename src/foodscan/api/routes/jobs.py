@@ -15,7 +15,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from foodscan.api.deps import BlobsDep, MetricsDep, PrincipalDep, SettingsDep, StoreDep
 from foodscan.api.intake import Intake, check_idempotency_key, read_submission
-from foodscan.api.problems import UNAUTHORIZED
+from foodscan.api.problems import ROUTE_PROBLEMS
 from foodscan.api.schemas import JobOut, JobPage, Submitted, job_path
 from foodscan.auth import Principal
 from foodscan.blobs import BlobStore
@@ -27,7 +27,7 @@ from foodscan.metrics import Metrics
 from foodscan.pipelines import registry
 
 logger = logging.getLogger(__name__)
-router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=UNAUTHORIZED)
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=ROUTE_PROBLEMS)
 
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}  # Any: OpenAPI
 _SUBMIT_BODY: dict[str, Any] = {  # Any: an OpenAPI fragment; the form is parsed by hand
