@@ -43,17 +43,26 @@ class PositionAnnouncer:
         self.policy = position.fair_share(settings)
 
     async def announce(self, now: datetime | None = None) -> int:
-        """One round; returns how many jobs got a new position."""
+        """One round; returns how many jobs got a new position.
+
+        The order is read outside any write, so an idle queue costs one read and no lock;
+        only the places worth announcing open a write (guarded: a job claimed meanwhile, or
+        announced by another worker, is skipped)."""
         now = now or datetime.now(UTC)
+        async with self.engine.connect() as conn:
+            order = await sql.queue_order(conn, self.policy, now)
+        places: Counter[str] = Counter()
+        moved = []
+        for row in order:
+            places[row.kind] += 1
+            if worth_announcing(row.queue_position, places[row.kind]):
+                moved.append((row, places[row.kind]))
+        if not moved:
+            return 0
         announced = 0
         async with write(self.engine, self.bus, now) as tx:
-            places: Counter[str] = Counter()
             waves: dict[str, tuple[float, int, int]] = {}
-            for row in await sql.queue_order(tx.conn, self.policy, now):
-                places[row.kind] += 1
-                place = places[row.kind]
-                if not worth_announcing(row.queue_position, place):
-                    continue
+            for row, place in moved:
                 changed = await sql.set_announced(tx.conn, row.id, place, now, QUIET_S)
                 if changed is None:
                     continue

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from foodscan.events import log
 from foodscan.events.log import EventRecord
-from foodscan.jobs import deliveries
+from foodscan.jobs import deliveries, sql
 from foodscan.jobs.sql import Row
 
 
@@ -56,8 +56,12 @@ class Write:
 
 @asynccontextmanager
 async def write(engine: AsyncEngine, bus: Bus, now: datetime) -> AsyncIterator[Write]:
-    """Open a transaction; on success notify inside it and publish after commit."""
+    """Open a transaction; on success notify inside it and publish after commit.
+
+    On PostgreSQL the transaction first takes the event-order lock (``sql.lock_event_order``),
+    so the ids of its events are never committed behind a higher id another client has read."""
     async with engine.begin() as conn:
+        await sql.lock_event_order(conn)
         current = Write(conn, now)
         yield current
         await bus.in_transaction(conn, current.records, job_queued=current.job_queued)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from foodscan.events import log
 from foodscan.events.bus import LocalBus
 from foodscan.events.log import EventRecord
+from foodscan.jobs import sql
 from foodscan.jobs.queue import JobQueue
+from foodscan.jobs.writes import write
 
 KINDS = ["receipt", "products", "recipe"]
 
@@ -170,38 +174,38 @@ async def test_live_record_and_logged_record_carry_the_same_event(
 
 
 @pytest.mark.postgresql_only  # SQLite runs one writer at a time: ids always commit in order
-async def test_user_cursor_never_skips_an_event_that_commits_late(
-    job_factory, engine: AsyncEngine, engine_factory, request: pytest.FixtureRequest
+async def test_a_write_that_appends_later_waits_for_the_open_one(
+    job_factory, engine: AsyncEngine, engine_factory
 ) -> None:
-    request.applymarker(
-        pytest.mark.xfail(
-            strict=True,
-            reason="known gap: ids come from a sequence, so on PostgreSQL an event whose "
-            "transaction commits after a higher id was read is behind the reader's cursor",
-        )
-    )
     first = await job_factory(user_id="alice")
     second = await job_factory(user_id="alice")
     slow, fast = engine_factory(), engine_factory()
-    now = datetime.now(UTC)
-    data = {"kind": "receipt", "step": "ocr", "progress": 1, "message": "x"}
-    async with slow.begin() as slow_tx:
-        late = await log.append(
-            slow_tx, job_id=first.job.id, user_id="alice", type_="job.progress", data=data, at=now
-        )
-        async with fast.begin() as fast_tx:
-            early = await log.append(
-                fast_tx,
-                job_id=second.job.id,
-                user_id="alice",
-                type_="job.progress",
-                data=data,
-                at=now,
-            )
-        assert late.id < early.id
+    data = {"step": "ocr", "progress": 1, "message": "x"}
+    bus = LocalBus()
+    fast_id: list[int] = []
+
+    async def fast_write() -> None:
+        async with write(fast, bus, datetime.now(UTC)) as tx:
+            row = await peek_row(fast, second.job.id)
+            fast_id.append((await tx.event(row, "job.progress", **data)).id)
+
+    async with write(slow, bus, datetime.now(UTC)) as slow_tx:
+        row = await peek_row(slow, first.job.id)
+        late = await slow_tx.event(row, "job.progress", **data)
+        waiting = asyncio.create_task(fast_write())
+        done, _ = await asyncio.wait({waiting}, timeout=0.5)
+        assert not done, "a second write appended while the first was still open"
         async with engine.connect() as conn:
-            cursor = (await log.read_user(conn, "alice"))[-1].id
-        assert cursor == early.id
+            cursor = max([0, *(e.id for e in await log.read_user(conn, "alice"))])
+        assert cursor < late.id  # a reader sees neither event yet
+    await asyncio.wait_for(waiting, timeout=10)
+
+    assert fast_id[0] > late.id  # ids were handed out in commit order
     async with engine.connect() as conn:
         resumed = await log.read_user(conn, "alice", after=cursor)
-    assert late.id in [e.id for e in resumed]
+    assert [e.id for e in resumed][-2:] == [late.id, fast_id[0]]
+
+
+async def peek_row(engine: AsyncEngine, job_id: str) -> Any:  # Any: a jobs row
+    async with engine.connect() as conn:
+        return await sql.get_job(conn, job_id)

@@ -45,7 +45,13 @@ from foodscan.jobs.sql.upkeep import (
     touch_worker,
     upsert_worker,
 )
-from foodscan.jobs.sql.usage import active_count, inputs_since, lock_user, nth_newest_created
+from foodscan.jobs.sql.usage import (
+    active_count,
+    inputs_since,
+    lock_event_order,
+    lock_user,
+    nth_newest_created,
+)
 from foodscan.jobs.sql.webhooks import (
     claim_delivery,
     insert_delivery,
@@ -79,6 +85,7 @@ __all__ = [
     "list_deliveries",
     "list_jobs",
     "live_workers",
+    "lock_event_order",
     "lock_user",
     "mark_inputs_purged",
     "nth_newest_created",

@@ -32,6 +32,24 @@ async def lock_user(conn: AsyncConnection, user_id: str) -> None:
         await conn.execute(sa.select(lock))
 
 
+# The one key every event-appending transaction locks first (PostgreSQL), far from the
+# two-int keys of ``lock_user`` (PostgreSQL keeps the two key spaces apart anyway).
+EVENT_ORDER_LOCK = 0x666F6F6473636E
+
+
+async def lock_event_order(conn: AsyncConnection) -> None:
+    """Make event ids commit in the order they are handed out, until this transaction ends.
+
+    Event ids come from a sequence; two transactions appending at once could commit a lower id
+    after a higher one was read, and a client resuming after the higher one would never get
+    the lower. On PostgreSQL every write (``jobs.writes.write``) takes this advisory lock as
+    its first statement, so appends run one transaction at a time and no lock order can
+    deadlock. SQLite needs none: ``BEGIN IMMEDIATE`` already runs writers one at a time.
+    """
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(EVENT_ORDER_LOCK)))
+
+
 async def nth_newest_created(
     conn: AsyncConnection, user_id: str, since: datetime, n: int
 ) -> datetime | None:
