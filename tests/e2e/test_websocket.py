@@ -4,6 +4,7 @@ the same refusals."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -29,12 +30,10 @@ async def messages(url: str, headers: dict[str, str] | None = None) -> tuple[lis
     """Every message until the server closes the socket, and its close code."""
     got = []
     async with connect(url, additional_headers=headers or {}, open_timeout=10) as socket:
-        try:
+        with contextlib.suppress(ConnectionClosed):  # the server's close ends the messages
             async with asyncio.timeout(60):
                 async for message in socket:
                     got.append(json.loads(message))
-        except ConnectionClosed:
-            pass
         code = socket.close_code
     assert code is not None
     return got, code

@@ -59,18 +59,19 @@ def _strike(
     if url.get_backend_name() == "sqlite":
         # A plain WAL reader: the engine's BEGIN IMMEDIATE would queue behind the API's writers.
         with contextlib.closing(sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)) as db:
-            while (
-                not done.is_set() and db.execute(statement + "?", [prefix]).fetchone()[0] < kill_at
-            ):
-                pass
+            # As fast as the database answers: the kill must land right after a commit.
+            committed = 0
+            while not done.is_set() and committed < kill_at:
+                committed = db.execute(statement + "?", [prefix]).fetchone()[0]
     else:
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
 
         async def watch() -> None:
             conn = await asyncpg.connect(dsn, timeout=5)
             try:
-                while not done.is_set() and await conn.fetchval(statement + "$1", prefix) < kill_at:
-                    pass
+                committed = 0
+                while not done.is_set() and committed < kill_at:
+                    committed = await conn.fetchval(statement + "$1", prefix)
             finally:
                 await conn.close()
 

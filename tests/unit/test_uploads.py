@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import struct
 import time
 import zipfile
-import zlib
 from io import BytesIO
 
 import pypdfium2 as pdfium
@@ -14,6 +12,7 @@ from PIL import Image
 
 from foodscan.errors import InputError, InvalidInput, TooLarge, TooMany, UnsupportedType
 from foodscan.uploads import UploadLimits, inspect, safe_name, sniff
+from tests import corpus
 
 LIMITS = UploadLimits(max_bytes=5_000_000, max_pages=3, max_pixels=20_000_000)
 
@@ -36,25 +35,10 @@ def pdf_bytes(pages: int, size: tuple[float, float] = (595, 842)) -> bytes:
         document.close()
 
 
-def _chunk(kind: bytes, body: bytes) -> bytes:
-    crc = zlib.crc32(kind + body)
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
-
-
 @pytest.fixture(scope="module")
 def png_bomb() -> bytes:
     """A valid 20000 x 20000 1-bit PNG (400 megapixels) that is a few dozen KB on disk."""
-    side = 20_000
-    row = b"\x00" * (1 + side // 8)  # filter byte + packed bits
-    packer = zlib.compressobj(9)
-    idat = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
-    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", idat)
-        + _chunk(b"IEND", b"")
-    )
+    return corpus.png_bomb(20_000)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -20,28 +19,18 @@ from functools import cache
 import pikepdf
 from PIL import Image
 
+from tests import corpus
+from tests.corpus import build_pdf
+
 DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ALL_KINDS = ("receipt", "products", "recipe")
 PDF_KINDS = ("receipt", "recipe")  # products takes photos only
 ELEVEN_MB = 11 * 1000 * 1000
 
 
-def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def png_bomb(side: int = 30_000) -> bytes:
-    """A valid 1-bit PNG of ``side`` x ``side`` (900 megapixels by default), ~100 KB on disk."""
-    row = b"\x00" * (1 + side // 8)  # filter byte + packed bits
-    packer = zlib.compressobj(9)
-    idat = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
-    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", idat)
-        + _png_chunk(b"IEND", b"")
-    )
+def png_bomb() -> bytes:
+    """A valid 1-bit PNG of 30,000 x 30,000 (900 megapixels), ~100 KB on disk."""
+    return corpus.png_bomb(30_000)
 
 
 def photo(fmt: str = "JPEG", size: tuple[int, int] = (64, 48)) -> bytes:
@@ -67,19 +56,7 @@ def handmade_pdf(pages: int, media_box: str = "0 0 72 72") -> bytes:
     ]
     page = b"<< /Type /Page /Parent 2 0 R /MediaBox [%s] >>" % media_box.encode()
     objects += [page] * pages
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return build_pdf(objects)
 
 
 def encrypted_pdf() -> bytes:

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from foodscan.recognition.ocr import RapidOcrEngine, ocr_available
+from tests.corpus import build_pdf
 
 FONT_PATHS = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"),
@@ -65,21 +66,6 @@ def ocr_engine() -> RapidOcrEngine:
     if not ocr_available():
         pytest.fail("rapidocr, onnxruntime or the bundled OCR models are missing: a broken install")
     return RapidOcrEngine()
-
-
-def build_pdf(objects: list[bytes], trailer: bytes = b"") -> bytes:
-    """A PDF file of ``objects`` (numbered from 1, object 1 the catalog), with a true xref."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R %s >>\n" % (len(objects) + 1, trailer)
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
 
 
 def _escape(text: str) -> bytes:

@@ -48,10 +48,9 @@ async def readyz(engine: EngineDep, settings: SettingsDep) -> JSONResponse:
             workers = await sql.live_workers(conn, since)
             counts = await sql.status_counts(conn)
             busy = await sql.running_by_worker(conn)
-            finished = {
-                f"{m}m": await sql.finished_since(conn, now - timedelta(minutes=m))
-                for m in THROUGHPUT_MINUTES
-            }
+            moments = [now - timedelta(minutes=m) for m in THROUGHPUT_MINUTES]
+            counts_since = await sql.finished_since(conn, moments)
+            finished = {f"{m}m": n for m, n in zip(THROUGHPUT_MINUTES, counts_since, strict=True)}
     except (SQLAlchemyError, OSError, TimeoutError) as exc:
         logger.warning("readiness: database unreachable: %s", exc)
         body = Readiness(
