@@ -12,11 +12,17 @@ mapped to the set's coarse class names below), top-category accuracy, and brand 
 in the predicted name). ``--barcodes`` (default ``/work/shared/data/barcodes``): decoded / total,
 an image counting when any code read equals its ``.txt``; both zxing alone (with the variants)
 and the whole photo path (zxing, then the printed digits by OCR) are reported.
+
+``--llm``: also ask the vision-LLM the settings configure (``FOODSCAN_LLM_BASE_URL``,
+``FOODSCAN_LLM_MODEL``, ``FOODSCAN_LLM_API_KEY``) about every grocery photo, as the ``products``
+pipeline does (``llm.readings.read_products``, then ``llm.merge.merge_products`` with the
+offline guess), and score the merged product the same way ("with LLM" rows, tokens and cost).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import json
 import platform
@@ -25,13 +31,20 @@ import time
 from pathlib import Path
 from typing import Any
 
+from foodscan.llm.client import LlmConfig, LlmProvider
+from foodscan.llm.merge import merge_products
+from foodscan.llm.photos import data_url
+from foodscan.llm.readings import read_products
 from foodscan.recognition import barcodes
 from foodscan.recognition.engines import build_picker
 from foodscan.recognition.images import decode_image
 from foodscan.recognition.ocr import OcrEngine
 from foodscan.recognition.product_photo import read_photo
 from foodscan.recognition.products_match import guess
+from foodscan.recognition.products_model import Product
+from foodscan.recognition.provenance import Source
 from foodscan.recognition.taxonomy import Taxonomy, load_taxonomy
+from foodscan.settings import Settings
 
 MAX_PIXELS = 50_000_000
 # The grocery set's coarse classes, as foodscan taxonomy ids (the label mapping, nothing more).
@@ -142,6 +155,61 @@ def eval_grocery(data: Path, ocr: OcrEngine, limit: int | None) -> list[dict[str
     return records
 
 
+def _score(record: dict[str, Any], taxonomy: Taxonomy, prefix: str, found: Product) -> None:
+    """The ``prefix``ed scores of ``found`` against the record's labels."""
+    expected = COARSE.get(record["coarse_class"])
+    record[f"{prefix}category"] = found.category
+    record[f"{prefix}name"] = found.name
+    record[f"{prefix}category_ok"] = found.category is not None and found.category == expected
+    record[f"{prefix}top_ok"] = _top(taxonomy, found.category) == record["top_category"]
+    if "brand_token" in record:
+        brand = " ".join(filter(None, (found.brand, found.name)))
+        record[f"{prefix}brand_ok"] = _flat(record["brand_token"]) in _flat(brand)
+
+
+async def eval_with_llm(data: Path, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Ask the configured vision-LLM about each grocery photo; adds ``llm_*`` scores in place."""
+    config = LlmConfig.from_settings(Settings())
+    if config is None:
+        raise SystemExit("--llm needs FOODSCAN_LLM_BASE_URL and FOODSCAN_LLM_MODEL")
+    provider = LlmProvider(config)
+    usage = provider.usage()
+    taxonomy = load_taxonomy()
+    source = Source(engine=provider.engine, step="ask_llm")
+    started = time.perf_counter()
+    try:
+        for record in records:
+            image = decode_image((data / record["file"]).read_bytes(), max_pixels=MAX_PIXELS)
+            offline = found_product(record, taxonomy)
+            answer = await read_products(provider, [data_url(image, config.max_image_side)], usage)
+            merged, _ = merge_products([offline], answer, taxonomy, photos=1, llm=source)
+            _score(record, taxonomy, "llm_", merged[0])
+    finally:
+        await provider.close()
+    report = usage.report()
+    return {
+        "model": config.model,
+        "seconds": round(time.perf_counter() - started, 1),
+        "usage": report.model_dump() if report else None,
+    }
+
+
+def found_product(record: dict[str, Any], taxonomy: Taxonomy) -> Product:
+    """The offline guess of a record as the pipeline's ``Product``."""
+    category = taxonomy.categories.get(record["predicted_category"] or "")
+    return Product(
+        name=record["predicted_name"],
+        brand=record["predicted_brand"],
+        quantity=None,
+        category=record["predicted_category"],
+        category_name=category.name() if category else None,
+        barcodes=[],
+        photos=[0],
+        text="",
+        confidence=0.5,
+    )
+
+
 def eval_barcodes(data: Path, ocr: OcrEngine, limit: int | None) -> list[dict[str, Any]]:
     records = []
     expected_files = sorted(p for p in data.glob("*/*.txt") if not p.name.endswith(".result.txt"))
@@ -184,12 +252,20 @@ def summarise(grocery: list[dict[str, Any]], codes: list[dict[str, Any]]) -> dic
         "grocery: coarse class (Packages)": _share(packages, "category_ok"),
         "grocery: coarse class (Fruit, Vegetables)": _share(produce, "category_ok"),
         "grocery: top category (all)": _share(grocery, "top_ok"),
+        "grocery with LLM: brand (Packages)": _share(packages, "llm_brand_ok"),
+        "grocery with LLM: coarse class (all)": _share(grocery, "llm_category_ok"),
+        "grocery with LLM: coarse class (Fruit, Vegetables)": _share(produce, "llm_category_ok"),
+        "grocery with LLM: top category (all)": _share(grocery, "llm_top_ok"),
         "barcodes: decoded, zxing-cpp (+ variants)": _share(codes, "zxing_ok"),
         "barcodes: decoded, photo path (+ printed digits)": _share(codes, "photo_ok"),
     }
     seconds = [r["seconds"] for r in grocery] + [r["seconds"] for r in codes]
     return {
-        "rows": {name: {"ok": ok, "total": total} for name, (ok, total) in rows.items()},
+        "rows": {
+            name: {"ok": ok, "total": total}
+            for name, (ok, total) in rows.items()
+            if "with LLM" not in name or total  # the LLM's rows only when it was asked
+        },
         "seconds_per_photo": round(sum(seconds) / len(seconds), 3) if seconds else None,
         "machine": platform.platform(),
     }
@@ -201,6 +277,8 @@ def table(summary: dict[str, Any]) -> str:
         share = f"{100 * row['ok'] / row['total']:.1f}%" if row["total"] else "-"
         lines.append(f"| {name} | {row['ok']} | {row['total']} | {share} |")
     lines.append(f"\nseconds per photo (mean, all photos): {summary['seconds_per_photo']}")
+    if summary.get("llm"):
+        lines.append(f"vision-LLM: {json.dumps(summary['llm'])}")
     return "\n".join(lines)
 
 
@@ -210,11 +288,18 @@ def main() -> int:
     parser.add_argument("--barcodes", type=Path, default=Path("/work/shared/data/barcodes"))
     parser.add_argument("--out", type=Path)
     parser.add_argument("--limit", type=int)
+    parser.add_argument(
+        "--llm",
+        action="store_true",
+        help="also ask the vision-LLM the FOODSCAN_LLM_* settings name",
+    )
     args = parser.parse_args()
     ocr = build_picker()
     grocery = eval_grocery(args.grocery, ocr, args.limit) if args.grocery.is_dir() else []
+    llm = asyncio.run(eval_with_llm(args.grocery, grocery)) if args.llm and grocery else None
     codes = eval_barcodes(args.barcodes, ocr, args.limit) if args.barcodes.is_dir() else []
     summary = summarise(grocery, codes)
+    summary["llm"] = llm
     print(table(summary))  # noqa: T201 - the report
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,9 @@
 """The client commands of ``foodscan``: ``scan``, ``jobs``, ``inspect``, over ``AsyncClient``.
 
 Live progress goes to stderr; stdout carries only the results (tables, or JSON lines with
-``--json``), so ``foodscan scan --json r.jpg | jq`` works. ``cli.py`` registers these commands.
+``--json``), so ``foodscan scan --json r.jpg | jq`` works. ``scan`` sends each receipt or recipe
+as a job of its own and a product's photos together as one job (``--each``/``--one-job`` choose).
+``cli.py`` registers these commands.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="JSON lines on stdout inst
 FilesArg = Annotated[
     list[Path],
     typer.Argument(
-        help="receipt photos or PDFs",
+        help="receipt photos or PDFs, product photos, or recipe files",
         exists=True,
         dir_okay=False,
         readable=True,
@@ -130,12 +132,26 @@ async def _follow(client: AsyncClient, submitted: Submitted, line: Line) -> JobO
     return await client.get(submitted.job_id)
 
 
+def batches(files: list[Path], kind: str, each: bool | None) -> list[list[Path]]:
+    """The files of each job: one job per file, or all in one; by default a products job holds
+    every photo (front and back of a product) and other kinds take one file per job."""
+    if each is None:
+        each = kind != "products"
+    return [[path] for path in files] if each else [files]
+
+
+def label(batch: list[Path]) -> str:
+    """A job's name in progress bars and results: its file, or its files."""
+    names = [path.name for path in batch]
+    return " + ".join(names) if len(names) <= 3 else f"{names[0]} + {len(names) - 1} more"
+
+
 async def _scan_one(
-    client: AsyncClient, progress: Progress, path: Path, kind: str, lang: str | None
+    client: AsyncClient, progress: Progress, batch: list[Path], kind: str, lang: str | None
 ) -> JobOut | None:
-    line = Line(progress, path.name)
+    line = Line(progress, label(batch))
     try:
-        submitted = await client.submit(path, kind, lang=lang)
+        submitted = await client.submit(batch, kind, lang=lang)
     except ClientError as exc:
         if exc.status is None:  # no server: one error for the whole command
             raise
@@ -145,7 +161,7 @@ async def _scan_one(
 
 
 async def _scan(
-    files: list[Path], kind: str, lang: str | None, server: str, token: str | None
+    jobs: list[list[Path]], kind: str, lang: str | None, server: str, token: str | None
 ) -> list[JobOut | None]:
     stderr = Console(stderr=True)
     columns = (
@@ -159,7 +175,7 @@ async def _scan(
         with Progress(*columns, console=stderr, disable=not stderr.is_terminal) as progress:
             return list(
                 await asyncio.gather(
-                    *(_scan_one(client, progress, path, kind, lang) for path in files)
+                    *(_scan_one(client, progress, batch, kind, lang) for batch in jobs)
                 )
             )
 
@@ -167,22 +183,39 @@ async def _scan(
 def scan(
     files: FilesArg,
     *,
-    kind: Annotated[str, typer.Option(help="what the files are")] = "receipt",
+    kind: Annotated[
+        str, typer.Option(help="what the files are: receipt, products or recipe")
+    ] = "receipt",
+    each: Annotated[
+        bool | None,
+        typer.Option(
+            "--each/--one-job",
+            help="one job per file, or all the files as one job "
+            "(default: one job for products, one per file otherwise)",
+            show_default=False,
+        ),
+    ] = None,
     lang: Annotated[str | None, typer.Option(help="language hint, e.g. en, pl, ru")] = None,
     server: ServerOpt = DEFAULT_SERVER,
     auth: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Submit each file, follow it live, print its result; exit 1 if any job did not succeed."""
-    jobs = asyncio.run(_scan(files, kind, lang, server, auth))
+    """Submit the files, follow each job live, print its result; exit 1 if any job did not
+    succeed.
+
+    Receipts and recipes: one job per file.
+    Product photos: all in one job (front and back of a product), whose result lists each product.
+    """
+    grouped = batches(files, kind, each)
+    jobs = asyncio.run(_scan(grouped, kind, lang, server, auth))
     stdout = _stdout()
-    for path, job in zip(files, jobs, strict=True):
+    for batch, job in zip(grouped, jobs, strict=True):
         if job is None:
             continue
         if as_json:
             typer.echo(job.model_dump_json())
         else:
-            stdout.print(cli_tables.job_result(path.name, job))
+            stdout.print(cli_tables.job_result(label(batch), job))
     if any(job is None or job.status != Status.SUCCEEDED for job in jobs):
         raise typer.Exit(1)
 

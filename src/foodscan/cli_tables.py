@@ -1,4 +1,5 @@
-"""What the client commands print: rich tables for a job's result, a job list and readiness.
+"""What the client commands print: rich tables for a job's result (a receipt, the products of
+some photos, a recipe), a job list and readiness.
 
 Pure rendering: it builds renderables from the client's models and never talks to a server.
 A receipt's fields are read from its ``summary`` and from top-level fields of a fuller parse
@@ -128,15 +129,60 @@ def text_lines(result: Result) -> Text:
     return Text(_cell(result.get("text")))
 
 
+def products_table(products: Sequence[Mapping[str, Any]]) -> Table:
+    """One row per product found in a ``products`` job's photos (numbered from 1)."""
+    table = Table(title=f"Products ({len(products)})", title_justify="left")
+    for column in ("Product", "Brand", "Size", "Category", "Barcode", "Photos"):
+        table.add_column(column)
+    for product in products:
+        size = product.get("quantity")
+        codes = [code.get("text") for code in product.get("barcodes") or [] if code.get("text")]
+        photos = ", ".join(str(int(index) + 1) for index in product.get("photos") or [])
+        table.add_row(
+            _cell(product.get("name")) or "?",
+            _cell(product.get("brand")),
+            _cell(size.get("text")) if isinstance(size, Mapping) else "",
+            _cell(product.get("category_name") or product.get("category")),
+            ", ".join(codes),
+            photos,
+        )
+    return table
+
+
+def recipe_view(result: Result) -> Group:
+    """A recipe: its title and yield, the ingredients, the numbered steps."""
+    title = Text(_cell(result.get("title")) or "Recipe", style="bold")
+    if result.get("yields"):
+        title.append(f"  makes {result['yields']}", style="dim")
+    ingredients = Table(title="Ingredients", title_justify="left", show_header=False)
+    ingredients.add_column(justify="right", style="bold")
+    ingredients.add_column()
+    for item in result.get("ingredients") or []:
+        quantity = item.get("quantity")
+        if isinstance(quantity, float) and quantity.is_integer():
+            quantity = int(quantity)  # 200 g, not 200.0 g
+        amount = f"{_cell(quantity)} {_cell(item.get('unit'))}".strip()
+        name = _cell(item.get("name") or item.get("text"))
+        note = _cell(item.get("preparation"))
+        ingredients.add_row(amount, f"{name}, {note}" if note else name)
+    steps = [f"{n}. {step}" for n, step in enumerate(result.get("steps") or [], start=1)]
+    return Group(title, ingredients, Text("Steps", style="italic"), Text("\n".join(steps)))
+
+
 def job_result(name: str, job: JobOut) -> RenderableType:
-    """One finished job of ``scan``: a heading, then its receipt, its text, or its error."""
+    """One finished job of ``scan``: a heading, then its receipt, products, recipe, text, or
+    error."""
     heading = Text.assemble((name, "bold"), "  ", (job.id, "dim"), "  ", status_text(job.status))
     parts: list[RenderableType] = [heading]
     if job.error is not None:
         parts.append(Text(f"{job.error.code}: {job.error.message}", style="red"))
     result = job.result or {}
     fields = receipt_fields(result)
-    if result and (job.kind == "receipt" or fields):
+    if job.kind == "products" and isinstance(result.get("products"), list):
+        parts.append(products_table(result["products"]))
+    elif job.kind == "recipe" and isinstance(result.get("ingredients"), list):
+        parts.append(recipe_view(result))
+    elif result and (job.kind == "receipt" or fields):
         parts.append(receipt_table(fields))
         items = fields.get("items")
         parts.append(items_table(items) if items else text_lines(result))

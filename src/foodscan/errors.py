@@ -11,8 +11,9 @@
     ├── NotFound (404)
     ├── Conflict (409) ─── IdempotencyConflict, InvalidTransition
     └── JobError
-        ├── TransientError (retry with backoff)
-        ├── PermanentError (fail now) ── UnreadableFile, NoTextFound
+        ├── TransientError (retry with backoff) ── LlmUnavailable
+        ├── PermanentError (fail now) ── UnreadableFile, NoTextFound, LlmRejected,
+        │                                LlmInvalidAnswer
         ├── LeaseLost, Cancelled, TimeLimit, Lost
 
 Codes are API: never rename one. ``api/problems.py`` alone maps these to HTTP.
@@ -182,6 +183,26 @@ class NoTextFound(PermanentError):
     """No text was found in the document."""
 
     code = "no_text"
+
+
+class LlmUnavailable(TransientError):
+    """The vision-LLM did not answer (timeouts, 429 or 5xx on every attempt, or its circuit
+    breaker is open)."""
+
+    code = "llm_unavailable"
+
+
+class LlmRejected(PermanentError):
+    """The vision-LLM endpoint refused the request (a 4xx answer other than 429: a bad key, an
+    unknown model, a request it cannot take)."""
+
+    code = "llm_rejected"
+
+
+class LlmInvalidAnswer(PermanentError):
+    """The vision-LLM's answer did not match the result schema, even after one repair turn."""
+
+    code = "llm_invalid_answer"
 
 
 class LeaseLost(JobError):

@@ -138,6 +138,24 @@ class Settings(BaseSettings):
     webhook_backoff_max_s: float = Field(default=3600.0, ge=0)
     webhook_poll_s: float = Field(default=1.0, gt=0)
 
+    # The optional vision-LLM (an OpenAI-compatible endpoint): off unless base URL and model are
+    # both set.
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    llm_max_attempts: int = Field(default=3, ge=1, le=10)
+    llm_backoff_base_s: float = Field(default=1.0, ge=0)
+    llm_backoff_max_s: float = Field(default=30.0, ge=0)
+    # The kinds that may call the model: products always; receipt and recipe below the confidence.
+    llm_kinds: list[str] = Field(default_factory=lambda: ["products", "receipt", "recipe"])
+    llm_min_confidence: float = Field(default=0.6, ge=0, le=1)
+    llm_max_image_side: int = Field(default=1568, ge=64, le=8192)
+    llm_breaker_failures: int = Field(default=5, ge=1)
+    llm_breaker_open_s: float = Field(default=30.0, gt=0)
+    llm_price_input_per_mtok: float = Field(default=0.0, ge=0)
+    llm_price_output_per_mtok: float = Field(default=0.0, ge=0)
+
     @field_validator("kinds", mode="before")
     @classmethod
     def _over_kind_defaults(cls, value: object) -> object:
@@ -209,3 +227,8 @@ class Settings(BaseSettings):
     @property
     def cpu_pool_size(self) -> int:
         return self.cpu_workers or max(1, os.cpu_count() or 1)
+
+    @property
+    def llm_enabled(self) -> bool:
+        """Whether a vision-LLM is configured: it needs both a base URL and a model."""
+        return bool(self.llm_base_url and self.llm_model)

@@ -17,6 +17,7 @@ from PIL import Image
 from foodscan.client import DEFAULT_SERVER
 from foodscan.settings import Settings
 from tests.e2e.server import FOODSCAN, Server
+from tests.unit.recognition.product_images import product_photo
 
 pytestmark = pytest.mark.slow
 
@@ -97,6 +98,86 @@ def test_scan_json_prints_one_final_job_per_line_and_fails_when_a_job_failed(
     assert "unsupported_type" in done.stderr
     assert "notes.txt" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+MILK = "5901234123457"
+RECIPE = "Pancakes\n\nServes 4\n\nIngredients\n- 200 g flour\n- 300 ml milk, warmed\n\n" + (
+    "Method\n1. Whisk the flour and milk.\n2. Fry thin pancakes.\n"
+)
+
+
+@pytest.fixture
+def product_photos(tmp_path: Path) -> list[Path]:
+    """The front and the back of one carton of milk: the same barcode on both."""
+    paths = []
+    for name, words in [("front.jpg", ["ARLA", "MJOLK", "1 l"]), ("back.jpg", ["NARINGSVARDE"])]:
+        paths.append(tmp_path / name)
+        product_photo(words, code=MILK).save(paths[-1], "JPEG", quality=92)
+    return paths
+
+
+def test_scan_sends_product_photos_as_one_job_and_prints_its_products(
+    module_server: Server, product_photos: list[Path]
+) -> None:
+    photos = [str(path) for path in product_photos]
+    as_json = run("scan", "--kind", "products", *photos, "--json", "--server", module_server.url)
+    table = run("scan", "--kind", "products", *photos, "--server", module_server.url)
+
+    assert as_json.returncode == 0, as_json.stderr
+    (job,) = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert job["kind"] == "products"
+    assert [item["name"] for item in job["inputs"]] == ["front.jpg", "back.jpg"]
+    (product,) = job["result"]["products"]
+    assert product["photos"] == [0, 1]
+    assert table.returncode == 0, table.stderr
+    assert "front.jpg + back.jpg" in table.stdout
+    row = next(line for line in table.stdout.splitlines() if MILK in line)
+    for cell in ("Arla", "1 l", "Milk", "1, 2"):
+        assert cell in row, row
+
+
+def test_scan_each_sends_one_job_per_photo(
+    module_server: Server, product_photos: list[Path]
+) -> None:
+    photos = [str(path) for path in product_photos]
+    done = run(
+        "scan", "--kind", "products", "--each", *photos, "--json", "--server", module_server.url
+    )
+
+    assert done.returncode == 0, done.stderr
+    jobs = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [[item["name"] for item in job["inputs"]] for job in jobs] == [
+        ["front.jpg"],
+        ["back.jpg"],
+    ]
+
+
+def test_scan_one_job_sends_several_receipt_photos_together(
+    module_server: Server, files: dict[str, Path]
+) -> None:
+    done = run(
+        "scan", "--one-job", str(files["receipt"]), str(files["blank"]), "--json",
+        "--server", module_server.url,
+    )  # fmt: skip
+
+    (job,) = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [item["name"] for item in job["inputs"]] == ["receipt.jpg", "blank.png"]
+
+
+def test_scan_prints_a_recipe_as_ingredients_and_steps(
+    module_server: Server, tmp_path: Path
+) -> None:
+    recipe = tmp_path / "pancakes.txt"
+    recipe.write_text(RECIPE)
+
+    done = run("scan", "--kind", "recipe", str(recipe), "--server", module_server.url)
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any("Pancakes" in line and "makes 4" in line for line in lines), done.stdout
+    assert any("200 g" in line and "flour" in line for line in lines)
+    assert any("300 ml" in line and "milk, warmed" in line for line in lines)
+    assert "2. Fry thin pancakes." in done.stdout
 
 
 def test_jobs_prints_a_table_or_json_lines(module_server: Server, files: dict[str, Path]) -> None:

@@ -42,7 +42,7 @@ def test_a_markdown_recipe_is_read_and_streamed_to_the_end(server: Server) -> No
     assert types[:2] == ["job.queued", "job.started"]
     assert types[-1] == "job.succeeded", events[-1]
     steps = list(dict.fromkeys(e["step"] for e in events if e["type"] == "job.progress"))
-    assert steps == ["validate", "read", "ocr", "parse", "save"]
+    assert steps == ["validate", "read", "ocr", "parse", "enrich", "save"]
     result = events[-1]["result"]
     assert (result["title"], result["servings"], result["language"]) == ("Mizeria", 4, "pl")
     assert [(i["quantity"], i["unit"], i["name"]) for i in result["ingredients"]] == [

@@ -58,10 +58,10 @@ def test_receipt_photo_is_read_and_streamed_to_the_end(server: Server, receipt_j
     assert types[:2] == ["job.queued", "job.started"]
     assert types[-1] == "job.succeeded"
     steps = [f.data["step"] for f in events if f.data["type"] == "job.progress"]
-    assert steps == ["validate", "read_pages", "ocr", "parse", "check", "save"]
+    assert steps == ["validate", "read_pages", "ocr", "parse", "enrich", "check", "save"]
     partials = [f.data.get("partial") for f in events if f.data["type"] == "job.progress"]
     assert partials[4]["total"] == "6.84"  # the header and totals, before the result is saved
-    assert [item["name"] for item in partials[5]["items"]][:1] == ["BANANAS"]
+    assert [item["name"] for item in partials[6]["items"]][:1] == ["BANANAS"]
     ids = [f.id for f in events]
     assert all(i is not None for i in ids)
     assert ids == sorted(ids)

@@ -3,12 +3,14 @@
 Upload a receipt and watch its steps arrive over ``/v1/events`` to the result; reload and find
 it in the history; cancel and retry a slow job; lose the server mid-job and catch up when it
 returns; read a refused upload's message; see a receipt's items as a table (desktop and phone);
-use a token on a server with a secret key. Screenshots land in a temporary folder (printed with
-``-s``); ``docs/screenshots/`` holds copies made from there by hand.
+use a token on a server with a secret key; send three product photos as one job and see a card
+per product. Screenshots land in a temporary folder (printed with ``-s``; keep it with
+``--basetemp``); ``docs/screenshots/`` holds copies made from there by hand.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -39,6 +41,7 @@ from foodscan.recognition.receipt_model import (
 )
 from foodscan.settings import Settings
 from tests.e2e.server import Server
+from tests.unit.recognition.product_images import product_photo
 
 pytestmark = pytest.mark.slow
 
@@ -122,6 +125,14 @@ def screenshot(page: Page, path: Path) -> None:
     height = page.evaluate("document.documentElement.scrollHeight")
     page.set_viewport_size({"width": size["width"], "height": height})
     page.screenshot(path=path, animations="disabled")
+
+
+def upload_files(page: Page, files: list[FilePayload]) -> None:
+    """Choose several files at once (a products job) and press Scan."""
+    page.locator("#file").set_input_files(files=files)
+    for payload in files:
+        expect(page.locator("#chosen")).to_contain_text(payload["name"])
+    page.get_by_role("button", name="Scan", exact=True).click()
 
 
 def upload(page: Page, name: str, content: bytes, media_type: str) -> None:
@@ -401,3 +412,39 @@ def test_a_recipe_is_shown_as_ingredients_and_steps(page: Page, screenshots: Pat
     expect(ingredients.nth(2)).to_contain_text("warmed")
     expect(job.locator("[data-field='steps'] li")).to_have_count(2)
     screenshot(page, screenshots / "recipe.png")
+
+
+def photo(name: str, words: list[str], code: str) -> FilePayload:
+    """A product photo made here (packaging words and a real barcode), as a JPEG upload."""
+    buffer = io.BytesIO()
+    product_photo(words, code=code).save(buffer, "JPEG", quality=92)
+    return {"name": name, "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
+
+
+MILK = "5901234123457"
+JUICE = "4006381333931"
+
+
+def test_product_photos_are_one_job_shown_as_product_cards(page: Page, screenshots: Path) -> None:
+    page.locator("#kind").select_option("products")
+    expect(page.locator(".drop-text")).to_have_text("Drop product photos here")
+    upload_files(
+        page,
+        [
+            photo("milk-front.jpg", ["ARLA", "MJOLK", "1 l"], MILK),
+            photo("milk-back.jpg", ["NARINGSVARDE", "ARLA"], MILK),
+            photo("juice.jpg", ["TROPICANA", "APELSIN", "1 l"], JUICE),
+        ],
+    )
+
+    job = page.locator("#job")
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=JOB_TIMEOUT_MS)
+    expect(job.get_by_role("heading", name="milk-front.jpg and 2 more")).to_be_visible()
+    cards = job.locator("[data-field='product']")
+    expect(cards).to_have_count(2)
+    expect(cards.nth(0)).to_contain_text("Arla")
+    expect(cards.nth(0)).to_contain_text(MILK)
+    expect(cards.nth(0)).to_contain_text("photos 1, 2")
+    expect(cards.nth(1)).to_contain_text("Tropicana")
+    expect(page.locator("#history .history-item").first).to_contain_text("milk-front.jpg")
+    screenshot(page, screenshots / "products.png")

@@ -7,27 +7,40 @@ errors become ``422 invalid_input``; anything unexpected is logged and answered 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from foodscan.errors import FoodscanError, InvalidInput, Limited
+from foodscan.errors import (
+    AuthError,
+    FoodscanError,
+    InvalidCallbackUrl,
+    InvalidInput,
+    InvalidTransition,
+    LanguageUnavailable,
+    Limited,
+    NotFound,
+    QuotaExceeded,
+    RateLimited,
+    TooLarge,
+    TooMany,
+    TooManyActive,
+    UnsupportedType,
+    WebhooksUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:foodscan:problem:"
-# OpenAPI ``responses`` of the routes that need a token: their 401 and 422 are problem documents
-# (without this, FastAPI documents no 401 and its own JSON shape for 422).
-ROUTE_PROBLEMS: dict[int | str, dict[str, Any]] = {  # Any: an OpenAPI fragment
-    401: {"description": "Missing or invalid credentials", "content": {MEDIA_TYPE: {}}},
-    422: {"description": "The request is invalid", "content": {MEDIA_TYPE: {}}},
-}
+PROBLEM_REF = "#/components/schemas/Problem"  # ``api/openapi.py`` adds ``Problem`` there
 # Codes for the few errors the framework itself raises (unknown route, wrong method).
 _HTTP_CODES = {
     404: "not_found",
@@ -35,6 +48,109 @@ _HTTP_CODES = {
     413: "too_large",
     415: "unsupported_type",
 }
+
+
+class FieldProblem(BaseModel):
+    """One field that failed request validation."""
+
+    loc: list[str | int] = Field(description="where: e.g. ['query', 'limit']")
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document: the body of every error answer (`application/problem+json`).
+
+    `code` is the stable name to branch on (never renamed); `detail` is for people and may
+    change."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="`urn:foodscan:problem:` and the code")
+    title: str = Field(description="the same short summary for every problem of this code")
+    status: int = Field(description="the HTTP status code")
+    detail: str = Field(description="what went wrong with this request")
+    code: str = Field(description="stable error code")
+    retry_after: int | None = Field(
+        default=None, description="429 only: seconds to wait, as in the Retry-After header"
+    )
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="request validation only: each field that failed"
+    )
+
+
+# Example ``detail`` of each code in the OpenAPI document (default: the error's docstring).
+_EXAMPLE_DETAILS = {
+    AuthError.code: "missing bearer token",
+    NotFound.code: "no job 3f0c6a52-8d1e-4b7a-9c2f-5e8d1a7b4c90",
+    InvalidTransition.code: "job 3f0c6a52-8d1e-4b7a-9c2f-5e8d1a7b4c90 is succeeded and cannot "
+    "be cancelled",
+    TooLarge.code: "receipt.jpg: the file is 14.2 MB; the limit is 10.0 MB",
+    UnsupportedType.code: "notes.txt: receipt jobs accept application/pdf, image/jpeg, "
+    "image/png, image/webp, not text/plain",
+    TooMany.code: "products jobs take at most 10 file(s), got 11",
+    InvalidInput.code: "'options' must be a JSON object",
+    LanguageUnavailable.code: "this server cannot read ru from photos (install "
+    "tesseract-ocr-rus); it reads en, pl",
+    InvalidCallbackUrl.code: "the callback URL must be http:// or https://",
+    WebhooksUnavailable.code: "this server sends no webhooks (FOODSCAN_WEBHOOK_SECRET is not "
+    "set); drop callback_url or follow the job over SSE",
+    RateLimited.code: "at most 10 submits per minute on this plan",
+    QuotaExceeded.code: "200 of the plan's 200 pages a day are used; this job has 1",
+    TooManyActive.code: "20 of your jobs are queued or running; the plan allows 20 at once",
+}
+_EXAMPLE_RETRY_AFTER = {RateLimited.code: 42, QuotaExceeded.code: 3600, TooManyActive.code: 5}
+_HEADERS: dict[int, dict[str, Any]] = {  # Any: OpenAPI header objects
+    HTTPStatus.UNAUTHORIZED: {
+        "WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}
+    },
+    HTTPStatus.TOO_MANY_REQUESTS: {
+        "Retry-After": {
+            "description": "seconds to wait before sending it again",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
+
+def example(error: type[FoodscanError], detail: str | None = None) -> dict[str, Any]:
+    """The problem document ``error`` is answered with, as an example (Any: JSON)."""
+    body: dict[str, Any] = {
+        "type": TYPE_PREFIX + error.code,
+        "title": _class_title(error),
+        "status": error.status,
+        "detail": detail or _EXAMPLE_DETAILS.get(error.code) or _class_title(error),
+        "code": error.code,
+    }
+    if issubclass(error, Limited):
+        body["retry_after"] = _EXAMPLE_RETRY_AFTER.get(error.code, 30)
+    return body
+
+
+def documented(
+    *errors: type[FoodscanError], details: Mapping[str, str] | None = None
+) -> dict[int | str, dict[str, Any]]:  # Any: OpenAPI response objects
+    """OpenAPI ``responses`` for the errors an operation answers with: per status, the problem
+    schema, its headers and one example per code (``details`` overrides an example's detail)."""
+    found: dict[int | str, dict[str, Any]] = {}
+    for error in errors:
+        response = found.setdefault(
+            error.status,
+            {
+                "description": _phrase(error.status),
+                "content": {MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}, "examples": {}}},
+            },
+        )
+        if error.status in _HEADERS:
+            response["headers"] = _HEADERS[error.status]
+        response["content"][MEDIA_TYPE]["examples"][error.code] = {
+            "summary": _class_title(error),
+            "value": example(error, (details or {}).get(error.code)),
+        }
+    for response in found.values():
+        codes = ", ".join(f"`{code}`" for code in response["content"][MEDIA_TYPE]["examples"])
+        response["description"] += f" ({codes})"
+    return found
 
 
 def problem(
@@ -70,8 +186,17 @@ def _phrase(status: int) -> str:
 
 def _title(exc: FoodscanError) -> str:
     """The class's docstring: the same short summary for every occurrence of the problem type."""
-    doc = (type(exc).__doc__ or "").strip()
-    return doc.splitlines()[0] if doc else _phrase(exc.status)
+    return _class_title(type(exc))
+
+
+def _class_title(error: type[FoodscanError]) -> str:
+    doc = (error.__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else _phrase(error.status)
+
+
+# The errors every route that needs a token may answer (without this, FastAPI documents no 401
+# and its own JSON shape for 422); a route's own ``responses`` list the rest.
+ROUTE_PROBLEMS = documented(AuthError, InvalidInput)
 
 
 async def on_foodscan_error(_request: Request, exc: Exception) -> JSONResponse:

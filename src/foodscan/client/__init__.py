@@ -11,8 +11,9 @@
         print(client.get(job.job_id).result)
 
 Answers are the server's own models (``JobOut``, ``Submitted``, ``Readiness``) and ``Event``;
-refusals raise ``ClientError`` (``code``, ``status``, ``detail``). Importing this builds no app
-and loads no OCR model.
+refusals raise ``ClientError`` (``code``, ``status``, ``detail``, ``retry_after``); ``submit``
+can wait out the plan's limits (``wait_on_limit``). Importing this builds no app and loads no
+OCR model.
 """
 
 from __future__ import annotations

@@ -2,13 +2,17 @@
 
 It builds requests, turns problem documents into ``ClientError`` and answers into the server's
 own models. ``Client`` (``client/sync.py``) runs it for blocking code. It never imports the app.
+A submit refused by the plan's limits (``429``) can wait its ``Retry-After`` and try again,
+within the seconds the caller allows (``wait_on_limit``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
+import time
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from pathlib import Path
@@ -18,13 +22,19 @@ from typing import Any, Self
 import httpx
 from pydantic import ValidationError
 
-from foodscan.client.errors import from_response, unreachable
+from foodscan.client.errors import ClientError, from_response, unreachable
 from foodscan.client.models import Event, JobOut, JobPage, Readiness, Submitted
 from foodscan.client.stream import follow
 from foodscan.jobs.states import TERMINAL, Status
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 MAX_PAGE = 100
+LIMITED = 429
+# The shortest wait before a refused submit is sent again, whatever Retry-After says (a proxy's
+# "0" must not make a busy loop).
+MIN_LIMIT_WAIT_S = 1.0
 # One file to upload: a path, raw bytes, or a (file name, bytes) pair.
 Upload = str | os.PathLike[str] | bytes | tuple[str, bytes]
 
@@ -45,6 +55,15 @@ async def _read(upload: Upload) -> tuple[str, bytes]:
         return "upload", upload
     path = Path(upload)
     return path.name, await asyncio.to_thread(path.read_bytes)
+
+
+def _limit_wait(error: ClientError, deadline: float) -> float | None:
+    """How long to wait before sending a submit refused with ``error`` again; None: raise it
+    (not a 429 with Retry-After, or the wait would end after ``deadline``)."""
+    if error.status != LIMITED or error.retry_after is None:
+        return None
+    wait = max(error.retry_after, MIN_LIMIT_WAIT_S)
+    return wait if time.monotonic() + wait <= deadline else None
 
 
 def _form(
@@ -119,22 +138,35 @@ class AsyncClient:
         options: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
+        wait_on_limit: float = 0.0,
     ) -> Submitted:
         """Upload ``files`` (one, or several for ``products``) as a job of ``kind``; queued at once.
 
         A repeat with the same ``idempotency_key`` (or, without one, the same files and options)
-        answers with the earlier job.
+        answers with the earlier job. Refused by the plan's limits (429), it raises at once, or,
+        with ``wait_on_limit`` seconds, waits each ``Retry-After`` and sends it again as long as
+        the waits end within that many seconds from now; then the last refusal is raised.
         """
         uploads = [await _read(upload) for upload in _uploads(files)]
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        response = await self._send(
-            "POST",
-            "/v1/jobs",
-            data=_form(kind, lang, options, metadata),
-            files=[("file", upload) for upload in uploads],
-            headers=headers,
-        )
-        return Submitted.model_validate_json(response.content)
+        deadline = time.monotonic() + wait_on_limit
+        while True:
+            try:
+                response = await self._send(
+                    "POST",
+                    "/v1/jobs",
+                    data=_form(kind, lang, options, metadata),
+                    files=[("file", upload) for upload in uploads],
+                    headers=headers,
+                )
+            except ClientError as exc:
+                wait = _limit_wait(exc, deadline)
+                if wait is None:
+                    raise
+                logger.info("submit refused (%s); sending it again in %.1f s", exc.code, wait)
+                await asyncio.sleep(wait)
+                continue
+            return Submitted.model_validate_json(response.content)
 
     async def get(self, job_id: str) -> JobOut:
         """The job now: status, step, progress, result or error, queue position while queued."""

@@ -73,6 +73,37 @@ async def append(
     return to_record(event_id, job_id, user_id, type_, data, at)
 
 
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event to append: about which job, whose, of what type, with what data."""
+
+    job_id: str
+    user_id: str
+    type: str
+    data: dict[str, Any]
+
+
+async def append_many(
+    conn: AsyncConnection, events: Sequence[NewEvent], at: datetime
+) -> list[EventRecord]:
+    """Insert events in one statement, in the caller's transaction; records in the same order.
+
+    Ids come from the table's sequence in the order given (``sort_by_parameter_order`` pairs
+    each returned id with its row), so a job's events keep the order they were appended in."""
+    if not events:
+        return []
+    rows = [
+        {"job_id": e.job_id, "user_id": e.user_id, "type": e.type, "data": e.data, "created_at": at}
+        for e in events
+    ]
+    query = job_events.insert().returning(job_events.c.id, sort_by_parameter_order=True)
+    ids = (await conn.execute(query, rows)).scalars().all()
+    return [
+        to_record(event_id, e.job_id, e.user_id, e.type, e.data, at)
+        for event_id, e in zip(ids, events, strict=True)
+    ]
+
+
 def _records(rows: Sequence[sa.Row[Any]]) -> list[EventRecord]:
     return [to_record(r.id, r.job_id, r.user_id, r.type, r.data, r.created_at) for r in rows]
 

@@ -22,27 +22,25 @@ def fair_share(settings: Settings) -> FairShare:
     return FairShare(dict(settings.lane_shares), settings.fair_window, settings.max_wait_s)
 
 
+def _median_span(spans: list[tuple[datetime, datetime]]) -> float:
+    seconds = [(finished - started).total_seconds() for started, finished in spans]
+    return float(statistics.median(seconds)) if seconds else FALLBACK_DURATION_S
+
+
 async def typical_duration(conn: AsyncConnection, kind: str) -> float:
     """Median run time of the recent succeeded jobs of ``kind`` (seconds)."""
     rows = await sql.recent_durations(conn, kind)
-    spans = [
-        (r.finished_at - r.started_at).total_seconds()
-        for r in rows
-        if r.started_at is not None and r.finished_at is not None
-    ]
-    return float(statistics.median(spans)) if spans else FALLBACK_DURATION_S
-
-
-async def capacity(conn: AsyncConnection, now: datetime) -> int:
-    """How many jobs the live workers run at once (at least 1)."""
-    since = now - timedelta(seconds=LIVE_WORKER_WINDOW_S)
-    return max(1, sum(int(w.concurrency) for w in await sql.live_workers(conn, since)))
+    return _median_span(
+        [(r.started_at, r.finished_at) for r in rows if r.started_at and r.finished_at]
+    )
 
 
 async def pace_of(conn: AsyncConnection, kind: str, now: datetime) -> tuple[float, int, int]:
-    """(typical seconds per job, slots of the live workers, jobs running) for ``kind``."""
-    duration = await typical_duration(conn, kind)
-    return duration, await capacity(conn, now), await sql.running_count(conn, kind)
+    """(typical seconds per job, slots of the live workers (at least 1), jobs running) for
+    ``kind``, in one read."""
+    since = now - timedelta(seconds=LIVE_WORKER_WINDOW_S)
+    spans, slots, busy = await sql.pace_inputs(conn, kind, since)
+    return _median_span(spans), max(1, slots), busy
 
 
 def eta(place: int, duration: float, slots: int, busy: int, wait: timedelta) -> float:

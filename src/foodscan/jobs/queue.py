@@ -6,11 +6,13 @@ lease was lost gets ``LeaseLost`` and its late write changes nothing.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import random
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,11 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foodscan.errors import LeaseLost
 from foodscan.jobs import sql
+from foodscan.jobs.batching import GroupCommit
 from foodscan.jobs.position import fair_share
 from foodscan.jobs.records import Job
 from foodscan.jobs.states import Status
-from foodscan.jobs.writes import Bus, Write, write
+from foodscan.jobs.writes import Bus, Write
 from foodscan.settings import KindPolicy, Settings
+
+logger = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -64,7 +69,10 @@ class JobQueue:
         self.settings = settings
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.fair_share = fair_share(settings)
+        # A lambda, not _now itself: tests replace the module's _now after this is built.
+        self.group = GroupCommit(engine, bus, clock=lambda: _now())  # noqa: PLW0108
         self._registration: dict[str, Any] | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
     def _lease_until(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self.settings.lease_s)
@@ -87,24 +95,60 @@ class JobQueue:
         async with self.engine.begin() as conn:
             await sql.delete_worker(conn, self.worker_id)
 
-    async def claim(self, kinds: Sequence[str]) -> Lease | None:
-        """Take the next runnable job, or None; appends ``job.started``."""
-        now = _now()
+    async def claim(
+        self,
+        kinds: Sequence[str],
+        first_steps: Mapping[str, tuple[str, str]] | None = None,
+        *,
+        wanted: Callable[[], bool] | None = None,
+    ) -> Lease | None:
+        """Take the next runnable job, or None; appends ``job.started``.
+
+        With ``first_steps`` (kind → (step, message)) the job starts at its first step and its
+        ``job.progress`` for that step commits with the claim, so its body can begin at once.
+        ``wanted`` is asked when the claim's batch runs: False (the worker began stopping while
+        the claim waited its turn) takes nothing.
+        """
         token = str(uuid.uuid4())
-        async with write(self.engine, self.bus, now) as tx:
+        steps = {kind: name for kind, (name, _) in (first_steps or {}).items()}
+
+        async def take(tx: Write) -> Lease | None:
+            if wanted is not None and not wanted():
+                return None
             row = await sql.claim(
                 tx.conn,
                 worker_id=self.worker_id,
                 token=token,
-                now=now,
-                lease_until=self._lease_until(now),
+                now=tx.now,
+                lease_until=self._lease_until(tx.now),
                 kinds=kinds,
                 policy=self.fair_share,
+                first_steps=steps,
             )
             if row is None:
                 return None
             await tx.event(row, "job.started", attempt=row.attempt)
-        return Lease(Job.from_row(row), token)
+            if first_steps and row.kind in first_steps:
+                name, message = first_steps[row.kind]
+                await tx.event(row, "job.progress", step=name, progress=0, message=message)
+            return Lease(Job.from_row(row), token)
+
+        return await self.group.run(take, orphaned=self._give_back)
+
+    def _give_back(self, lease: Lease | None) -> None:
+        """A claim whose caller was cancelled while it committed: release the job at once."""
+        if lease is not None:
+            task = asyncio.create_task(self._release_quietly(lease))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _release_quietly(self, lease: Lease) -> None:
+        try:
+            await self.release(lease)
+        except Exception:  # its lease expires and maintenance rescues it
+            logger.exception(
+                "could not give back an orphaned claim", extra={"job_id": lease.job.id}
+            )
 
     async def heartbeat(self, tokens: Sequence[str] | None = None) -> list[HeldJob]:
         """Renew this worker's registry row and its leases: those in ``tokens``, or all.
@@ -134,10 +178,10 @@ class JobQueue:
         partial: dict[str, Any] | None = None,
     ) -> None:
         """Record the step reached and append ``job.progress`` (with the partial result, if any)."""
-        now = _now()
-        async with write(self.engine, self.bus, now) as tx:
+
+        async def record(tx: Write) -> None:
             row = await sql.set_progress(
-                tx.conn, lease.job.id, lease.token, step=step, progress=progress, now=now
+                tx.conn, lease.job.id, lease.token, step=step, progress=progress, now=tx.now
             )
             if row is None:
                 raise LeaseLost
@@ -145,6 +189,8 @@ class JobQueue:
             await tx.event(
                 row, "job.progress", step=step, progress=progress, message=message, **extra
             )
+
+        await self.group.run(record)
 
     async def succeed(self, lease: Lease, result: dict[str, Any]) -> None:
         await self._finish(lease, Status.SUCCEEDED, "job.succeeded", result=result)
@@ -164,14 +210,14 @@ class JobQueue:
         result: dict[str, Any] | None = None,
         error: dict[str, Any] | None = None,
     ) -> None:
-        now = _now()
-        async with write(self.engine, self.bus, now) as tx:
+
+        async def record(tx: Write) -> None:
             row = await sql.finish(
                 tx.conn,
                 lease.job.id,
                 lease.token,
                 status=status,
-                now=now,
+                now=tx.now,
                 result=result,
                 error=error,
             )
@@ -184,6 +230,8 @@ class JobQueue:
                 payload["error"] = error
             await tx.event(row, type_, **payload)
 
+        await self.group.run(record)
+
     async def retry_or_fail(self, lease: Lease, code: str, message: str) -> bool:
         """A transient failure: queue again after a backoff, or fail when out of attempts.
 
@@ -193,14 +241,13 @@ class JobQueue:
         if job.attempt >= job.max_attempts:
             await self.fail(lease, code, message)
             return False
-        now = _now()
-        retry_at = now + timedelta(
-            seconds=backoff_delay(self.settings.policy(job.kind), job.attempt)
-        )
         error = _error(code, message)
-        async with write(self.engine, self.bus, now) as tx:
+        delay = backoff_delay(self.settings.policy(job.kind), job.attempt)
+
+        async def record(tx: Write) -> bool:
+            retry_at = tx.now + timedelta(seconds=delay)
             row = await sql.requeue_running(
-                tx.conn, job.id, lease.token, run_at=retry_at, error=error, now=now
+                tx.conn, job.id, lease.token, run_at=retry_at, error=error, now=tx.now
             )
             if row is None:
                 await self._cancel_instead(tx, lease)
@@ -213,17 +260,21 @@ class JobQueue:
                 error=error,
             )
             tx.job_queued = True
-        return True
+            return True
+
+        return await self.group.run(record)
 
     async def release(self, lease: Lease) -> None:
         """Give the job back without counting the attempt (graceful shutdown)."""
-        now = _now()
-        async with write(self.engine, self.bus, now) as tx:
-            row = await sql.release(tx.conn, lease.job.id, lease.token, now)
+
+        async def record(tx: Write) -> None:
+            row = await sql.release(tx.conn, lease.job.id, lease.token, tx.now)
             if row is None:
                 await self._cancel_instead(tx, lease)
                 return
             tx.job_queued = True
+
+        await self.group.run(record)
 
     @staticmethod
     async def _cancel_instead(tx: Write, lease: Lease) -> None:

@@ -21,6 +21,7 @@ from foodscan.errors import (
     NotFound,
 )
 from foodscan.jobs import limits, position, sql
+from foodscan.jobs.batching import GroupCommit
 from foodscan.jobs.deliveries import Delivery, deliveries_of
 from foodscan.jobs.records import InputFile, Job
 from foodscan.jobs.states import Status
@@ -91,6 +92,8 @@ class JobStore:
         self.bus = bus
         self.settings = settings
         self.fair_share = position.fair_share(settings)
+        # A lambda, not _now itself: tests replace the module's _now after this is built.
+        self.group = GroupCommit(engine, bus, clock=lambda: _now())  # noqa: PLW0108
 
     async def find_idempotent(self, user_id: str, key: str, request_hash: str) -> JobView | None:
         """The job earlier submitted with this key; ``IdempotencyConflict`` if its input differs."""
@@ -147,12 +150,16 @@ class JobStore:
             "updated_at": now,
             "callback_url": sub.callback_url or self.settings.webhook_urls.get(sub.user_id),
         }
+
+        async def insert(tx: Write) -> JobView:
+            if enforce_limits:
+                await self._check_locked(tx, sub)
+            row = await sql.insert_job(tx.conn, values)
+            return await self._queued(tx, row)
+
         try:
-            async with write(self.engine, self.bus, now) as tx:
-                if enforce_limits:
-                    await self._check_locked(tx, sub)
-                row = await sql.insert_job(tx.conn, values)
-                view = await self._queued(tx, row)
+            # Concurrent submits (one per request) share a transaction: one commit for many.
+            view = await self.group.run(insert, user_lock=sub.user_id if enforce_limits else None)
         except (Limited, IntegrityError):
             if sub.idempotency_key is None or sub.request_hash is None:
                 raise
@@ -166,7 +173,7 @@ class JobStore:
         return view
 
     async def _check_locked(self, tx: Write, sub: Submission) -> None:
-        await sql.lock_user(tx.conn, sub.user_id)
+        """The limits, under the user's lock (the batch took it: ``user_lock``)."""
         await limits.check(
             tx.conn,
             self.settings.limits(sub.lane),

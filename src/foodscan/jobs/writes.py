@@ -2,6 +2,11 @@
 
 Every state change goes through ``write``: the NOTIFY (PostgreSQL) joins the transaction, the
 in-process hub hears the events only after commit, so nobody ever sees an event that rolled back.
+
+A write's events are appended last, in one statement, just before the commit: on PostgreSQL
+that is where it takes the event-order lock (``sql.lock_event_order``), so the lock is held only
+for the append and the commit, and never while a job row is being locked (no deadlock between
+a write holding the lock and one holding a row).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from foodscan.events import log
-from foodscan.events.log import EventRecord
+from foodscan.events.log import EventRecord, NewEvent
 from foodscan.jobs import deliveries, sql
 from foodscan.jobs.sql import Row
 
@@ -30,39 +35,46 @@ class Bus(Protocol):
 
 
 class Write:
-    """The open transaction of one write and the events it appends."""
+    """The open transaction of one write and the events it will append."""
 
     def __init__(self, conn: AsyncConnection, now: datetime) -> None:
         self.conn = conn
         self.now = now
-        self.records: list[EventRecord] = []
+        self.records: list[EventRecord] = []  # filled by ``append_events``, at the end
         self.job_queued = False
+        self._pending: list[tuple[Row, NewEvent]] = []
 
-    async def event(self, job: Row, type_: str, **data: Any) -> EventRecord:
-        """Append one event about ``job`` (its kind is added to every event)."""
-        record = await log.append(
-            self.conn,
-            job_id=job.id,
-            user_id=job.user_id,
-            type_=type_,
-            data={"kind": job.kind, **data},
-            at=self.now,
-        )
-        self.records.append(record)
-        # A terminal event of a job with a callback URL queues its webhook in this transaction.
-        await deliveries.enqueue(self.conn, job, record, self.now)
-        return record
+    async def event(self, job: Row, type_: str, **data: Any) -> None:
+        """Append one event about ``job`` when the write ends (its kind is added to every
+        event); events keep the order of these calls."""
+        new = NewEvent(job.id, job.user_id, type_, {"kind": job.kind, **data})
+        self._pending.append((job, new))
+
+    async def append_events(self) -> None:
+        """Insert the pending events (taking the event-order lock first) and the webhook
+        deliveries of the terminal ones; ``write`` calls it just before the commit."""
+        if not self._pending:
+            return
+        await sql.lock_event_order(self.conn)
+        appended = await log.append_many(self.conn, [new for _, new in self._pending], self.now)
+        for (job, _), record in zip(self._pending, appended, strict=True):
+            # A terminal event of a job with a callback URL queues its webhook in this write.
+            await deliveries.enqueue(self.conn, job, record, self.now)
+        self.records.extend(appended)
+        self._pending.clear()
 
 
 @asynccontextmanager
 async def write(engine: AsyncEngine, bus: Bus, now: datetime) -> AsyncIterator[Write]:
-    """Open a transaction; on success notify inside it and publish after commit.
+    """Open a transaction; on success append its events, notify inside it and publish after
+    commit.
 
-    On PostgreSQL the transaction first takes the event-order lock (``sql.lock_event_order``),
-    so the ids of its events are never committed behind a higher id another client has read."""
-    async with engine.begin() as conn:
-        await sql.lock_event_order(conn)
-        current = Write(conn, now)
-        yield current
-        await bus.in_transaction(conn, current.records, job_queued=current.job_queued)
-    bus.after_commit(current.records, job_queued=current.job_queued)
+    The events are published the moment the commit returns, before the connection goes back to
+    its pool (an await): a write that commits later, with higher ids, cannot publish first."""
+    async with engine.connect() as conn:
+        async with conn.begin():
+            current = Write(conn, now)
+            yield current
+            await current.append_events()
+            await bus.in_transaction(conn, current.records, job_queued=current.job_queued)
+        bus.after_commit(current.records, job_queued=current.job_queued)

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from foodscan.blobs import BlobStore
 from foodscan.catalog.records import ProductLookup
+from foodscan.llm.client import LlmProvider
 from foodscan.recognition.ocr import OcrEngine
 from foodscan.uploads import UploadLimits
 
@@ -45,6 +46,8 @@ class Context:
     partial: dict[str, Any] | None = None
     reporter: StepReporter | None = None
     catalog: ProductLookup | None = None
+    # The vision-LLM, when one is configured (built once per worker).
+    llm: LlmProvider | None = None
 
     async def progress(
         self, message: str, done: float, partial: dict[str, Any] | None = None
@@ -73,6 +76,8 @@ class Step:
     weight: float
     message: str
     run: StepFn
+    # Asked when the step is due: True skips it, with no progress event (an optional step).
+    skip: Callable[[Context], bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +96,12 @@ class Pipeline:
         done = sum(s.weight for s in self.steps[:index])
         return round(100 * done / total)
 
-    async def run(self, ctx: Context, report: ProgressFn) -> dict[str, Any]:
-        """Run every step, reporting each boundary; returns the validated result as JSON data."""
+    async def run(
+        self, ctx: Context, report: ProgressFn, *, started: bool = False
+    ) -> dict[str, Any]:
+        """Run every step, reporting each boundary; returns the validated result as JSON data.
+
+        ``started``: the first step's start was already recorded (the worker's claim does it)."""
         for index, step in enumerate(self.steps):
             start, end = self.progress_before(index), self.progress_before(index + 1)
 
@@ -106,8 +115,11 @@ class Pipeline:
                 at = round(span[0] + share * (span[1] - span[0]))
                 await report(name, at, message, ctx.partial)
 
+            if step.skip is not None and step.skip(ctx):
+                continue
             ctx.reporter = within
-            await report(step.name, start, step.message, ctx.partial)
+            if index > 0 or not started:
+                await report(step.name, start, step.message, ctx.partial)
             await step.run(ctx)
         if ctx.result is None:
             raise RuntimeError(f"pipeline {self.kind} finished without a result")

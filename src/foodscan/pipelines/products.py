@@ -14,12 +14,15 @@ import asyncio
 from typing import Any
 
 from foodscan.catalog.records import CatalogEntry
+from foodscan.pipelines import assist, trace
 from foodscan.pipelines.base import Context, Pipeline, Step
 from foodscan.recognition.barcodes import gtin_key
+from foodscan.recognition.enrich.results import enrich_products
 from foodscan.recognition.images import decode_image
+from foodscan.recognition.net_quantity import NetQuantity
 from foodscan.recognition.product_photo import PhotoReading, read_photo
 from foodscan.recognition.products_match import ProductGuess, group, guess
-from foodscan.recognition.products_model import NetQuantity, Photo, Product, ProductsResult
+from foodscan.recognition.products_model import Photo, Product, ProductsResult
 from foodscan.recognition.quantity import parse_quantity
 from foodscan.recognition.taxonomy import Taxonomy, load_taxonomy
 from foodscan.uploads import inspect
@@ -133,10 +136,21 @@ async def _merge(ctx: Context) -> None:
     ctx.partial = {"products": [p.model_dump(mode="json", exclude={"text"}) for p in products]}
 
 
+async def _enrich(ctx: Context) -> None:
+    products: list[Product] = ctx.state["products"]
+    taxonomy: Taxonomy = ctx.state["taxonomy"]
+    products = await ctx.cpu.run(enrich_products, products, ctx.lang, taxonomy)
+    ctx.state["products"] = products
+    ctx.partial = {"products": [p.model_dump(mode="json", exclude={"text"}) for p in products]}
+
+
 async def _save(ctx: Context) -> None:
     read: list[tuple[PhotoReading, ProductGuess]] = ctx.state["read"]
-    ctx.result = ProductsResult(
-        products=ctx.state["products"], photos=[Photo.of(reading) for reading, _ in read]
+    ctx.result = trace.products(
+        ctx,
+        ProductsResult(
+            products=ctx.state["products"], photos=[Photo.of(reading) for reading, _ in read]
+        ),
     )
 
 
@@ -150,6 +164,8 @@ PRODUCTS = Pipeline(
         Step("read_photos", 80, "Reading barcodes and packaging text", _read_photos),
         Step("look_up", 5, "Looking barcodes up in the catalogue", _look_up),
         Step("merge", 5, "Matching photos to products", _merge),
+        assist.PRODUCTS,
+        Step("enrich", 2, "Sorting the products", _enrich),
         Step("save", 5, "Saving the result", _save),
     ),
 )

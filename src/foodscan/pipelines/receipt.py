@@ -11,14 +11,18 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from foodscan.errors import NoTextFound
+from foodscan.pipelines import assist, trace
 from foodscan.pipelines.base import Context, Pipeline, Step
+from foodscan.recognition.enrich.results import enrich_receipt
 from foodscan.recognition.images import decode_image
 from foodscan.recognition.masking import mask_card_numbers
 from foodscan.recognition.ocr import OcrLine
 from foodscan.recognition.pdf import RENDER_DPI, PdfPage, read_pdf
+from foodscan.recognition.provenance import PROVENANCE_DESCRIPTION, LlmUsage, Provenance
 from foodscan.recognition.receipt import parse_receipt
 from foodscan.recognition.receipt_model import ReceiptParse
 from foodscan.recognition.stitch import stitch
+from foodscan.recognition.taxonomy import load_taxonomy
 from foodscan.uploads import inspect
 
 ACCEPTS = frozenset({"image/jpeg", "image/png", "image/webp", "application/pdf"})
@@ -47,6 +51,8 @@ class ReceiptResult(ReceiptParse):
     pages: int = Field(description="Pages and photos read")
     text: str = Field(description="All lines, one per row, card numbers masked")
     lines: list[TextLine] = Field(description="Every line read, card numbers masked")
+    provenance: Provenance = Field(default_factory=dict, description=PROVENANCE_DESCRIPTION)
+    llm: LlmUsage | None = Field(default=None, description="The vision-LLM's use; null if none")
 
 
 def parser_lang(lang: str | None) -> str | None:
@@ -130,6 +136,11 @@ async def _parse(ctx: Context) -> None:
     ctx.partial = _header(parsed)  # sent with the next step's progress event
 
 
+async def _enrich(ctx: Context) -> None:
+    parsed: ReceiptParse = ctx.state["parsed"]
+    ctx.state["parsed"] = await ctx.cpu.run(lambda: enrich_receipt(parsed, load_taxonomy()))
+
+
 async def _check(ctx: Context) -> None:
     parsed: ReceiptParse = ctx.state["parsed"]
     # The parser reconciled items and total; the items join the partial result from here on.
@@ -156,12 +167,13 @@ def _masked_lines(per_page: list[tuple[int, str, list[OcrLine]]]) -> list[TextLi
 async def _save(ctx: Context) -> None:
     parsed: ReceiptParse = ctx.state["parsed"]
     lines = _masked_lines(ctx.state["per_page"])
-    ctx.result = ReceiptResult(
+    result = ReceiptResult(
         **parsed.model_dump(),
         pages=ctx.state["page_count"],
         text="\n".join(line.text for line in lines),
         lines=lines,
     )
+    ctx.result = trace.receipt(ctx, result)
 
 
 RECEIPT = Pipeline(
@@ -174,6 +186,8 @@ RECEIPT = Pipeline(
         Step("read_pages", 10, "Reading pages", _read_pages),
         Step("ocr", 65, "Reading text", _ocr),
         Step("parse", 10, "Understanding the receipt", _parse),
+        assist.RECEIPT,
+        Step("enrich", 3, "Naming and sorting the items", _enrich),
         Step("check", 5, "Checking the totals", _check),
         Step("save", 5, "Saving the result", _save),
     ),

@@ -11,19 +11,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pydantic import BaseModel
+from pydantic import Field
 
 from foodscan.errors import NoTextFound
+from foodscan.pipelines import assist, trace
 from foodscan.pipelines.base import Context, Pipeline, Step
 from foodscan.recognition import documents
+from foodscan.recognition.enrich.results import enrich_recipe
 from foodscan.recognition.images import decode_image
 from foodscan.recognition.ocr import row_texts
 from foodscan.recognition.pdf import RENDER_DPI, PdfPage, read_pdf
+from foodscan.recognition.provenance import PROVENANCE_DESCRIPTION, LlmUsage, Provenance
 from foodscan.recognition.recipe.model import RecipeParse, RecipeSource
 from foodscan.recognition.recipe.ocr_text import repair_line
 from foodscan.recognition.recipe.parse import build_recipe, preview
 from foodscan.recognition.recipe.sources import ReadDocument, read_document
 from foodscan.recognition.recipe.structure import RecipeDraft, find_structure
+from foodscan.recognition.taxonomy import load_taxonomy
 from foodscan.uploads import inspect
 
 IMAGES = frozenset({"image/jpeg", "image/png", "image/webp"})
@@ -33,6 +37,9 @@ ACCEPTS = frozenset({documents.TEXT, documents.HTML, documents.DOCX, PDF}) | IMA
 
 class RecipeResult(RecipeParse):
     """What a ``recipe`` job returns."""
+
+    provenance: Provenance = Field(default_factory=dict, description=PROVENANCE_DESCRIPTION)
+    llm: LlmUsage | None = Field(default=None, description="The vision-LLM's use; null if none")
 
 
 async def _validate(ctx: Context) -> None:
@@ -105,12 +112,22 @@ async def _parse(ctx: Context) -> None:
         draft = replace(draft, language=document.language)
     parsed = await ctx.cpu.run(lambda: build_recipe(draft, source, hint=ctx.lang))
     ctx.state["parsed"] = parsed
+    ctx.state["text"] = "\n".join(document.lines)  # what a vision-LLM fallback reads
     ctx.partial = parsed.model_dump(mode="json")  # sent with the save step's progress event
 
 
+async def _enrich(ctx: Context) -> None:
+    parsed: RecipeParse = ctx.state["parsed"]
+    parsed = await ctx.cpu.run(lambda: enrich_recipe(parsed, load_taxonomy()))
+    ctx.state["parsed"] = parsed
+    ctx.partial = parsed.model_dump(mode="json")
+
+
 async def _save(ctx: Context) -> None:
-    parsed: BaseModel = ctx.state["parsed"]
-    ctx.result = RecipeResult.model_validate(parsed.model_dump())
+    parsed: RecipeParse = ctx.state["parsed"]
+    result = RecipeResult.model_validate(parsed.model_dump())
+    texts = [line.text for line in parsed.ingredients] + parsed.steps
+    ctx.result = trace.recipe(ctx, result, parsed.source.method, texts)
 
 
 RECIPE = Pipeline(
@@ -123,6 +140,8 @@ RECIPE = Pipeline(
         Step("read", 15, "Reading the file", _read),
         Step("ocr", 50, "Reading text", _ocr),
         Step("parse", 25, "Understanding the recipe", _parse),
+        assist.RECIPE,
+        Step("enrich", 3, "Sorting the ingredients", _enrich),
         Step("save", 5, "Saving the result", _save),
     ),
 )

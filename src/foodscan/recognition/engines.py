@@ -171,3 +171,15 @@ def build_picker(*, tessdata: Path | None = None, threads: int | None = None) ->
         cyrillic=TesseractEngine(("rus",), tessdata=tessdata),
         probe=ScriptProbe(tessdata=tessdata),
     )
+
+
+def engine_name(engine: OcrEngine, lang: str | None, texts: Iterable[str]) -> str:
+    """Which engine read ``texts`` (for a result's provenance): ``rapidocr`` or ``tesseract``,
+    told for the picker as it chose (the hint, else the script of what was read), ``ocr`` for
+    an engine of another kind."""
+    if isinstance(engine, EnginePicker):
+        script = script_of_hint(lang) or script_of_letters(*letters_by_script(texts))
+        return "tesseract" if script == "cyrillic" else "rapidocr"
+    if isinstance(engine, TesseractEngine):
+        return "tesseract"
+    return "rapidocr" if isinstance(engine, RapidOcrEngine) else "ocr"

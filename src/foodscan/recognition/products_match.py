@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from foodscan.recognition.barcodes import Barcode, gtin_key, unique
 from foodscan.recognition.product_photo import PhotoReading, line_height
 from foodscan.recognition.quantity import Quantity, find_quantities
-from foodscan.recognition.taxonomy import Taxonomy, Weighted, normalize, words
+from foodscan.recognition.taxonomy import Taxonomy, Weighted
+from foodscan.recognition.terms import normalize, words
 
 _MIN_LETTERS = 3
 _LETTER_SHARE = 0.5

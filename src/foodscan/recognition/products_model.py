@@ -12,24 +12,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from foodscan.recognition.barcodes import Barcode
+from foodscan.recognition.net_quantity import NetQuantity
 from foodscan.recognition.product_photo import PhotoReading
 from foodscan.recognition.products_match import ProductGuess
-from foodscan.recognition.quantity import Quantity
-
-
-class NetQuantity(BaseModel):
-    """A net quantity as printed: ``6 x 0.33 l`` is count 6, value 0.33, unit l."""
-
-    value: float
-    unit: str = Field(description="g, kg, mg, ml, cl, dl, l, oz, fl oz, lb or pcs")
-    count: int | None = Field(default=None, description="Packs in a multipack, else null")
-    text: str = Field(description="The quantity as read")
-
-    @classmethod
-    def of(cls, quantity: Quantity) -> NetQuantity:
-        return cls(
-            value=quantity.value, unit=quantity.unit, count=quantity.count, text=quantity.text
-        )
+from foodscan.recognition.provenance import PROVENANCE_DESCRIPTION, LlmUsage, Provenance
 
 
 class BarcodeRead(BaseModel):
@@ -118,3 +104,5 @@ class ProductsResult(BaseModel):
 
     products: list[Product]
     photos: list[Photo]
+    provenance: Provenance = Field(default_factory=dict, description=PROVENANCE_DESCRIPTION)
+    llm: LlmUsage | None = Field(default=None, description="The vision-LLM's use; null if none")

@@ -1,9 +1,10 @@
 """Net quantities in packaging and receipt text: ``500 g``, ``1 l``, ``1,5 L``, ``330ml``,
 ``6 x 0.33 l``, ``1 кг``, ``10 szt``.
 
-``find_quantities`` returns every quantity in a text, ``parse_quantity`` the first one. Units are
-normalised (``gr`` → ``g``, ``ltr`` → ``l``, ``мл`` → ``ml``, ``szt``/``шт`` → ``pcs``); a decimal
-comma is read as a point. Percentages (``3,2%``) and bare numbers are never quantities. Pure
+``find_quantities`` returns every quantity in a text, ``locate_quantities`` each with where it
+stands, ``parse_quantity`` the first one. Units are normalised (``gr`` → ``g``, ``ltr`` → ``l``,
+``мл`` → ``ml``, ``szt``/``шт`` → ``pcs``, ``gal`` the US gallon); a decimal comma is read as a
+point. Percentages (``3,2%``) and bare numbers are never quantities. Pure
 functions; no I/O.
 """
 
@@ -34,6 +35,7 @@ _UNITS = {
     "fl oz": "fl oz",
     "lb": "lb",
     "lbs": "lb",
+    "gal": "gal",
     "szt": "pcs",
     "pcs": "pcs",
     "г": "g",
@@ -63,9 +65,19 @@ _PLAUSIBLE = {
     "oz": (0.1, 500.0),
     "fl oz": (0.1, 500.0),
     "lb": (0.1, 100.0),
+    "gal": (0.1, 10.0),
     "pcs": (1.0, 1000.0),
 }
-_TO_BASE = {"g": 1.0, "kg": 1000.0, "mg": 0.001, "ml": 1.0, "cl": 10.0, "dl": 100.0, "l": 1000.0}
+_TO_BASE = {
+    "g": 1.0,
+    "kg": 1000.0,
+    "mg": 0.001,
+    "ml": 1.0,
+    "cl": 10.0,
+    "dl": 100.0,
+    "l": 1000.0,
+    "gal": 3785.411784,  # the US gallon
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +100,11 @@ class Quantity:
 
 def find_quantities(text: str) -> list[Quantity]:
     """Every plausible quantity in ``text``, in order."""
+    return [quantity for quantity, _, _ in locate_quantities(text)]
+
+
+def locate_quantities(text: str) -> list[tuple[Quantity, int, int]]:
+    """Every plausible quantity in ``text`` with its start and end offsets, in order."""
     found = []
     for match in _QUANTITY.finditer(text):
         unit = _UNITS[re.sub(r"\s+", " ", match.group("unit").lower())]
@@ -98,7 +115,8 @@ def find_quantities(text: str) -> list[Quantity]:
         count = int(match.group("count")) if match.group("count") else None
         if count is not None and not 1 <= count <= 100:
             continue
-        found.append(Quantity(value, unit, count, " ".join(match.group().split())))
+        quantity = Quantity(value, unit, count, " ".join(match.group().split()))
+        found.append((quantity, match.start(), match.end()))
     return found
 
 

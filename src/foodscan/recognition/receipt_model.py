@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from foodscan.recognition.net_quantity import NetQuantity
+
 Amount = Annotated[
     str,
     Field(
@@ -63,6 +65,24 @@ class Item(_Model):
     discount: Amount | None = Field(
         default=None,
         description="The positive amount of the discount printed under the item; null if none",
+    )
+    normalized_name: str | None = Field(
+        default=None,
+        description=(
+            "The name made readable: receipt abbreviations written out, the size taken out, "
+            "capitals tidied ('MLEKO UHT 3,2% 1L' → 'Mleko UHT 3,2%'); null if not enriched"
+        ),
+    )
+    size: NetQuantity | None = Field(
+        default=None,
+        description="The net quantity the name carries ('1L', '500G', '4x440ml'); null if none",
+    )
+    category: str | None = Field(
+        default=None,
+        description="A category id of foodscan's food taxonomy, e.g. 'milk'; null when unknown",
+    )
+    category_name: str | None = Field(
+        default=None, description="The category's English name, e.g. 'Milk'; null when unknown"
     )
 
 

@@ -10,17 +10,21 @@ Matching ignores case and diacritics (``MJOLK`` is ``mjölk``), tolerates OCR sl
 words (one edit in six to eight letters, two in nine to twelve, three beyond; never for a
 word that is itself a keyword), reads Swedish and
 German compounds by their head (the keyword ``-mjölk`` finds ``mellanmjölk``, and with one
-slip ``MELLANMIOLK``) and joins a brand
+slip ``MELLANMIOLK``), meets English, Polish and Russian keywords in their other forms through
+their stems (``ogórków`` is ``ogórek``, ``сливочного масла`` is ``сливочное масло``; see
+``recognition.stems``) and joins a brand
 split over up to three OCR lines (``GOD`` / ``MOR`` / ``GON``). Each piece of text carries a
 weight (how prominent it is on the pack); a hit scores its keyword's length times that weight,
-so the specific, large print wins. Loading reads one file, on first use; nothing else does I/O.
+so the specific, large print wins. A keyword written ``~word`` is a modifier (an adjective such as
+``куриное`` or ``mielone``): it names its category alone but counts a fraction beside a noun.
+``hits`` gives every keyword found in one name with its word positions, for rankings of their
+own (``recognition.enrich.categorise``). Loading reads one file, on first use; nothing else does
+I/O.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -28,52 +32,30 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from foodscan.recognition.terms import (
+    FUZZY,
+    Line,
+    Term,
+    TermHit,
+    allowed_edits,
+    make_term,
+    match,
+    within,
+    words,
+)
+
 # A line of text and its weight (0 to 1; its prominence on the pack, 1 for plain text).
 Weighted = tuple[str, float]
 
-_FOLD = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "ß": "ss", "œ": "oe", "đ": "d"})
-_WORD = re.compile(r"[^\W\d_]+")
-_FUZZY = 0.8  # a hit through an OCR slip counts this much of an exact one
 _LINE_BRAND = 0.6  # a product-line word names its brand less surely than the brand itself
 _BRAND_BOOST = 1.5  # a category the found brand sells
 _PACKED_PRODUCE = 0.2  # fruit words on a branded pack are mostly flavours
 _BRAND_PRIOR = 3.0  # the brand's main category, when nothing else is said
 _MAX_JOIN = 3
-
-
-def normalize(text: str) -> str:
-    """``text`` folded for matching: lower case, no diacritics (``Łaciate`` → ``laciate``)."""
-    folded = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD))
-    return "".join(ch for ch in folded if not unicodedata.combining(ch))
-
-
-def words(text: str) -> list[str]:
-    """The normalised words of ``text`` (letters only)."""
-    return _WORD.findall(normalize(text))
-
-
-def allowed_edits(length: int) -> int:
-    """How many OCR slips a word of ``length`` letters may have and still match."""
-    if length < 6:
-        return 0
-    if length <= 8:
-        return 1
-    return 2 if length <= 12 else 3
-
-
-def within(a: str, b: str, limit: int) -> bool:
-    """Whether the edit distance of ``a`` and ``b`` is at most ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return False
-        previous = current
-    return previous[-1] <= limit
+MODIFIER = 0.3  # a modifier keyword (``~куриное``) beside a noun counts this much
+_HEAD = 1.25  # a name's head word: the last in English, the first in Polish and Russian
+_SLIP = 0.6  # in a name, a hit through an OCR slip ("slices" for "spices") counts less still
+_FOREIGN = 0.8  # a keyword of another language than the name's ("paprika" is Swedish too)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,55 +90,6 @@ class Hit:
     evidence: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Term:
-    owner: str
-    words: tuple[str, ...]
-    head: bool  # a compound head: also matches words that end in it
-    weight: float = 1.0
-
-    @property
-    def compact(self) -> str:
-        return "".join(self.words)
-
-
-def _term(owner: str, keyword: str, weight: float = 1.0) -> _Term | None:
-    head = keyword.startswith("-")
-    found = tuple(words(keyword.removeprefix("-")))
-    return _Term(owner, found, head and len(found) == 1, weight) if found else None
-
-
-def _word_quality(term: str, word: str, head: bool, known: frozenset[str]) -> float:
-    if word == term or (head and word.endswith(term)):
-        return 1.0
-    if word in known:  # read exactly as another keyword: not a misspelling of this one
-        return 0.0
-    limit = allowed_edits(len(term))
-    if limit and within(term, word, limit):
-        return _FUZZY
-    if head and len(term) >= 5 and len(word) > len(term) and within(term, word[-len(term) :], 1):
-        return _FUZZY
-    return 0.0
-
-
-def _quality(term: _Term, line_words: Sequence[str], known: frozenset[str]) -> float:
-    """How well ``term`` occurs in one line's words: 1 exact, ``_FUZZY`` through a slip, 0.
-
-    ``known``: every one-word keyword, which a fuzzy match must not be.
-    """
-    if len(term.words) == 1:
-        return max(
-            (_word_quality(term.words[0], w, term.head, known) for w in line_words), default=0
-        )
-    n = len(term.words)
-    if any(tuple(line_words[i : i + n]) == term.words for i in range(len(line_words) - n + 1)):
-        return 1.0
-    compact = "".join(line_words)
-    if term.compact in compact:
-        return 1.0
-    return _FUZZY if within(term.compact, compact, allowed_edits(len(term.compact))) else 0.0
-
-
 def _joined(lines: Sequence[Weighted]) -> Iterable[tuple[str, float]]:
     """Runs of two and three consecutive lines glued into one word (a brand split by OCR)."""
     split = [("".join(words(text)), weight) for text, weight in lines]
@@ -172,20 +105,22 @@ class Taxonomy:
 
     def __init__(self, data: Mapping[str, Any]) -> None:  # Any: the parsed JSON document
         self.categories: dict[str, Category] = {}
-        self._category_terms: list[_Term] = []
+        self._category_terms: list[Term] = []
         for item in data["categories"]:
             category = Category(
                 item["id"], item.get("parent"), dict(item["names"]), bool(item.get("produce"))
             )
             self.categories[category.id] = category
-            for keyword in [category.names["en"], *_all_keywords(item.get("keywords", {}))]:
-                if (term := _term(category.id, keyword)) is not None:
+            own = ("en", category.id.replace("_", " "))  # an id names its category too
+            keywords = [own, *category.names.items(), *_all_keywords(item.get("keywords", {}))]
+            for lang, keyword in keywords:
+                if (term := make_term(category.id, keyword, lang=lang)) is not None:
                     self._category_terms.append(term)
         for category in self.categories.values():
             if category.parent is not None and category.parent not in self.categories:
                 raise ValueError(f"category {category.id}: unknown parent {category.parent}")
         self.brands: dict[str, Brand] = {}
-        self._brand_terms: list[_Term] = []
+        self._brand_terms: list[Term] = []
         for item in data["brands"]:
             brand = Brand(
                 item["name"],
@@ -194,8 +129,8 @@ class Taxonomy:
                 tuple(item.get("lines", [])),
             )
             self.brands[brand.name] = brand
-            terms = [_term(brand.name, a) for a in brand.aliases]
-            terms += [_term(brand.name, line, _LINE_BRAND) for line in brand.lines]
+            terms = [make_term(brand.name, a) for a in brand.aliases]
+            terms += [make_term(brand.name, line, _LINE_BRAND) for line in brand.lines]
             self._brand_terms += [t for t in terms if t is not None]
         self._known = frozenset(
             t.words[0] for t in self._category_terms + self._brand_terms if len(t.words) == 1
@@ -215,26 +150,46 @@ class Taxonomy:
         scores: dict[str, float] = {}
         evidence: dict[str, str] = {}
 
-        def add(term: _Term, quality: float, weight: float) -> None:
+        def add(term: Term, quality: float, weight: float) -> None:
             score = quality * term.weight * weight * len(term.compact)
             scores[term.owner] = scores.get(term.owner, 0.0) + score
             evidence.setdefault(term.owner, " ".join(term.words))
 
         for text, weight in lines:
-            line_words = words(text)
+            line = Line.of(text)
             named = set()  # a brand counts once per line
             for term in self._brand_terms:
-                if term.owner not in named and (
-                    quality := _brand_quality(term, line_words, self._known)
-                ):
+                if term.owner not in named and (quality := _brand_quality(term, line, self._known)):
                     add(term, quality, weight)
                     named.add(term.owner)
         for glued, weight in _joined(lines):
             for term in self._brand_terms:
                 limit = allowed_edits(len(term.compact))
                 if len(term.compact) >= 6 and within(term.compact, glued, limit):
-                    add(term, _FUZZY, weight)
+                    add(term, FUZZY, weight)
         return _ranked(scores, evidence)
+
+    def hits(self, text: str) -> list[TermHit]:
+        """Every category keyword found in ``text`` (one name or line), in keyword order."""
+        line = Line.of(text)
+        found = []
+        for term in self._category_terms:
+            if (found_at := match(term, line, self._known)) is not None:
+                quality, start, end = found_at
+                found.append(
+                    TermHit(
+                        term.owner,
+                        quality,
+                        start,
+                        end,
+                        len(term.compact),
+                        len(term.words),
+                        term.modifier,
+                        " ".join(term.words),
+                        term.lang,
+                    )
+                )
+        return found
 
     def categories_in(self, lines: Sequence[Weighted], brand: Brand | None = None) -> list[Hit]:
         """The categories ``lines`` speak of, strongest first; ``brand`` (found on the same
@@ -243,12 +198,11 @@ class Taxonomy:
         scores: dict[str, float] = {}
         evidence: dict[str, str] = {}
         for text, weight in lines:
-            line_words = words(text)
             best: dict[str, tuple[float, str]] = {}  # a category counts once per line
-            for term in self._category_terms:
-                score = _quality(term, line_words, self._known) * weight * len(term.compact)
-                if score > best.get(term.owner, (0.0, ""))[0]:
-                    best[term.owner] = (score, " ".join(term.words))
+            for hit in self.hits(text):
+                score = hit.quality * weight * hit.letters * (MODIFIER if hit.modifier else 1.0)
+                if score > best.get(hit.category, (0.0, ""))[0]:
+                    best[hit.category] = (score, hit.keyword)
             for owner, (score, said) in best.items():
                 scores[owner] = scores.get(owner, 0.0) + score
                 evidence.setdefault(owner, said)
@@ -266,20 +220,60 @@ class Taxonomy:
             evidence[brand.categories[0]] = brand.name
         return _ranked(scores, evidence, depth=lambda c: len(self.ancestors(c)))
 
-    def classify(self, text: str) -> Category | None:
-        """The category of one name (a receipt item, an ingredient), or ``None``."""
-        found = self.categories_in([(text, 1.0)])
-        return self.categories[found[0].id] if found else None
+    def classify(self, text: str, lang: str | None = None) -> Category | None:
+        """The category of one name (a receipt item, an ingredient, a catalogue entry), or
+        ``None``; ``lang`` (en, pl, ru) says where the name's head word is.
+
+        A name is ranked, not summed as a pack is: a keyword of more words beats one of fewer
+        (``peanut butter`` over ``butter``); a noun beats a modifier (``яйцо куриное`` is eggs);
+        the head word counts more — the last in English (``pasta sauce``), the first in Polish
+        and Russian (``kawa mielona``); a fruit or vegetable that is not the head, beside a
+        product word, is a flavour (``sok jabłkowy`` is juice, ``sałata masłowa`` lettuce); a
+        slip or a keyword of another language counts less; and a category named by one word
+        gives way to its own subcategory named beside it (``napój cola`` is a soft drink).
+        """
+        hits = self.hits(text)
+        if not hits:
+            return None
+        packed = any(  # a product word read plainly (not a modifier, not through a slip)
+            not self.categories[h.category].produce
+            for h in hits
+            if not h.modifier and h.quality > FUZZY
+        )
+        head_first = lang in ("pl", "ru")
+        first, last = min(h.start for h in hits), max(h.end for h in hits)
+        best: dict[str, tuple[float, int, int]] = {}  # score, letters, words of the best hit
+        for hit in hits:
+            score = hit.quality * hit.words * (MODIFIER if hit.modifier else 1.0)
+            head = (hit.start == first) if head_first else (hit.end == last)
+            if head:
+                score *= _HEAD
+            elif packed and self.categories[hit.category].produce:
+                score *= _PACKED_PRODUCE
+            if hit.quality <= FUZZY:
+                score *= _SLIP
+            if lang is not None and hit.lang not in (lang, ""):
+                score *= _FOREIGN
+            mine = (score, hit.letters, hit.words)
+            best[hit.category] = max(best.get(hit.category, (0.0, 0, 0)), mine)
+        ranked = sorted(best, key=lambda c: (-best[c][0], -best[c][1], c))
+        top = ranked[0]
+        # A one-word parent ("napój") gives way; a specific phrase ("green beans") does not.
+        narrower = [c for c in ranked[1:] if top in self.ancestors(c)[1:]]
+        if narrower and best[top][2] == 1:
+            return self.categories[narrower[0]]
+        return self.categories[top]
 
 
-def _brand_quality(term: _Term, line_words: Sequence[str], known: frozenset[str]) -> float:
+def _brand_quality(term: Term, line: Line, known: frozenset[str]) -> float:
     if len(term.words) == 1 and len(term.compact) <= 4:
         # Short brands (Arla, ICA) must be exact, alone or glued to OCR noise ("CArla").
         word = term.compact
         return (
-            1.0 if any(w == word or (w.endswith(word) and len(w) <= 6) for w in line_words) else 0
+            1.0 if any(w == word or (w.endswith(word) and len(w) <= 6) for w in line.words) else 0
         )
-    return _quality(term, line_words, known)
+    found = match(term, line, known)
+    return found[0] if found else 0.0
 
 
 def _ranked(
@@ -294,8 +288,8 @@ def _ranked(
     return [Hit(owner, round(score, 4), evidence[owner]) for owner, score in ordered]
 
 
-def _all_keywords(by_language: Mapping[str, Sequence[str]]) -> list[str]:
-    return [keyword for keywords in by_language.values() for keyword in keywords]
+def _all_keywords(by_language: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
+    return [(lang, keyword) for lang, keywords in by_language.items() for keyword in keywords]
 
 
 def load_taxonomy(path: Path | None = None) -> Taxonomy:

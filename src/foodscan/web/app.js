@@ -460,10 +460,13 @@ function renderDetail(job) {
   if (!detail || detail.id !== job.id) return buildDetail(job);
   const d = detail;
   d.title.textContent = jobName(job);
-  const file = job.inputs?.[0];
+  const files = job.inputs || [];
+  const pages = files.reduce((sum, f) => sum + (f.pages || 1), 0);
+  const size = files.reduce((sum, f) => sum + (f.size || 0), 0);
   const facts = [humanize(job.kind)];
-  if (file?.pages > 1) facts.push(`${file.pages} pages`);
-  if (file?.size) facts.push(bytes(file.size));
+  if (files.length > 1) facts.push(`${files.length} ${job.kind === "products" ? "photos" : "files"}`);
+  else if (pages > 1) facts.push(`${pages} pages`);
+  if (size) facts.push(bytes(size));
   facts.push(fullDate(job.created_at));
   d.meta.textContent = facts.join(" · ");
   d.badge.textContent = statusText(job);
@@ -619,13 +622,18 @@ function renderRecipe(result) {
 function renderProducts(result) {
   const cards = result.products.map((p) => {
     const quantity = p.quantity ? p.quantity.text : null;
-    const codes = (p.barcodes || []).map((b) => b.text).join(", ");
+    const codes = (p.barcodes || []).map((b) => h("span", { class: "code" }, b.text));
+    const allergens = (p.allergens || []).map(humanize).join(", ");
     const facts = [["Brand", p.brand], ["Size", quantity], ["Category", p.category_name || p.category],
-      ["Barcode", codes]].filter(([, v]) => v);
+      ["Allergens", allergens]].filter(([, v]) => v);
+    if (codes.length) facts.push([codes.length === 1 ? "Barcode" : "Barcodes", codes.flatMap((c, i) => (i ? [", ", c] : [c]))]);
+    const photos = p.photos || [];
+    const from = photos.length ? `From photo${photos.length === 1 ? "" : "s"} ${photos.map((i) => i + 1).join(", ")}` : "";
+    const source = p.source === "catalog" ? "details from the product catalogue" : "";
     return h("article", { class: "product-card", "data-field": "product" },
       h("h4", {}, p.name || p.brand || "Unnamed product"),
       h("dl", { class: "facts" }, facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
-      h("p", { class: "note" }, `From photo${p.photos.length === 1 ? "" : "s"} ${p.photos.map((i) => i + 1).join(", ")}`));
+      from || source ? h("p", { class: "note" }, [from, source].filter(Boolean).join("; ")) : null);
   });
   return [
     h("h3", {}, `${result.products.length} product${result.products.length === 1 ? "" : "s"}`),
@@ -826,6 +834,7 @@ function setUpForm() {
     const [title, help] = drops[select.value] || [`Drop a file here`, ""];
     document.querySelector(".drop-text").textContent = title;
     $("file-help").textContent = help;
+    $("choose").textContent = select.value === "products" ? "Choose photos" : "Choose a file";
   };
   select.addEventListener("change", syncKind);
   syncKind();

@@ -26,6 +26,7 @@ from foodscan.jobs import sql
 from foodscan.jobs.announce import QUIET_S, PositionAnnouncer
 from foodscan.jobs.maintenance import Maintenance
 from foodscan.jobs.queue import JobQueue, Lease
+from foodscan.llm.client import LlmProvider, build_provider
 from foodscan.metrics import Metrics
 from foodscan.pipelines import registry
 from foodscan.pipelines.base import Context, Pipeline
@@ -43,11 +44,16 @@ CANCEL_POLL_S = 0.5
 
 @dataclass
 class Running:
-    """A job this worker is running, and why it is being stopped (if it is)."""
+    """A job this worker is running, and why it is being stopped (if it is).
+
+    ``freed`` is set once its body is over: its slot claims the next job while the outcome
+    commits (the two writes share a transaction); ``done`` once the outcome is recorded."""
 
     lease: Lease
     task: asyncio.Task[None]
     stop_reason: str | None = None
+    started: bool = False
+    freed: asyncio.Event = field(default_factory=asyncio.Event)
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -64,6 +70,7 @@ class Worker:
         ocr: OcrEngine | None = None,
         pipelines: Mapping[str, Pipeline] | None = None,
         metrics: Metrics | None = None,
+        llm: LlmProvider | None = None,
     ) -> None:
         self.settings = settings
         # Without one from the edge, durations go to a registry nobody reads.
@@ -77,10 +84,18 @@ class Worker:
         self.cpu = CpuPool(settings.cpu_pool_size)
         self.ocr = ocr or build_picker(tessdata=settings.tessdata_dir)
         self.catalog = SqlCatalog(engine)
+        # The vision-LLM (FOODSCAN_LLM_*), one for every job of this worker; None: not configured.
+        self.llm = llm if llm is not None else build_provider(settings)
+        self._owns_llm = llm is None  # one given by the caller is the caller's to close
         self.webhooks = Deliverer(engine, settings)
         self.pipelines = dict(pipelines if pipelines is not None else registry.PIPELINES)
         self.kinds = sorted(self.pipelines)
+        # Each kind's first step starts with the claim (its job.progress commits with it).
+        self.first_steps = {
+            kind: (p.steps[0].name, p.steps[0].message) for kind, p in self.pipelines.items()
+        }
         self.running: dict[str, Running] = {}
+        self._jobs: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.limits = UploadLimits(
@@ -124,16 +139,24 @@ class Worker:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        for job_id in list(self.running):  # claimed while the slots stopped
+            self._stop_job(job_id, "shutdown")
+        await asyncio.gather(*self._jobs, return_exceptions=True)
+        await self.queue.group.drain()
         with contextlib.suppress(Exception):
             await self.queue.deregister()
         self.cpu.close()
         await self.webhooks.stop()
+        if self.llm is not None and self._owns_llm:
+            await self.llm.close()
         logger.info("worker %s stopped", self.id)
 
     async def _slot(self) -> None:
         while not self._stopping.is_set():
             try:
-                lease = await self.queue.claim(self.kinds)
+                lease = await self.queue.claim(
+                    self.kinds, self.first_steps, wanted=lambda: not self._stopping.is_set()
+                )
             except Exception:
                 logger.exception("claim failed")
                 await self.bus.wait_for_job(self.settings.poll_s)
@@ -141,34 +164,34 @@ class Worker:
             if lease is None:
                 await self.bus.wait_for_job(self.settings.poll_s)
                 continue
-            task = asyncio.create_task(self._execute(lease), name=f"job-{lease.job.id}")
+            task = asyncio.create_task(self._run(lease), name=f"job-{lease.job.id}")
             running = Running(lease, task)
             self.running[lease.job.id] = running
-            try:
-                # wait() does not raise when the job task is cancelled, only when this slot is.
-                await asyncio.wait({task})
-            except asyncio.CancelledError:
-                await asyncio.wait({task})  # stop() stopped the job too: let it record that
-                await self._settle(task, lease)
-                raise
-            else:
-                await self._settle(task, lease)
-            finally:
-                running.done.set()
-                self.running.pop(lease.job.id, None)
+            self._jobs.add(task)
+            task.add_done_callback(self._jobs.discard)
+            await running.freed.wait()
 
-    async def _settle(self, task: asyncio.Task[None], lease: Lease) -> None:
-        """Record what a job task could not: a stop before its first line, or a crashed write."""
-        if task.cancelled():
-            await self._stopped(lease)
-        elif (error := task.exception()) is not None:
+    async def _run(self, lease: Lease) -> None:
+        """One job, from its first line to its recorded outcome."""
+        running = self.running[lease.job.id]
+        running.started = True
+        try:
+            if running.stop_reason is not None:  # stopped before it began
+                await self._stopped(lease)
+            else:
+                await self._execute(lease, running)
+        except Exception as error:
             logger.error(
                 "job outcome not recorded; its lease will expire and be rescued",
                 exc_info=error,
                 extra={"job_id": lease.job.id, "worker_id": self.id},
             )
+        finally:
+            running.freed.set()
+            running.done.set()
+            self.running.pop(lease.job.id, None)
 
-    async def _execute(self, lease: Lease) -> None:
+    async def _execute(self, lease: Lease, running: Running) -> None:
         job = lease.job
         extra = {"job_id": job.id, "worker_id": self.id}
         pipeline = self.pipelines[job.kind]
@@ -183,9 +206,11 @@ class Worker:
             ocr=self.ocr,
             limits=self.limits,
             catalog=self.catalog,
+            llm=self.llm,
         )
 
         timer = self.metrics.job_timer(job.kind)
+        timer.step(pipeline.steps[0].name)  # started with the claim
 
         async def report(
             step: str, progress: int, message: str, partial: dict[str, Any] | None
@@ -198,9 +223,10 @@ class Worker:
             try:
                 async with asyncio.timeout(limit):
                     with timer:
-                        result = await pipeline.run(ctx, report)
+                        result = await pipeline.run(ctx, report, started=True)
             except TimeoutError as exc:
                 raise TimeLimit(f"the job ran past its time limit of {limit:g} s") from exc
+            running.freed.set()  # the slot claims its next job while this one commits
             await self.queue.succeed(lease, result)
         except asyncio.CancelledError:
             await self._stopped(lease)
@@ -234,7 +260,8 @@ class Worker:
         running = self.running.get(job_id)
         if running is not None and running.stop_reason is None:
             running.stop_reason = reason
-            running.task.cancel()
+            if running.started:  # else it records the stop at its first line
+                running.task.cancel()
 
     async def _heartbeat_loop(self) -> None:
         while True:

@@ -187,11 +187,14 @@ async def test_a_write_that_appends_later_waits_for_the_open_one(
     async def fast_write() -> None:
         async with write(fast, bus, datetime.now(UTC)) as tx:
             row = await peek_row(fast, second.job.id)
-            fast_id.append((await tx.event(row, "job.progress", **data)).id)
+            await tx.event(row, "job.progress", **data)
+        fast_id.append(tx.records[0].id)
 
     async with write(slow, bus, datetime.now(UTC)) as slow_tx:
         row = await peek_row(slow, first.job.id)
-        late = await slow_tx.event(row, "job.progress", **data)
+        await slow_tx.event(row, "job.progress", **data)
+        await slow_tx.append_events()  # what ``write`` does last: lock, append; not committed
+        (late,) = slow_tx.records
         waiting = asyncio.create_task(fast_write())
         done, _ = await asyncio.wait({waiting}, timeout=0.5)
         assert not done, "a second write appended while the first was still open"

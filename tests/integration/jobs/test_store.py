@@ -65,7 +65,7 @@ async def test_failed_event_append_leaves_no_job_behind(
     async def broken_append(*args: object, **kwargs: object) -> None:
         raise RuntimeError("event log unavailable")
 
-    monkeypatch.setattr(log, "append", broken_append)
+    monkeypatch.setattr(log, "append_many", broken_append)
     with bus.hub.subscribe(user_id="alice") as sub, pytest.raises(RuntimeError):
         await job_factory(user_id="alice")
     assert await peek.count_jobs() == 0

@@ -64,7 +64,7 @@ async def test_a_text_recipe_goes_through_every_step_with_partials(tmp_path: Pat
     result, events = await run(tmp_path, RECIPE_TEXT.encode())
 
     steps = list(dict.fromkeys(step for step, *_ in events))
-    assert steps == ["validate", "read", "ocr", "parse", "save"]
+    assert steps == ["validate", "read", "ocr", "parse", "enrich", "save"]
     progress = [p for _, p, _, _ in events]
     assert progress == sorted(progress)
     found = next(

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from foodscan.recognition.ocr import RapidOcrEngine, ocr_available
+from tests import corpus
 from tests.corpus import build_pdf
 
 FONT_PATHS = (
@@ -68,36 +69,10 @@ def ocr_engine() -> RapidOcrEngine:
     return RapidOcrEngine()
 
 
-def _escape(text: str) -> bytes:
-    raw = text.encode("latin-1")
-    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-
-
 @pytest.fixture
 def text_pdf() -> TextPdf:
     """A PDF whose pages carry a real text layer in Helvetica: one list of lines per page."""
-
-    def make(pages: list[list[str]]) -> bytes:
-        page_count = len(pages)
-        font_obj = 3 + 2 * page_count
-        kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(page_count))
-        objects = [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, page_count),
-        ]
-        for index, lines in enumerate(pages):
-            ops = b"".join(b"(%s) Tj 0 -20 Td " % _escape(line) for line in lines)
-            stream = b"BT /F1 14 Tf 72 760 Td " + ops + b"ET"
-            objects.append(
-                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                b"/Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >>"
-                % (font_obj, 4 + 2 * index)
-            )
-            objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
-        objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-        return build_pdf(objects)
-
-    return make
+    return corpus.text_pdf
 
 
 @pytest.fixture

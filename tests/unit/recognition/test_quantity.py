@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from foodscan.recognition.quantity import Quantity, find_quantities, parse_quantity
+from foodscan.recognition.quantity import (
+    Quantity,
+    find_quantities,
+    locate_quantities,
+    parse_quantity,
+)
 
 
 @pytest.mark.parametrize(
@@ -46,3 +51,17 @@ def test_the_total_is_in_grams_or_millilitres() -> None:
 
 def test_every_quantity_of_a_line_is_found() -> None:
     assert [q.text for q in find_quantities("2 x 1 l or 500 ml")] == ["2 x 1 l", "500 ml"]
+
+
+def test_quantities_are_located_in_their_text() -> None:
+    text = "MLEKO UHT 3,2% 1L"
+    [(quantity, start, end)] = locate_quantities(text)
+    assert text[start:end] == "1L"
+    assert quantity.text == "1L"
+
+
+def test_us_gallons_are_read() -> None:
+    found = parse_quantity("Whole milk 1 gal")
+    assert found is not None
+    assert (found.value, found.unit) == (1.0, "gal")
+    assert found.total_base == 3785.411784

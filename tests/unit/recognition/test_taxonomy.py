@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from foodscan.recognition.taxonomy import load_taxonomy, normalize, within
+from foodscan.recognition.taxonomy import load_taxonomy
+from foodscan.recognition.terms import normalize, within
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +96,24 @@ def test_a_taxonomy_file_with_an_unknown_parent_is_refused(tmp_path: Path) -> No
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError, match="unknown parent"):
         load_taxonomy(path)
+
+
+def test_pack_text_meets_keywords_in_their_other_forms(taxonomy) -> None:
+    assert taxonomy.categories_in([("Jogurty naturalne", 1.0)])[0].id == "yoghurt"
+    assert taxonomy.categories_in([("Огурцов маринованных", 1.0)])[0].id == "cucumber"
+
+
+def test_hits_say_which_words_a_keyword_covers(taxonomy) -> None:
+    hit = next(h for h in taxonomy.hits("Greek style yogurt") if h.keyword == "greek style")
+    assert (hit.category, hit.start, hit.end, hit.words) == ("yoghurt", 0, 1, 2)
+
+
+def test_a_modifier_yields_to_a_noun_on_a_pack_too(taxonomy) -> None:
+    assert taxonomy.categories_in([("Яйцо куриное", 1.0)])[0].id == "eggs"
+
+
+def test_every_category_id_names_its_own_category(taxonomy) -> None:
+    for category_id in taxonomy.categories:
+        found = taxonomy.classify(category_id.replace("_", " "), "en")
+        assert found is not None
+        assert found.id == category_id

@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 from prometheus_client import Gauge
 from pydantic import BaseModel, Field
 
+from foodscan.api import examples
 from foodscan.api.deps import (
     EngineDep,
     HubDep,
@@ -27,8 +28,8 @@ from foodscan.api.deps import (
     StreamAccessDep,
 )
 from foodscan.api.feed import Feed
-from foodscan.api.problems import ROUTE_PROBLEMS
-from foodscan.errors import AuthError, InvalidInput
+from foodscan.api.problems import ROUTE_PROBLEMS, documented
+from foodscan.errors import AuthError, InvalidInput, NotFound
 from foodscan.events.sse import HEADERS
 from foodscan.jobs import tickets
 from foodscan.metrics import Metrics
@@ -36,11 +37,18 @@ from foodscan.metrics import Metrics
 router = APIRouter(tags=["events"], responses=ROUTE_PROBLEMS)
 
 _STREAM: dict[int | str, dict[str, Any]] = {  # Any: OpenAPI fragments
-    200: {"content": {"text/event-stream": {}}, "description": "the event stream"},
-    401: {"content": {"application/problem+json": {}}},
-    404: {"content": {"application/problem+json": {}}},
-    422: {"content": {"application/problem+json": {}}},
+    200: {
+        "content": {
+            "text/event-stream": {
+                "schema": {"type": "string"},
+                "examples": examples.EVENT_STREAM_EXAMPLES,
+            }
+        },
+        "description": "the event stream: an `id:` and a `data:` line (the event's JSON, "
+        "`type` first) per event, a `: heartbeat` comment every 15 s",
+    },
 }
+_BAD_CURSOR = {InvalidInput.code: "Last-Event-ID must be an event id (a non-negative integer)"}
 AfterQuery = Annotated[int | None, Query(ge=0, description="resume after this event id")]
 LastEventIdHeader = Annotated[str | None, Header(description="resume after this event id")]
 
@@ -72,7 +80,11 @@ def _stream(feed: Feed, instruments: Metrics) -> StreamingResponse:
     )
 
 
-@router.get("/v1/jobs/{job_id}/events", response_class=StreamingResponse, responses=_STREAM)
+@router.get(
+    "/v1/jobs/{job_id}/events",
+    response_class=StreamingResponse,
+    responses=_STREAM | documented(AuthError, NotFound, InvalidInput, details=_BAD_CURSOR),
+)
 async def job_events(
     *,
     job_id: str,
@@ -99,7 +111,11 @@ async def job_events(
     return _stream(feed, instruments)
 
 
-@router.get("/v1/events", response_class=StreamingResponse, responses=_STREAM)
+@router.get(
+    "/v1/events",
+    response_class=StreamingResponse,
+    responses=_STREAM | documented(AuthError, InvalidInput, details=_BAD_CURSOR),
+)
 async def user_events(
     *,
     access: StreamAccessDep,
@@ -145,7 +161,13 @@ class TicketOut(BaseModel):
     "/v1/events/tickets",
     status_code=201,
     response_model=TicketOut,
-    responses={404: {"content": {"application/problem+json": {}}}},
+    responses={
+        **examples.json_examples(201, examples.TICKET_EXAMPLES),
+        **documented(AuthError, NotFound, InvalidInput),
+    },
+    openapi_extra={
+        "requestBody": {"content": {"application/json": {"examples": examples.TICKET_REQUEST}}}
+    },
 )
 async def new_ticket(
     principal: PrincipalDep,

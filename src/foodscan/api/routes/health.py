@@ -16,6 +16,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from foodscan.api import examples
 from foodscan.api.deps import EngineDep, SettingsDep
 from foodscan.api.schemas import Health, Readiness, WorkerOut
 from foodscan.jobs import sql
@@ -31,13 +32,24 @@ MISSED_BEATS = 3
 THROUGHPUT_MINUTES = (1, 5, 15)
 
 
-@router.get("/healthz")
+@router.get("/healthz", responses=examples.json_examples(200, examples.HEALTH_EXAMPLES))
 async def healthz() -> Health:
     """The process is up."""
     return Health()
 
 
-@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={
+        **examples.json_examples(200, examples.READY_EXAMPLES),
+        503: {
+            "model": Readiness,
+            "description": "not ready: the database does not answer or no worker is alive",
+            "content": {"application/json": {"examples": examples.UNREADY_EXAMPLES}},
+        },
+    },
+)
 async def readyz(engine: EngineDep, settings: SettingsDep) -> JSONResponse:
     """200 when the database answers and a worker is alive; 503 with the reason otherwise."""
     window = max(settings.lease_s, MISSED_BEATS * settings.heartbeat_s)

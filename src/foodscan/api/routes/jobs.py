@@ -13,13 +13,30 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
+from foodscan.api import examples
 from foodscan.api.deps import BlobsDep, MetricsDep, PrincipalDep, SettingsDep, StoreDep
 from foodscan.api.intake import Intake, check_idempotency_key, read_submission
-from foodscan.api.problems import ROUTE_PROBLEMS
+from foodscan.api.problems import ROUTE_PROBLEMS, documented
 from foodscan.api.schemas import JobOut, JobPage, Submitted, job_path
 from foodscan.auth import Principal
 from foodscan.blobs import BlobStore
-from foodscan.errors import InvalidInput, Limited
+from foodscan.errors import (
+    AuthError,
+    IdempotencyConflict,
+    InvalidCallbackUrl,
+    InvalidInput,
+    InvalidTransition,
+    LanguageUnavailable,
+    Limited,
+    NotFound,
+    QuotaExceeded,
+    RateLimited,
+    TooLarge,
+    TooMany,
+    TooManyActive,
+    UnsupportedType,
+    WebhooksUnavailable,
+)
 from foodscan.jobs.records import InputFile
 from foodscan.jobs.states import Status
 from foodscan.jobs.store import JobStore, JobView, Submission
@@ -29,7 +46,6 @@ from foodscan.pipelines import registry
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=ROUTE_PROBLEMS)
 
-_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}  # Any: OpenAPI
 _SUBMIT_BODY: dict[str, Any] = {  # Any: an OpenAPI fragment; the form is parsed by hand
     "requestBody": {
         "required": True,
@@ -58,7 +74,8 @@ _SUBMIT_BODY: dict[str, Any] = {  # Any: an OpenAPI fragment; the form is parsed
                             "per Standard Webhooks (default: the user's configured URL)",
                         },
                     },
-                }
+                },
+                "examples": examples.SUBMIT_REQUEST,
             }
         },
     }
@@ -73,12 +90,23 @@ _SUBMIT_BODY: dict[str, Any] = {  # Any: an OpenAPI fragment; the form is parsed
         200: {
             "model": Submitted,
             "description": "the job this Idempotency-Key (or the same upload) already made",
+            "content": {"application/json": {"examples": examples.REPLAYED_EXAMPLES}},
         },
-        409: _PROBLEM,
-        413: _PROBLEM,
-        415: _PROBLEM,
-        422: _PROBLEM,
-        429: _PROBLEM,
+        **examples.json_examples(202, examples.SUBMITTED_EXAMPLES),
+        **documented(
+            AuthError,
+            IdempotencyConflict,
+            TooLarge,
+            UnsupportedType,
+            InvalidInput,
+            TooMany,
+            LanguageUnavailable,
+            InvalidCallbackUrl,
+            WebhooksUnavailable,
+            RateLimited,
+            QuotaExceeded,
+            TooManyActive,
+        ),
     },
 )
 async def submit(
@@ -189,7 +217,7 @@ async def _delete_blobs(blobs: BlobStore, keys: list[str]) -> None:
             logger.exception("could not delete blob %s of a refused upload", key)
 
 
-@router.get("", responses={422: _PROBLEM})
+@router.get("", responses=examples.json_examples(200, examples.PAGE_EXAMPLES))
 async def list_jobs(
     *,
     principal: PrincipalDep,
@@ -212,7 +240,13 @@ async def list_jobs(
     )
 
 
-@router.get("/{job_id}", responses={404: _PROBLEM})
+@router.get(
+    "/{job_id}",
+    responses={
+        **examples.json_examples(200, examples.JOB_EXAMPLES),
+        **documented(AuthError, NotFound, InvalidInput),
+    },
+)
 async def get_job(job_id: str, principal: PrincipalDep, store: StoreDep) -> JobOut:
     """One job: status, step, progress, attempts, timestamps, result or error, queue place."""
     return JobOut.of(await store.get(principal.user_id, job_id))
@@ -221,9 +255,13 @@ async def get_job(job_id: str, principal: PrincipalDep, store: StoreDep) -> JobO
 @router.delete(
     "/{job_id}",
     responses={
-        202: {"model": JobOut, "description": "the running job was asked to stop"},
-        404: _PROBLEM,
-        409: _PROBLEM,
+        **examples.json_examples(200, examples.CANCELLED_EXAMPLES),
+        202: {
+            "model": JobOut,
+            "description": "the running job was asked to stop",
+            "content": {"application/json": {"examples": examples.STOPPING_EXAMPLES}},
+        },
+        **documented(AuthError, NotFound, InvalidTransition, InvalidInput),
     },
 )
 async def cancel_job(
@@ -235,7 +273,23 @@ async def cancel_job(
     return JobOut.of(view)
 
 
-@router.post("/{job_id}/retry", status_code=202, responses={404: _PROBLEM, 409: _PROBLEM})
+@router.post(
+    "/{job_id}/retry",
+    status_code=202,
+    responses={
+        **examples.json_examples(202, examples.RETRIED_EXAMPLES),
+        **documented(
+            AuthError,
+            NotFound,
+            InvalidTransition,
+            InvalidInput,
+            details={
+                InvalidTransition.code: f"job {examples.JOB_ID} is queued; only failed or "
+                "cancelled jobs can be retried"
+            },
+        ),
+    },
+)
 async def retry_job(
     job_id: str, response: Response, principal: PrincipalDep, store: StoreDep
 ) -> JobOut:

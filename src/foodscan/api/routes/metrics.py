@@ -16,7 +16,9 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
+from foodscan.api import examples
 from foodscan.api.deps import EngineDep, MetricsDep, SettingsDep
+from foodscan.api.problems import documented
 from foodscan.auth import is_loopback
 from foodscan.errors import AuthError
 from foodscan.jobs import sql
@@ -47,8 +49,17 @@ def authorize(request: Request, settings: Settings) -> None:
     "/metrics",
     response_class=Response,
     responses={
-        200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"},
-        401: {"content": {"application/problem+json": {}}},
+        200: {
+            "content": {CONTENT_TYPE_LATEST: {"example": examples.METRICS_EXAMPLE}},
+            "description": "Prometheus text format",
+        },
+        **documented(
+            AuthError,
+            details={
+                AuthError.code: "/metrics answers only loopback clients unless "
+                "FOODSCAN_METRICS_TOKEN is set"
+            },
+        ),
     },
 )
 async def metrics(

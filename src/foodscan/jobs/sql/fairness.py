@@ -21,6 +21,7 @@ cancelled or age, not with every claim.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from collections.abc import Sequence
@@ -55,12 +56,24 @@ class FairShare:
     def share(self, lane: str) -> int:
         return self.shares.get(lane, 1)
 
+    @property
+    def key(self) -> tuple[tuple[tuple[str, int], ...], int, float]:
+        """The policy as a hashable value (statements built for it are cached by it)."""
+        return tuple(sorted(self.shares.items())), self.window, self.max_wait_s
+
+    @classmethod
+    def of(cls, key: tuple[tuple[tuple[str, int], ...], int, float]) -> FairShare:
+        shares, window, max_wait_s = key
+        return cls(dict(shares), window, max_wait_s)
+
     def oldest(self, now: datetime) -> datetime:
         """Jobs created before this have waited too long: they go first."""
         return now - timedelta(seconds=self.max_wait_s)
 
 
-def tag_for(user_id: str, lane: str) -> sa.ScalarSelect[Any]:
+def tag_for(
+    user_id: str | sa.BindParameter[Any], lane: str | sa.BindParameter[Any]
+) -> sa.ScalarSelect[Any]:
     """The ``fair_tag`` of a job queued now: after the lane's current turn and after the
     user's own last job in the lane."""
     current = (
@@ -93,12 +106,23 @@ def _recent(policy: FairShare, lane: str) -> sa.ScalarSelect[Any]:
     return sa.select(sa.func.count()).where(last.c.lane == lane).scalar_subquery()
 
 
-def next_job(policy: FairShare, now: datetime, kinds: Sequence[str]) -> sa.ScalarSelect[Any]:
-    """The id of the job to claim next, locked (``SKIP LOCKED`` on PostgreSQL)."""
-    ready = (jobs.c.status == Status.QUEUED, jobs.c.run_at <= now, jobs.c.kind.in_(list(kinds)))
+CLAIM_NOW = sa.bindparam("claim_now", type_=jobs.c.run_at.type)
+CLAIM_OLDEST = sa.bindparam("claim_oldest", type_=jobs.c.created_at.type)
+
+
+def next_job(policy: FairShare, kinds: Sequence[str]) -> sa.ScalarSelect[Any]:
+    """The id of the job to claim next, locked (``SKIP LOCKED`` on PostgreSQL).
+
+    Built once per policy and kinds (it is the hottest statement): the moment comes in as
+    ``claim_now`` and ``policy.oldest(claim_now)`` as ``claim_oldest``."""
+    ready = (
+        jobs.c.status == Status.QUEUED,
+        jobs.c.run_at <= CLAIM_NOW,
+        jobs.c.kind.in_(list(kinds)),
+    )
     aged = (
         sa.select(jobs.c.id)
-        .where(*ready, jobs.c.created_at < policy.oldest(now))
+        .where(*ready, jobs.c.created_at < CLAIM_OLDEST)
         .order_by(jobs.c.created_at, jobs.c.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -130,35 +154,73 @@ def next_job(policy: FairShare, now: datetime, kinds: Sequence[str]) -> sa.Scala
 
 
 async def position(conn: AsyncConnection, policy: FairShare, job: Row, now: datetime) -> int:
-    """1-based place of a queued job among the queued jobs of its kind, in the claim order."""
+    """1-based place of a queued job among the queued jobs of its kind, in the claim order.
+
+    One read for the common case (every count at once); one more per other lane with jobs
+    waiting whose next turns go before this one."""
     oldest = policy.oldest(now)
     queued = (jobs.c.status == Status.QUEUED,)
     same_kind = (*queued, jobs.c.kind == job.kind)
     if job.created_at < oldest:
         earlier = sa.tuple_(jobs.c.created_at, jobs.c.id) < sa.tuple_(job.created_at, job.id)
         return await _count(conn, *same_kind, jobs.c.created_at < oldest, earlier) + 1
-    young = jobs.c.created_at >= oldest
-    ahead = await _count(conn, *same_kind, jobs.c.created_at < oldest)
-    before_me = sa.tuple_(*_TURN) < sa.tuple_(job.fair_tag, job.created_at, job.id)
-    ahead += await _count(conn, *same_kind, young, jobs.c.lane == job.lane, before_me)
-    my_turn = await _count(conn, *queued, young, jobs.c.lane == job.lane, before_me) + 1
     lanes = policy.lanes()
-    recent = {
-        lane: int((await conn.execute(sa.select(_recent(policy, lane)))).scalar_one())
-        for lane in lanes
+    others = [lane for lane in lanes if lane != job.lane]
+    params = {
+        "p_kind": job.kind,
+        "p_oldest": oldest,
+        "p_tag": job.fair_tag,
+        "p_created": job.created_at,
+        "p_id": job.id,
     }
-    pace = Fraction(recent[job.lane] + my_turn, policy.share(job.lane))
-    for lane in lanes:
-        if lane == job.lane:
-            continue
+    counts = await conn.execute(_position_counts(policy.key, job.lane), params)
+    aged, in_lane, before_in_lane, *rest = (int(n) for n in counts.one())
+    recent = dict(zip(lanes, rest[: len(lanes)], strict=True))
+    waiting = dict(zip(others, rest[len(lanes) :], strict=True))
+    ahead = aged + in_lane
+    pace = Fraction(recent[job.lane] + before_in_lane + 1, policy.share(job.lane))
+    for lane in others:
         # Turns r of ``lane`` go first while (recent + r) / share < pace (= pace: the lane
         # listed first goes first).
         bound = pace * policy.share(lane) - recent[lane]
         before = lanes.index(lane) < lanes.index(job.lane)
         turns = math.ceil(bound) - 1 if bound.denominator != 1 or not before else int(bound)
-        if turns > 0:
-            ahead += await _count_first(conn, lane, job.kind, young, turns)
+        if turns > 0 and waiting[lane]:
+            young = jobs.c.created_at >= oldest
+            ahead += await _count_first(conn, lane, job.kind, young, min(turns, waiting[lane]))
     return ahead + 1
+
+
+@functools.cache
+def _position_counts(
+    policy_key: tuple[tuple[tuple[str, int], ...], int, float], lane: str
+) -> sa.Select[Any]:
+    """Every count ``position`` needs for a young job of ``lane``, in one statement, built once
+    per policy and lane: (aged ahead, ahead in its lane, before it in its lane, the lanes'
+    recent starts, the other lanes' waiting jobs)."""
+    policy = FairShare.of(policy_key)
+    queued = (jobs.c.status == Status.QUEUED,)
+    same_kind = (*queued, jobs.c.kind == sa.bindparam("p_kind"))
+    oldest = sa.bindparam("p_oldest", type_=jobs.c.created_at.type)
+    young = jobs.c.created_at >= oldest
+    me = (
+        sa.bindparam("p_tag", type_=jobs.c.fair_tag.type),
+        sa.bindparam("p_created", type_=jobs.c.created_at.type),
+        sa.bindparam("p_id", type_=jobs.c.id.type),
+    )
+    before_me = sa.tuple_(*_TURN) < sa.tuple_(*me)
+    lanes = policy.lanes()
+    return sa.select(
+        _counted(*same_kind, jobs.c.created_at < oldest),
+        _counted(*same_kind, young, jobs.c.lane == lane, before_me),
+        _counted(*queued, young, jobs.c.lane == lane, before_me),
+        *(_recent(policy, other) for other in lanes),
+        *(_counted(*queued, young, jobs.c.lane == other) for other in lanes if other != lane),
+    )
+
+
+def _counted(*where: sa.ColumnElement[bool]) -> sa.ScalarSelect[Any]:
+    return sa.select(sa.func.count()).select_from(jobs).where(*where).scalar_subquery()
 
 
 async def _count(conn: AsyncConnection, *where: sa.ColumnElement[bool]) -> int:

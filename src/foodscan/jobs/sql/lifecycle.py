@@ -6,25 +6,32 @@ raises; nothing reads, decides in Python, then writes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from foodscan.db.tables import jobs
-from foodscan.jobs.sql.fairness import FairShare, next_job, tag_for
+from foodscan.db.tables import jobs, workers
+from foodscan.jobs.sql.fairness import CLAIM_NOW, FairShare, next_job, tag_for
 from foodscan.jobs.states import TERMINAL, Status
 
 Row = sa.Row[*tuple[Any, ...]]  # Any: rows of jobs have many column types
 
 
+_INSERT = (
+    jobs.insert()
+    .values(fair_tag=tag_for(sa.bindparam("tag_user"), sa.bindparam("tag_lane")))
+    .returning(*jobs.c)
+)
+
+
 async def insert_job(conn: AsyncConnection, values: dict[str, Any]) -> Row:
     """Insert a queued job, with its turn in its lane (``fairness.tag_for``)."""
-    tag = tag_for(values["user_id"], values["lane"])
-    query = jobs.insert().values({**values, "fair_tag": tag}).returning(*jobs.c)
-    return (await conn.execute(query)).one()
+    params = {**values, "tag_user": values["user_id"], "tag_lane": values["lane"]}
+    return (await conn.execute(_INSERT, params)).one()
 
 
 async def get_job(conn: AsyncConnection, job_id: str, user_id: str | None = None) -> Row | None:
@@ -152,6 +159,45 @@ async def recent_durations(conn: AsyncConnection, kind: str, limit: int = 50) ->
     return (await conn.execute(query)).all()
 
 
+def _pace_query(limit: int) -> sa.Select[Any]:
+    kind: sa.BindParameter[str] = sa.bindparam("pace_kind")
+    slots = (
+        sa.select(sa.func.coalesce(sa.func.sum(workers.c.concurrency), 0))
+        .where(
+            workers.c.heartbeat_at >= sa.bindparam("pace_since", type_=workers.c.heartbeat_at.type)
+        )
+        .scalar_subquery()
+    )
+    busy = (
+        sa.select(sa.func.count())
+        .where(jobs.c.kind == kind, jobs.c.status == Status.RUNNING)
+        .scalar_subquery()
+    )
+    head = sa.select(slots.label("slots"), busy.label("busy")).subquery("head")
+    recent = (
+        sa.select(jobs.c.started_at, jobs.c.finished_at)
+        .where(jobs.c.kind == kind, jobs.c.status == Status.SUCCEEDED)
+        .order_by(jobs.c.finished_at.desc())
+        .limit(limit)
+        .subquery("recent")
+    )
+    query = sa.select(head.c.slots, head.c.busy, recent.c.started_at, recent.c.finished_at)
+    return query.select_from(head.outerjoin(recent, sa.true()))
+
+
+_PACE = _pace_query(50)
+
+
+async def pace_inputs(
+    conn: AsyncConnection, kind: str, live_since: datetime
+) -> tuple[list[tuple[datetime, datetime]], int, int]:
+    """In one read: (start and finish of the last 50 succeeded jobs of a kind, slots of the
+    workers alive since ``live_since``, jobs of the kind running now)."""
+    rows = (await conn.execute(_PACE, {"pace_kind": kind, "pace_since": live_since})).all()
+    spans = [(r.started_at, r.finished_at) for r in rows if r.started_at and r.finished_at]
+    return spans, int(rows[0].slots), int(rows[0].busy)
+
+
 async def running_count(conn: AsyncConnection, kind: str) -> int:
     """Jobs of a kind running now."""
     query = sa.select(sa.func.count()).where(jobs.c.kind == kind, jobs.c.status == Status.RUNNING)
@@ -167,26 +213,47 @@ async def claim(
     lease_until: datetime,
     kinds: Sequence[str],
     policy: FairShare,
+    first_steps: Mapping[str, str] | None = None,
 ) -> Row | None:
-    """Take the next runnable job in the fair order (``fairness``; SKIP LOCKED on PostgreSQL)."""
-    candidate = next_job(policy, now, kinds)
-    query = (
+    """Take the next runnable job in the fair order (``fairness``; SKIP LOCKED on PostgreSQL),
+    at the first step of its kind (``first_steps``: kind → step name), if given."""
+    query = _claim_query(policy.key, tuple(kinds), tuple(sorted((first_steps or {}).items())))
+    params = {
+        "claim_now": now,
+        "claim_oldest": policy.oldest(now),
+        "claim_worker": worker_id,
+        "claim_token": token,
+        "claim_lease_until": lease_until,
+    }
+    return (await conn.execute(query, params)).one_or_none()
+
+
+@functools.cache
+def _claim_query(
+    policy: tuple[tuple[tuple[str, int], ...], int, float],
+    kinds: tuple[str, ...],
+    first_steps: tuple[tuple[str, str], ...],
+) -> sa.Update:
+    """The claim statement, built once per policy, kinds and first steps (the moment, the
+    worker and its lease are parameters)."""
+    candidate = next_job(FairShare.of(policy), kinds)
+    step: Any = sa.case(dict(first_steps), value=jobs.c.kind, else_=None) if first_steps else None
+    return (
         sa.update(jobs)
         .where(jobs.c.id == candidate, jobs.c.status == Status.QUEUED)
         .values(
             status=Status.RUNNING,
-            lease_owner=worker_id,
-            lease_token=token,
-            lease_expires_at=lease_until,
+            lease_owner=sa.bindparam("claim_worker"),
+            lease_token=sa.bindparam("claim_token"),
+            lease_expires_at=sa.bindparam("claim_lease_until", type_=jobs.c.lease_expires_at.type),
             attempt=jobs.c.attempt + 1,
-            started_at=now,
-            step=None,
+            started_at=CLAIM_NOW,
+            step=step,
             progress=0,
-            updated_at=now,
+            updated_at=CLAIM_NOW,
         )
         .returning(*jobs.c)
     )
-    return (await conn.execute(query)).one_or_none()
 
 
 async def renew_leases(
@@ -208,17 +275,53 @@ def _held(job_id: str, token: str) -> sa.ColumnElement[bool]:
     )
 
 
+# The worker's hot statements, built once: which job and lease come in as parameters.
+_HELD = sa.and_(
+    jobs.c.id == sa.bindparam("held_id"),
+    jobs.c.status == Status.RUNNING,
+    jobs.c.lease_token == sa.bindparam("held_token"),
+)
+_PROGRESS = (
+    sa.update(jobs)
+    .where(_HELD)
+    .values(
+        step=sa.bindparam("new_step"),
+        progress=sa.bindparam("new_progress"),
+        updated_at=sa.bindparam("new_updated_at", type_=jobs.c.updated_at.type),
+    )
+    .returning(*jobs.c)
+)
+
+
 async def set_progress(
     conn: AsyncConnection, job_id: str, token: str, *, step: str, progress: int, now: datetime
 ) -> Row | None:
     """Record the step a running job reached, if this lease still holds it."""
-    query = (
-        sa.update(jobs)
-        .where(_held(job_id, token))
-        .values(step=step, progress=progress, updated_at=now)
-        .returning(*jobs.c)
-    )
-    return (await conn.execute(query)).one_or_none()
+    params = {
+        "held_id": job_id,
+        "held_token": token,
+        "new_step": step,
+        "new_progress": progress,
+        "new_updated_at": now,
+    }
+    return (await conn.execute(_PROGRESS, params)).one_or_none()
+
+
+@functools.cache
+def _finish_query(succeeded: bool) -> sa.Update:
+    values: dict[str, Any] = {
+        "status": sa.bindparam("new_status"),
+        "result": sa.bindparam("new_result", type_=jobs.c.result.type),
+        "error": sa.bindparam("new_error", type_=jobs.c.error.type),
+        "finished_at": sa.bindparam("new_finished_at", type_=jobs.c.finished_at.type),
+        "updated_at": sa.bindparam("new_finished_at", type_=jobs.c.updated_at.type),
+        "lease_owner": None,
+        "lease_token": None,
+        "lease_expires_at": None,
+    }
+    if succeeded:
+        values["progress"] = 100
+    return sa.update(jobs).where(_HELD).values(values).returning(*jobs.c)
 
 
 async def finish(
@@ -233,20 +336,16 @@ async def finish(
 ) -> Row | None:
     """Move a running job held by this lease to a terminal status."""
     assert status in TERMINAL  # noqa: S101 - a programming error, not input
-    values: dict[str, Any] = {
-        "status": status,
-        "result": result,
-        "error": error,
-        "finished_at": now,
-        "updated_at": now,
-        "lease_owner": None,
-        "lease_token": None,
-        "lease_expires_at": None,
+    params = {
+        "held_id": job_id,
+        "held_token": token,
+        "new_status": status,
+        "new_result": result,
+        "new_error": error,
+        "new_finished_at": now,
     }
-    if status == Status.SUCCEEDED:
-        values["progress"] = 100
-    query = sa.update(jobs).where(_held(job_id, token)).values(values).returning(*jobs.c)
-    return (await conn.execute(query)).one_or_none()
+    query = _finish_query(status == Status.SUCCEEDED)
+    return (await conn.execute(query, params)).one_or_none()
 
 
 async def requeue_running(

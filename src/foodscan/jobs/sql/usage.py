@@ -42,9 +42,11 @@ async def lock_event_order(conn: AsyncConnection) -> None:
 
     Event ids come from a sequence; two transactions appending at once could commit a lower id
     after a higher one was read, and a client resuming after the higher one would never get
-    the lower. On PostgreSQL every write (``jobs.writes.write``) takes this advisory lock as
-    its first statement, so appends run one transaction at a time and no lock order can
-    deadlock. SQLite needs none: ``BEGIN IMMEDIATE`` already runs writers one at a time.
+    the lower. On PostgreSQL every write (``jobs.writes.write``) takes this advisory lock right
+    before it appends its events, its last statements, so appends commit one transaction at a
+    time; nothing locks a job row after it, so no lock order can deadlock (an event's foreign
+    key takes only a key-share lock, which a job update does not block). SQLite needs none:
+    ``BEGIN IMMEDIATE`` already runs writers one at a time.
     """
     if conn.dialect.name == "postgresql":
         await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(EVENT_ORDER_LOCK)))

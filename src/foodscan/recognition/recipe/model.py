@@ -34,6 +34,13 @@ class Ingredient(BaseModel):
     preparation: str | None = Field(default=None, description="'finely chopped', 'posiekany'")
     comment: str | None = Field(default=None, description="'to taste', '(optional)', notes")
     confidence: float = Field(ge=0, le=1, description="How sure the parser is of this line")
+    category: str | None = Field(
+        default=None,
+        description="A category id of foodscan's food taxonomy, e.g. 'flour'; null when unknown",
+    )
+    category_name: str | None = Field(
+        default=None, description="The category's English name, e.g. 'Flour'; null when unknown"
+    )
 
 
 class IngredientGroup(BaseModel):

@@ -18,7 +18,10 @@ def test_schema_has_the_agreed_fields_each_described() -> None:
     schema = ReceiptParse.model_json_schema()
     assert set(schema["properties"]) == FIELDS
     item = schema["$defs"]["Item"]["properties"]
-    assert set(item) == {"name", "quantity", "unit", "unit_price", "total", "discount"}
+    assert set(item) == {
+        "name", "quantity", "unit", "unit_price", "total", "discount",
+        "normalized_name", "size", "category", "category_name",
+    }  # fmt: skip
     for model in schema["$defs"].values():
         for name, field in model["properties"].items():
             assert field.get("description"), f"{model['title']}.{name} has no description"
@@ -42,6 +45,10 @@ def test_amounts_are_strings_with_a_dot_and_pieces_are_integers() -> None:
         "unit_price": "3.49",
         "total": "6.98",
         "discount": None,
+        "normalized_name": None,  # filled by the pipeline's enrich step
+        "size": None,
+        "category": None,
+        "category_name": None,
     }
     assert all(0 <= score <= 1 for score in dumped["confidence"].values())
 
