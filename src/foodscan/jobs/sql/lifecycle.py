@@ -275,7 +275,9 @@ def _held(job_id: str, token: str) -> sa.ColumnElement[bool]:
     )
 
 
-# The worker's hot statements, built once: which job and lease come in as parameters.
+# The worker's hot statements, built once: which job and lease come in as parameters. They
+# return only what the job's event and webhook need, not the result just written back.
+_EVENT_COLUMNS = (jobs.c.id, jobs.c.user_id, jobs.c.kind, jobs.c.callback_url)
 _HELD = sa.and_(
     jobs.c.id == sa.bindparam("held_id"),
     jobs.c.status == Status.RUNNING,
@@ -289,14 +291,15 @@ _PROGRESS = (
         progress=sa.bindparam("new_progress"),
         updated_at=sa.bindparam("new_updated_at", type_=jobs.c.updated_at.type),
     )
-    .returning(*jobs.c)
+    .returning(*_EVENT_COLUMNS)
 )
 
 
 async def set_progress(
     conn: AsyncConnection, job_id: str, token: str, *, step: str, progress: int, now: datetime
 ) -> Row | None:
-    """Record the step a running job reached, if this lease still holds it."""
+    """Record the step a running job reached, if this lease still holds it (returns the
+    job's id, user, kind and callback URL)."""
     params = {
         "held_id": job_id,
         "held_token": token,
@@ -321,7 +324,7 @@ def _finish_query(succeeded: bool) -> sa.Update:
     }
     if succeeded:
         values["progress"] = 100
-    return sa.update(jobs).where(_HELD).values(values).returning(*jobs.c)
+    return sa.update(jobs).where(_HELD).values(values).returning(*_EVENT_COLUMNS)
 
 
 async def finish(
@@ -334,7 +337,8 @@ async def finish(
     result: dict[str, Any] | None = None,
     error: dict[str, Any] | None = None,
 ) -> Row | None:
-    """Move a running job held by this lease to a terminal status."""
+    """Move a running job held by this lease to a terminal status (returns the job's id,
+    user, kind and callback URL)."""
     assert status in TERMINAL  # noqa: S101 - a programming error, not input
     params = {
         "held_id": job_id,
