@@ -3,11 +3,13 @@ hub, each id once, for the SSE streams and the WebSocket alike.
 
 The feed subscribes to the hub first, then replays the log after the client's cursor, then
 yields live events, skipping ids it already yielded; so nothing committed in between is lost.
-A per-job feed ends after the job's terminal event.
+A per-job feed ends after the job's terminal event. Heartbeats come after a quiet wait drawn
+between half and all of ``sse_heartbeat_s``, so streams opened together do not beat together.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -77,7 +79,7 @@ class Feed:
                     if self._closes_on(record):
                         return
                 continue
-            live = await sub.get(self.settings.sse_heartbeat_s)
+            live = await sub.get(self._quiet_wait())
             if sub.overflowed:
                 # Marked behind while we waited (a LISTEN reconnect): what it missed has lower
                 # ids than this live event, so replay first; the replay carries this one too.
@@ -90,6 +92,13 @@ class Feed:
             yield live
             if self._closes_on(live):
                 return
+
+    def _quiet_wait(self) -> float:
+        """How long to wait for an event before a heartbeat: between half and all of
+        ``sse_heartbeat_s``, drawn anew each time, so that thousands of streams opened together
+        (a restart, a reconnect storm) do not all beat at once and stall everyone's events."""
+        period = self.settings.sse_heartbeat_s
+        return period * random.uniform(0.5, 1.0)  # noqa: S311 - spreading load, not secrecy
 
     def _closes_on(self, record: EventRecord) -> bool:
         return self.job_id is not None and record.terminal

@@ -37,8 +37,13 @@ class Subscription:
 
     async def get(self, within: float) -> EventRecord | None:
         """The next event, or None when ``within`` seconds pass without one."""
+        if not self.queue.empty():
+            return self.queue.get_nowait()
+        # ``asyncio.timeout``, not ``wait_for``: on Python 3.11 ``wait_for`` wraps the wait in a
+        # new task, one more task per event and per idle stream.
         try:
-            return await asyncio.wait_for(self.queue.get(), within)
+            async with asyncio.timeout(within):
+                return await self.queue.get()
         except TimeoutError:
             return None
 

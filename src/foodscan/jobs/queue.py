@@ -155,19 +155,23 @@ class JobQueue:
 
         The runtime passes the leases it is running, so a lease whose job it no longer runs
         (a crashed outcome write, say) expires and is rescued instead of being renewed forever.
+        It runs in the group commit, in turn with this worker's claims and outcomes: a renewal
+        of many rows in its own transaction could deadlock with a batch finishing some of them.
         """
-        now = _now()
-        async with self.engine.begin() as conn:
-            touched = await sql.touch_worker(conn, self.worker_id, now)
+
+        async def renew(tx: Write) -> list[HeldJob]:
+            touched = await sql.touch_worker(tx.conn, self.worker_id, tx.now)
             if not touched and self._registration is not None:
                 # Maintenance dropped this worker as dead after a long stall; it is alive.
-                await sql.upsert_worker(conn, {**self._registration, "heartbeat_at": now})
+                await sql.upsert_worker(tx.conn, {**self._registration, "heartbeat_at": tx.now})
             rows = (
-                await sql.renew_leases(conn, self.worker_id, self._lease_until(now), tokens)
+                await sql.renew_leases(tx.conn, self.worker_id, self._lease_until(tx.now), tokens)
                 if tokens is None or tokens
                 else []
             )
-        return [HeldJob(r.id, r.lease_token, bool(r.cancel_requested)) for r in rows]
+            return [HeldJob(r.id, r.lease_token, bool(r.cancel_requested)) for r in rows]
+
+        return await self.group.run(renew)
 
     async def progress(
         self,

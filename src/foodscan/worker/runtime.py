@@ -260,7 +260,9 @@ class Worker:
         running = self.running.get(job_id)
         if running is not None and running.stop_reason is None:
             running.stop_reason = reason
-            if running.started:  # else it records the stop at its first line
+            # Not started: it records the stop at its first line. Freed: its body is over and
+            # its outcome is committing; stopping it now would only undo finished work.
+            if running.started and not running.freed.is_set():
                 running.task.cancel()
 
     async def _heartbeat_loop(self) -> None:

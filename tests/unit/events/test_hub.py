@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -69,6 +70,29 @@ async def test_get_waits_for_the_next_event_or_gives_none() -> None:
         got = await sub.get(within=1)
     assert got is not None
     assert got.id == 1
+
+
+async def test_an_event_published_while_get_waits_wakes_it() -> None:
+    hub = Hub()
+    with hub.subscribe(user_id="alice") as sub:
+        waiting = asyncio.create_task(sub.get(within=5))
+        await asyncio.sleep(0)  # let it start waiting
+        hub.publish([record(1), record(2)])
+        first = await asyncio.wait_for(waiting, 1)
+        second = await sub.get(within=1)
+    assert first is not None
+    assert second is not None
+    assert [first.id, second.id] == [1, 2]
+
+
+async def test_a_timed_out_get_leaves_later_events_queued() -> None:
+    hub = Hub()
+    with hub.subscribe(user_id="alice") as sub:
+        assert await sub.get(within=0.01) is None
+        assert await sub.get(within=0.01) is None
+        hub.publish([record(1), record(2)])
+        got = [await sub.get(within=1), await sub.get(within=1)]
+    assert [r.id for r in got if r is not None] == [1, 2]
 
 
 async def test_a_subscriber_that_falls_behind_is_marked_overflowed(

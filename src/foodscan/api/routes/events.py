@@ -27,6 +27,7 @@ from foodscan.api.deps import (
     StoreDep,
     StreamAccessDep,
 )
+from foodscan.api.eventstream import EventStreamResponse
 from foodscan.api.feed import Feed
 from foodscan.api.problems import ROUTE_PROBLEMS, documented
 from foodscan.errors import AuthError, InvalidInput, NotFound
@@ -75,7 +76,7 @@ async def _counted(frames: AsyncIterator[bytes], open_streams: Gauge) -> AsyncIt
 
 def _stream(feed: Feed, instruments: Metrics) -> StreamingResponse:
     gauge = instruments.sse_connections.labels("user" if feed.job_id is None else "job")
-    return StreamingResponse(
+    return EventStreamResponse(
         _counted(feed.frames(), gauge), media_type="text/event-stream", headers=HEADERS
     )
 
