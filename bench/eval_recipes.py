@@ -69,7 +69,7 @@ def _lines_of(
     if ocr is None:
         raise ValueError("the photo mode needs an OCR engine")
     image = decode_image(render_png(text), max_pixels=MAX_PIXELS)
-    rows = row_texts(ocr.read(image, lang), separator=" ")
+    rows = row_texts(ocr.read(image, lang, upright=True), separator=" ")  # as the recipe pipeline
     return [repair_line(row) for row in rows], "image-ocr"
 
 

@@ -79,7 +79,9 @@ async def _ocr(ctx: Context) -> None:
         if page.image is None:
             lines.extend(page.text.splitlines())
         else:
-            found = await ctx.cpu.run(ctx.ocr.read, page.image, ctx.lang)
+            # A cookbook page is upright: RapidOCR's direction classifier would flip some long
+            # lines (step lines 89.3 % with it, 94.8 % without on the photo renderings).
+            found = await ctx.cpu.run(ctx.ocr.read, page.image, ctx.lang, True)
             lines.extend(repair_line(row) for row in row_texts(found, separator=" "))
         lines.append("")
         await ctx.progress(f"Reading text (page {number} of {len(pages)})", number / len(pages))

@@ -138,7 +138,9 @@ class EnginePicker:
             script = self.probe.script(image)
         return script or "latin"
 
-    def read(self, image: Image.Image, lang: str | None = None) -> list[OcrLine]:
+    def read(
+        self, image: Image.Image, lang: str | None = None, upright: bool = False
+    ) -> list[OcrLine]:
         """Read ``image`` with the engine for its script (see ``choose``).
 
         Raises ``OcrUnavailable`` for a Cyrillic page when Tesseract's Russian is missing.
@@ -149,8 +151,8 @@ class EnginePicker:
                     "this page is in Cyrillic and Tesseract's Russian is not installed "
                     "(apt-get install tesseract-ocr tesseract-ocr-rus)"
                 )
-            return self.cyrillic.read(image)
-        return self.latin.read(image)
+            return self.cyrillic.read(image, lang, upright)
+        return self.latin.read(image, lang, upright)
 
 
 def readable_languages(tessdata: Path | None = None) -> frozenset[str]:

@@ -46,8 +46,13 @@ class OcrLine:
 class OcrEngine(Protocol):
     """Reads the text lines of one image, in reading order."""
 
-    def read(self, image: Image.Image, lang: str | None = None) -> list[OcrLine]:
-        """The lines of ``image``; ``lang`` is the job's hint, which one-script engines ignore."""
+    def read(
+        self, image: Image.Image, lang: str | None = None, upright: bool = False
+    ) -> list[OcrLine]:
+        """The lines of ``image``; ``lang`` is the job's hint, which one-script engines ignore.
+
+        ``upright``: the page is known to be the right way up (a cookbook page), so no line is
+        turned round first; RapidOCR's direction classifier flips some long full-width lines."""
         ...
 
 
@@ -111,6 +116,7 @@ class RapidOcrEngine:
         self,
         image: Image.Image,
         lang: str | None = None,  # noqa: ARG002 - the OcrEngine hint; RapidOCR reads Latin only
+        upright: bool = False,
     ) -> list[OcrLine]:
         """Return the text lines of ``image`` in reading order (see ``group_rows``).
 
@@ -122,7 +128,8 @@ class RapidOcrEngine:
             if self._ocr is None:
                 self._ocr = self._load()
             try:
-                result = self._ocr(rgb)
+                # None: the classifier as configured (on), for receipts photographed any way up.
+                result = self._ocr(rgb, use_cls=False if upright else None)
             except self._errors as exc:
                 size = f"{rgb.width}x{rgb.height}"
                 raise UnreadableFile(f"OCR failed on a {size} image: {exc!r}") from exc

@@ -151,6 +151,7 @@ class TesseractEngine:
         self,
         image: Image.Image,
         lang: str | None = None,  # noqa: ARG002 - the OcrEngine hint; this engine reads its langs
+        upright: bool = False,  # noqa: ARG002 - Tesseract does not turn lines round
     ) -> list[OcrLine]:
         """Return the text lines of ``image`` in reading order.
 

@@ -57,17 +57,21 @@ class Recording:
         self.engine = engine
         self.pages = 0
 
-    def read(self, image: Image.Image, lang: str | None = None) -> list[OcrLine]:
+    def read(
+        self, image: Image.Image, lang: str | None = None, upright: bool = False
+    ) -> list[OcrLine]:
         self.pages += 1
-        return self.engine.read(image)
+        return self.engine.read(image, lang, upright)
 
 
 class RecordingTesseract(TesseractEngine):
     pages = 0
 
-    def read(self, image: Image.Image, lang: str | None = None) -> list[OcrLine]:
+    def read(
+        self, image: Image.Image, lang: str | None = None, upright: bool = False
+    ) -> list[OcrLine]:
         self.pages += 1
-        return super().read(image, lang)
+        return super().read(image, lang, upright)
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,12 @@ class _Scripted:
         self.answers = answers
         self.calls = 0
 
-    def read(self, image: Image.Image, lang: str | None = None) -> list[OcrLine]:
+    def read(
+        self,
+        image: Image.Image,
+        lang: str | None = None,
+        upright: bool = False,
+    ) -> list[OcrLine]:
         self.calls += 1
         return self.answers.pop(0) if self.answers else []
 
