@@ -1,6 +1,6 @@
 """Files the tests write byte by byte: a PNG decompression bomb and hand-built PDFs.
 
-One definition each, shared by the unit, recognition and hostile-upload suites.
+One definition each, shared by the unit, recognition, hostile-upload and reliability suites.
 """
 
 from __future__ import annotations
@@ -41,3 +41,30 @@ def build_pdf(objects: list[bytes], trailer: bytes = b"") -> bytes:
     out += b"trailer\n<< /Size %d /Root 1 0 R %s >>\n" % (len(objects) + 1, trailer)
     out += b"startxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)
+
+
+def _pdf_text(text: str) -> bytes:
+    raw = text.encode("latin-1")
+    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+def text_pdf(pages: list[list[str]]) -> bytes:
+    """A PDF whose pages carry a real text layer in Helvetica: one list of lines per page."""
+    page_count = len(pages)
+    font_obj = 3 + 2 * page_count
+    kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(page_count))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, page_count),
+    ]
+    for index, lines in enumerate(pages):
+        ops = b"".join(b"(%s) Tj 0 -20 Td " % _pdf_text(line) for line in lines)
+        stream = b"BT /F1 14 Tf 72 760 Td " + ops + b"ET"
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            b"/Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >>"
+            % (font_obj, 4 + 2 * index)
+        )
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    return build_pdf(objects)

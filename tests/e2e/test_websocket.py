@@ -12,6 +12,8 @@ import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from foodscan.auth import mint_token
+from foodscan.settings import Settings
 from tests.e2e.server import Server
 from tests.e2e.sse_client import frames
 
@@ -66,3 +68,38 @@ def test_a_websocket_without_a_token_is_refused(server_factory, receipt_jpeg: by
 
     assert code == 4401
     assert got == [{"type": "error", "code": "unauthorized", "message": "missing bearer token"}]
+
+
+async def _until_succeeded(url: str, headers: dict[str, str]) -> list[Any]:
+    """Messages of a user socket until its first ``job.succeeded``."""
+    got: list[Any] = []
+    async with connect(url, additional_headers=headers, open_timeout=10) as socket:
+        async with asyncio.timeout(60):
+            while not got or got[-1]["type"] != "job.succeeded":
+                got.append(json.loads(await socket.recv()))
+    return got
+
+
+def test_a_users_socket_carries_none_of_another_users_events(
+    server_factory, receipt_jpeg: bytes
+) -> None:
+    secret = "k" * 40
+    secured = server_factory(secret_key=secret)
+    secured.start()
+    tokens = {
+        user: mint_token(Settings(secret_key=secret), user, "paid") for user in ("alice", "bob")
+    }
+    auth = {user: {"Authorization": f"Bearer {token}"} for user, token in tokens.items()}
+    ws = secured.url.replace("http://", "ws://") + "/v1/ws"
+    alices = submit(secured, receipt_jpeg, auth["alice"])  # first in the queue: it runs first
+    bobs = submit(secured, receipt_jpeg, auth["bob"])
+
+    bob_saw = asyncio.run(_until_succeeded(ws, auth["bob"]))
+    refused, code = asyncio.run(messages(f"{ws}?job_id={alices}", auth["bob"]))
+    alice_saw, _ = asyncio.run(messages(f"{ws}?job_id={alices}", auth["alice"]))
+
+    assert {m["job_id"] for m in bob_saw} == {bobs}
+    assert code == 4404
+    assert [(m["type"], m["code"]) for m in refused] == [("error", "not_found")]
+    assert {m["job_id"] for m in alice_saw} == {alices}  # the control: alice's job did run
+    assert alice_saw[-1]["type"] == "job.succeeded"

@@ -20,6 +20,7 @@ import json
 import random
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from sqlalchemy.engine import make_url
 from foodscan.db.tables import jobs
 from tests.e2e.server import Server
 from tests.reliability.harness import deployment, query, scratch_database
+from tests.reliability.results import save
 
 SUBMIT_TIMEOUT_S = 120.0
 IN_FLIGHT_SHARE = 4  # a quarter of a round's submits in flight at once
@@ -140,6 +142,7 @@ def run(
     database_url: str, root: Path, *, submits: int, max_rounds: int = 5, seed: int | None = None
 ) -> dict[str, Any]:
     rng = random.Random(seed)
+    started = time.monotonic()
     image = noise_jpeg(rng)
     totals = {"requests": 0, "rounds": 0, "unanswered": 0, "committed_unanswered": 0}
     findings: list[str] = []
@@ -183,7 +186,14 @@ def run(
     total = query(database_url, sa.select(sa.func.count()).select_from(jobs))[0][0]
     if total != totals["rounds"] * submits - lost + doubled:
         findings.append(f"{total} jobs in the database for {totals['rounds'] * submits} keys")
-    return totals | {"doubled": doubled, "lost": lost, "jobs": total, "findings": findings}
+    seconds = time.monotonic() - started
+    return totals | {
+        "doubled": doubled,
+        "lost": lost,
+        "jobs": total,
+        "findings": findings,
+        "seconds": seconds,
+    }
 
 
 def main() -> None:
@@ -195,7 +205,9 @@ def main() -> None:
     args = parser.parse_args()
     with scratch_database(args.engine) as (url, root):
         figures = run(url, root, submits=args.submits, max_rounds=args.rounds, seed=args.seed)
-    print(json.dumps({"engine": args.engine, **figures}, indent=2))  # noqa: T201
+    figures = {"engine": args.engine, **figures}
+    print(json.dumps(figures, indent=2))  # noqa: T201
+    print(save("api_crash", figures, engine=args.engine))  # noqa: T201
     raise SystemExit(1 if figures["findings"] or not figures["committed_unanswered"] else 0)
 
 

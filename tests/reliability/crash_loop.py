@@ -37,6 +37,7 @@ from tests.reliability.harness import (
     scratch_database,
     submit,
 )
+from tests.reliability.results import save
 
 STRIKE_S = 2.5  # a kill lands up to this long after its victim took a job: about one job's run
 BACKLOG = 3  # jobs kept queued or running, so a restarted worker always has one to take
@@ -174,7 +175,9 @@ def main() -> None:
         figures = run(
             url, root, kills=args.kills, workers=workers, seed=args.seed, budget_s=args.budget_s
         )
-    print(json.dumps({"engine": args.engine, "workers": workers, **figures}, indent=2))  # noqa: T201
+    figures = {"engine": args.engine, "workers": workers, **figures}
+    print(json.dumps(figures, indent=2))  # noqa: T201
+    print(save("crash_loop", figures, engine=args.engine))  # noqa: T201
     raise SystemExit(1 if figures["findings"] else 0)
 
 

@@ -1,12 +1,13 @@
 """Database faults (PostgreSQL): while two workers run real receipt jobs and SSE clients follow
 ``/v1/events`` on an API, every connection to the test's database is cut
-(``pg_terminate_backend``), ``cuts`` times; the PostgreSQL server itself is never restarted.
+(``pg_terminate_backend``), ``cuts`` times, and the PostgreSQL server itself is restarted
+(fast shutdown, ``pg_server.restart``), ``restarts`` times, the two kinds of fault shuffled.
 
 Workers, the pools and each process's LISTEN connection must reconnect by themselves: every job
 ends exactly once, none is lost, and each client (reconnecting with ``Last-Event-ID`` when its
 stream breaks) ends with exactly the event log.
 
-    python -m tests.reliability.db_faults --cuts 20 --jobs 20
+    python -m tests.reliability.db_faults --cuts 20 --restarts 5 --jobs 20
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from typing import Any
 
 import httpx
 
+from tests.reliability import pg_server
 from tests.reliability.harness import (
     FINISHED,
+    POSTGRES_URL,
     TERMINAL,
     Follower,
     await_condition,
@@ -38,20 +41,43 @@ from tests.reliability.harness import (
     submit,
     terminate_backends,
 )
+from tests.reliability.results import save
 from tests.reliability.sse_reconnect import FOLLOW_S, follow, saw_every_end
 
 EVENTS_BETWEEN_CUTS = 4  # each cut waits for this many new events: work is flowing again
 
 
 def _logged_at_least(database_url: str, count: int) -> bool:
-    return len(event_rows(database_url)) >= count
+    """``count`` events logged, or every job finished (no more work to wait for)."""
+    if len(event_rows(database_url)) >= count:
+        return True
+    return all(r.status in FINISHED for r in job_rows(database_url))
 
 
-def run(database_url: str, root: Path, *, cuts: int, jobs: int, clients: int) -> dict[str, Any]:
+def run(
+    database_url: str,
+    root: Path,
+    *,
+    cuts: int,
+    jobs: int,
+    clients: int,
+    restarts: int = 0,
+    seed: int | None = None,
+) -> dict[str, Any]:
+    """Run the faults; with ``restarts``, the caller has checked ``pg_server.control`` and leaves
+    the server running afterwards (``pg_server.ensure_running``) whatever happened."""
+    how = pg_server.control(database_url) if restarts else None
+    assert not isinstance(how, str), how
+    faults = ["cut"] * cuts + ["restart"] * restarts
+    random.Random(seed).shuffle(faults)
     started = time.monotonic()
-    terminated = 0
-    # Cuts come close together: a job may be hit by several, and each is a transient failure.
-    with deployment(database_url, root, kinds__receipt__max_attempts="10") as deployed:
+    terminated = idle = 0
+    downtime: list[float] = []
+    # Faults come close together: a job may be hit by several, and each is a transient failure
+    # (or, when its worker's lease runs out during a restart, a rescue).
+    with deployment(
+        database_url, root, kinds__receipt__max_attempts="10", max_rescues="10"
+    ) as deployed:
         for _ in range(2):
             deployed.server("worker").start()
         api = deployed.server("serve", "--no-worker")
@@ -66,15 +92,24 @@ def run(database_url: str, root: Path, *, cuts: int, jobs: int, clients: int) ->
         ]
         for thread in threads:
             thread.start()
-        for _ in range(cuts):
-            wanted = len(event_rows(database_url)) + EVENTS_BETWEEN_CUTS
-            await_condition(
-                partial(_logged_at_least, database_url, wanted),
-                120,
-                "work to flow after the last cut",
-                every=0.1,
-            )
-            terminated += terminate_backends(database_url)
+        try:
+            for fault in faults:
+                wanted = len(event_rows(database_url)) + EVENTS_BETWEEN_CUTS
+                await_condition(
+                    partial(_logged_at_least, database_url, wanted),
+                    120,
+                    "work to flow after the last fault",
+                    every=0.1,
+                )
+                idle += all(r.status in FINISHED for r in job_rows(database_url))
+                if fault == "cut":
+                    terminated += terminate_backends(database_url)
+                else:
+                    assert how is not None
+                    downtime.append(pg_server.restart(database_url, how))
+        finally:
+            if how is not None:
+                pg_server.ensure_running(database_url, how)
         for thread in threads:
             thread.join(FOLLOW_S + 30)
         await_condition(
@@ -93,9 +128,15 @@ def run(database_url: str, root: Path, *, cuts: int, jobs: int, clients: int) ->
     swaps = sorted({(a, b) for f in followers for a, b in itertools.pairwise(f.ids) if b <= a})
     terminal = Counter(e.job_id for e in events if e.type in TERMINAL)
     retried = Counter(e.data["error"]["code"] for e in events if e.type == "job.retrying")
+    refused: Counter[int] = Counter()
+    for follower in followers:
+        refused.update(follower.refused)
     return {
         "cuts": cuts,
         "backends_terminated": terminated,
+        "restarts": len(downtime),
+        "restart_seconds_max": round(max(downtime, default=0.0), 2),
+        "faults_after_the_last_job": idle,
         "jobs": len(rows),
         "statuses": dict(Counter(r.status for r in rows)),
         "lost": sum(1 for r in rows if r.status != "succeeded"),
@@ -103,6 +144,7 @@ def run(database_url: str, root: Path, *, cuts: int, jobs: int, clients: int) ->
         "retries_by_code": dict(retried),
         "clients": clients,
         "client_reconnects": sum(f.reconnects - 1 for f in followers),
+        "client_refusals": {str(k): v for k, v in sorted(refused.items())},
         "events_logged": len(logged),
         **{
             f"sse_{k}": sum(r[k] for r in results)
@@ -119,10 +161,28 @@ def main() -> None:
     parser.add_argument("--cuts", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=20)
     parser.add_argument("--clients", type=int, default=5)
+    parser.add_argument("--restarts", type=int, default=0, help="restarts of the server itself")
+    parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
-    with scratch_database("postgresql") as (url, root):
-        figures = run(url, root, cuts=args.cuts, jobs=args.jobs, clients=args.clients)
+    how = pg_server.control(POSTGRES_URL) if args.restarts else None
+    if isinstance(how, str):
+        raise SystemExit(f"cannot restart PostgreSQL: {how}")
+    try:
+        with scratch_database("postgresql") as (url, root):
+            figures = run(
+                url,
+                root,
+                cuts=args.cuts,
+                jobs=args.jobs,
+                clients=args.clients,
+                restarts=args.restarts,
+                seed=args.seed,
+            )
+    finally:
+        if how is not None:
+            pg_server.ensure_running(POSTGRES_URL, how)
     print(json.dumps(figures, indent=2))  # noqa: T201
+    print(save("db_faults", figures, engine="postgresql"))  # noqa: T201
     bad = [
         k for k in ("lost", "doubled", "sse_missing", "sse_doubled", "sse_unknown") if figures[k]
     ]

@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,6 +148,10 @@ def deployment(database_url: str, root: Path, **settings: str) -> Iterator[Deplo
     made = Deployment(root, database_url, dict(settings))
     try:
         yield made
+    except BaseException:
+        for server in made.servers:  # what the processes said, for the failure's report
+            print(f"--- {' '.join(server.args)} on port {server.port}:\n{server.log()[-6000:]}")  # noqa: T201
+        raise
     finally:
         made.close()
 
@@ -261,6 +266,8 @@ class Follower:
     ids: list[int] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     reconnects: int = 0
+    refused: Counter[int] = field(default_factory=Counter)  # HTTP status of refused connects
+    retry_s: float = 0.05  # the deployment's ``retry:``, as an EventSource waits
 
     @property
     def last_id(self) -> int | None:
@@ -282,7 +289,10 @@ class Follower:
                     got += 1
                     if stop(self) or (max_events is not None and got >= max_events):
                         return
-        except (httpx.TransportError, httpx.HTTPStatusError):
+        except httpx.HTTPStatusError as exc:
+            self.refused[exc.response.status_code] += 1
+            time.sleep(self.retry_s)  # e.g. 500 while the database restarts: the caller retries
+        except httpx.TransportError:
             pass  # the server (or its database) dropped us: the caller reconnects
         finally:
             self.reconnects += 1

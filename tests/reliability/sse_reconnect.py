@@ -37,6 +37,7 @@ from tests.reliability.harness import (
     scratch_database,
     submit,
 )
+from tests.reliability.results import save
 
 EVENTS_PER_JOB = 8  # queued, started, a few progress steps, the end: a floor, for sizing
 FOLLOW_S = 300.0
@@ -134,7 +135,9 @@ def main() -> None:
     args = parser.parse_args()
     with scratch_database(args.engine) as (url, root):
         figures = run(url, root, reconnects=args.reconnects, clients=args.clients, seed=args.seed)
-    print(json.dumps({"engine": args.engine, **figures}, indent=2))  # noqa: T201
+    figures = {"engine": args.engine, **figures}
+    print(json.dumps(figures, indent=2))  # noqa: T201
+    print(save("sse_reconnect", figures, engine=args.engine))  # noqa: T201
     bad = figures["missing"] or figures["doubled"] or figures["unknown"] or figures["out_of_order"]
     raise SystemExit(1 if bad else 0)
 

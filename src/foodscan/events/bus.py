@@ -2,7 +2,8 @@
 
 ``LocalBus`` (embedded mode, one process) publishes straight to the hub after commit and wakes
 the local worker. ``events.pg_listen.PgBus`` adds PostgreSQL NOTIFY inside the transaction so
-every API and worker process hears it. Observers (the metrics) see each batch this process
+every API and worker process hears it, and its hubs hear every event, their own process's too,
+only through LISTEN (in commit order). Observers (the metrics) see each batch this process
 committed, once, whatever the bus.
 """
 
@@ -43,6 +44,10 @@ class LocalBus:
     def after_commit(self, records: Sequence[EventRecord], *, job_queued: bool) -> None:
         """Called once the transaction committed: deliver the events, wake a worker."""
         self.hub.publish(records)
+        self._committed(records, job_queued=job_queued)
+
+    def _committed(self, records: Sequence[EventRecord], *, job_queued: bool) -> None:
+        """What follows this process's own commit on any bus: observers, a worker woken."""
         for observer in self._observers:
             observer(records)
         if job_queued:

@@ -22,3 +22,15 @@ def test_ids_that_slid_out_of_the_window_count_as_seen(monkeypatch: pytest.Monke
     assert ids.floor == 1
     assert not ids.add(1)
     assert ids.add(4)
+
+
+def test_a_full_window_drops_its_lowest_quarter_and_raises_the_floor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(seen, "WINDOW", 8)
+    ids = SeenIds()
+    for i in (1, 2, 3, 5, 6, 7, 8, 9, 4):  # 4 arrives late, inside the window
+        assert ids.add(i)
+    assert ids.floor == 3  # 9 ids > 8: the lowest 3 (1, 2, 3) dropped
+    assert [ids.add(i) for i in (1, 3, 4, 9, 10)] == [False, False, False, False, True]
+    assert ids.high == 10
