@@ -1,7 +1,8 @@
 """Every SQL statement of foodscan's jobs, one function each; dialect branches live here only.
 
-``lifecycle`` holds a job's life (submit to finish), ``upkeep`` the maintenance and the worker
-registry, ``usage`` what the rate limits and budgets count, ``webhooks`` the webhook outbox.
+``lifecycle`` holds a job's life (submit to finish), ``pace`` what the ETA reads, ``upkeep`` the
+maintenance and the worker registry, ``usage`` what the rate limits and budgets count,
+``webhooks`` the webhook outbox.
 Callers use ``from foodscan.jobs import sql`` and ``sql.claim(...)``.
 """
 
@@ -19,16 +20,14 @@ from foodscan.jobs.sql.lifecycle import (
     get_job,
     insert_job,
     list_jobs,
-    pace_inputs,
-    recent_durations,
     release,
     renew_leases,
     request_cancel,
     requeue_finished,
     requeue_running,
-    running_count,
     set_progress,
 )
+from foodscan.jobs.sql.pace import pace_inputs, recent_durations, running_count
 from foodscan.jobs.sql.tickets import delete_expired_tickets, insert_ticket, redeem_ticket
 from foodscan.jobs.sql.upkeep import (
     cancel_expired,
