@@ -6,6 +6,7 @@ Pure functions: the client does the waiting.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -14,19 +15,15 @@ from email.utils import parsedate_to_datetime
 
 def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
     """The wait the server asked for, in seconds, or ``None`` when it asked for none."""
-    millis = headers.get("retry-after-ms")
+    millis = _number(headers.get("retry-after-ms"))
     if millis is not None:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
+        return max(0.0, millis / 1000)
     value = headers.get("retry-after")
     if value is None:
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    seconds = _number(value)
+    if seconds is not None:
+        return max(0.0, seconds)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -34,6 +31,17 @@ def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> floa
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _number(value: str | None) -> float | None:
+    """``value`` as a finite number, or None (absent, an HTTP date, garbage)."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def delay(
