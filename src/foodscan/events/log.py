@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from foodscan.db.tables import job_events
@@ -83,21 +84,76 @@ class NewEvent:
     data: dict[str, Any]
 
 
+def _locked_insert() -> sa.Insert:
+    """PostgreSQL: take an advisory lock, then insert the events (a JSON array, ``n`` their
+    order) in that order, in one statement. The lock's subquery feeds every inserted row, so it
+    is held before the first id is drawn from the sequence; ids follow ``n``."""
+    given = sa.cast(sa.bindparam("rows", type_=sa.String), JSONB)
+    rows = (
+        sa.func.jsonb_to_recordset(given)
+        .table_valued(
+            sa.column("n", sa.Integer),
+            sa.column("job_id", sa.Text),
+            sa.column("user_id", sa.Text),
+            sa.column("type", sa.Text),
+            sa.column("data", JSONB),
+            name="e",
+        )
+        .render_derived(with_types=True)
+    )
+    key = sa.bindparam("order_lock", type_=sa.BigInteger)
+    lock = sa.select(sa.func.pg_advisory_xact_lock(key).label("held")).subquery("l")
+    at = sa.bindparam("at", type_=job_events.c.created_at.type)
+    source = (
+        sa.select(rows.c.job_id, rows.c.user_id, rows.c.type, rows.c.data, at)
+        .select_from(lock.join(rows, sa.true()))
+        .order_by(rows.c.n)
+    )
+    columns = ["job_id", "user_id", "type", "data", "created_at"]
+    return job_events.insert().from_select(columns, source).returning(job_events.c.id)
+
+
+_LOCKED_INSERT = _locked_insert()
+
+
 async def append_many(
-    conn: AsyncConnection, events: Sequence[NewEvent], at: datetime
+    conn: AsyncConnection,
+    events: Sequence[NewEvent],
+    at: datetime,
+    *,
+    order_lock: int | None = None,
 ) -> list[EventRecord]:
     """Insert events in one statement, in the caller's transaction; records in the same order.
 
     Ids come from the table's sequence in the order given (``sort_by_parameter_order`` pairs
-    each returned id with its row), so a job's events keep the order they were appended in."""
+    each returned id with its row), so a job's events keep the order they were appended in.
+    ``order_lock`` (PostgreSQL): the advisory lock to take first, in the same statement."""
     if not events:
         return []
+    if order_lock is not None and conn.dialect.name == "postgresql":
+        return await _append_locked(conn, events, at, order_lock)
     rows = [
         {"job_id": e.job_id, "user_id": e.user_id, "type": e.type, "data": e.data, "created_at": at}
         for e in events
     ]
     query = job_events.insert().returning(job_events.c.id, sort_by_parameter_order=True)
     ids = (await conn.execute(query, rows)).scalars().all()
+    return [
+        to_record(event_id, e.job_id, e.user_id, e.type, e.data, at)
+        for event_id, e in zip(ids, events, strict=True)
+    ]
+
+
+async def _append_locked(
+    conn: AsyncConnection, events: Sequence[NewEvent], at: datetime, order_lock: int
+) -> list[EventRecord]:
+    rows = [
+        {"n": n, "job_id": e.job_id, "user_id": e.user_id, "type": e.type, "data": e.data}
+        for n, e in enumerate(events)
+    ]
+    params = {"rows": json.dumps(rows), "order_lock": order_lock, "at": at}
+    # Ids were drawn in ``n`` order, so sorted ids pair with the events as given.
+    ids = sorted((await conn.execute(_LOCKED_INSERT, params)).scalars())
     return [
         to_record(event_id, e.job_id, e.user_id, e.type, e.data, at)
         for event_id, e in zip(ids, events, strict=True)

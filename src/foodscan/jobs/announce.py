@@ -4,9 +4,9 @@ A job's place changes with every claim ahead of it and with every job that goes 
 new user's, a paid one, an aged one). Once a second a worker reads the whole claim order
 (``sql.queue_order``) and announces the places that moved: always near the front (the first
 ``NEAR_FRONT`` places, where a client is about to start), further back only when the place
-moved by a tenth or more, so a long queue does not flood the event log. The announced place
-is stored on the job by a guarded update, which also coalesces: at most one announcement per
-job per ``QUIET_S``, however many workers announce.
+moved by a tenth or more, so a long queue does not flood the event log. The announced places
+are stored on the jobs by one guarded update per round, which also coalesces: at most one
+announcement per job per ``QUIET_S``, however many workers announce.
 """
 
 from __future__ import annotations
@@ -52,23 +52,21 @@ class PositionAnnouncer:
         async with self.engine.connect() as conn:
             order = await sql.queue_order(conn, self.policy, now)
         places: Counter[str] = Counter()
-        moved = []
+        moved: list[tuple[str, int]] = []
         for row in order:
             places[row.kind] += 1
             if worth_announcing(row.queue_position, places[row.kind]):
-                moved.append((row, places[row.kind]))
+                moved.append((row.id, places[row.kind]))
         if not moved:
             return 0
-        announced = 0
         async with write(self.engine, self.bus, now) as tx:
+            # One guarded update for every moved place; the rows it changed get their event.
+            changed = await sql.set_announced(tx.conn, dict(moved), now, QUIET_S)
+            rank = {job_id: i for i, (job_id, _) in enumerate(moved)}
             waves: dict[str, tuple[float, int, int]] = {}
-            for row, place in moved:
-                changed = await sql.set_announced(tx.conn, row.id, place, now, QUIET_S)
-                if changed is None:
-                    continue
+            for row in sorted(changed, key=lambda r: rank[r.id]):  # in the claim order
                 if row.kind not in waves:
                     waves[row.kind] = await position.pace_of(tx.conn, row.kind, now)
-                eta = position.eta(place, *waves[row.kind], wait=changed.run_at - now)
-                await tx.event(changed, "job.queued", position=place, eta_seconds=eta)
-                announced += 1
-        return announced
+                eta = position.eta(row.queue_position, *waves[row.kind], wait=row.run_at - now)
+                await tx.event(row, "job.queued", position=row.queue_position, eta_seconds=eta)
+        return len(changed)

@@ -132,8 +132,9 @@ class JobStore:
         transaction, serialised per user, so concurrent submits cannot pass a limit together.
         """
         now = _now()
+        job_id = str(uuid.uuid4())
         values = {
-            "id": str(uuid.uuid4()),
+            "id": job_id,
             "user_id": sub.user_id,
             "kind": sub.kind,
             "lane": sub.lane,
@@ -154,8 +155,23 @@ class JobStore:
         async def insert(tx: Write) -> JobView:
             if enforce_limits:
                 await self._check_locked(tx, sub)
-            row = await sql.insert_job(tx.conn, values)
-            return await self._queued(tx, row)
+            # Its turn and place are read first and inserted with it (``sql.admit``).
+            tag, place, eta = await position.admit(
+                tx.conn,
+                self.fair_share,
+                job_id=job_id,
+                user_id=sub.user_id,
+                lane=sub.lane,
+                kind=sub.kind,
+                created_at=now,
+                now=tx.now,
+            )
+            row = await sql.insert_job(
+                tx.conn, {**values, "fair_tag": tag, "queue_position": place}
+            )
+            await tx.event(row, "job.queued", position=place, eta_seconds=eta)
+            tx.job_queued = True
+            return JobView(Job.from_row(row), place, eta)
 
         try:
             # Concurrent submits (one per request) share a transaction: one commit for many.
@@ -183,12 +199,13 @@ class JobStore:
             now=tx.now,
         )
 
-    async def _queued(self, tx: Write, row: sql.Row) -> JobView:
+    async def _requeued(self, tx: Write, row: sql.Row) -> JobView:
+        """The ``job.queued`` of a job queued again, with its new place stored."""
         place, eta = await position.estimate(tx.conn, row, tx.now, self.fair_share)
-        row = await sql.set_announced(tx.conn, row.id, place, tx.now) or row
+        await sql.set_announced(tx.conn, {row.id: place}, tx.now)
         await tx.event(row, "job.queued", position=place, eta_seconds=eta)
         tx.job_queued = True
-        return JobView(Job.from_row(row), place, eta)
+        return JobView(replace(Job.from_row(row), queue_position=place), place, eta)
 
     async def _view(self, conn: Any, row: sql.Row) -> JobView:
         if row.status != Status.QUEUED:
@@ -251,7 +268,7 @@ class JobStore:
                 max_attempts = self.settings.policy(current.kind).max_attempts
                 row = await sql.requeue_finished(tx.conn, current, now, max_attempts)
                 if row is not None:
-                    return await self._queued(tx, row)
+                    return await self._requeued(tx, row)
         if current is None:
             raise NotFound(f"no job {job_id}")
         if current.inputs_purged_at is not None:

@@ -4,7 +4,7 @@ Every state change goes through ``write``: the NOTIFY (PostgreSQL) joins the tra
 in-process hub hears the events only after commit, so nobody ever sees an event that rolled back.
 
 A write's events are appended last, in one statement, just before the commit: on PostgreSQL
-that is where it takes the event-order lock (``sql.lock_event_order``), so the lock is held only
+that is where it takes the event-order lock (``sql.EVENT_ORDER_LOCK``), so the lock is held only
 for the append and the commit, and never while a job row is being locked (no deadlock between
 a write holding the lock and one holding a row).
 """
@@ -55,8 +55,9 @@ class Write:
         deliveries of the terminal ones; ``write`` calls it just before the commit."""
         if not self._pending:
             return
-        await sql.lock_event_order(self.conn)
-        appended = await log.append_many(self.conn, [new for _, new in self._pending], self.now)
+        new = [event for _, event in self._pending]
+        # PostgreSQL: the event-order lock is taken by the append itself, one round trip.
+        appended = await log.append_many(self.conn, new, self.now, order_lock=sql.EVENT_ORDER_LOCK)
         for (job, _), record in zip(self._pending, appended, strict=True):
             # A terminal event of a job with a callback URL queues its webhook in this write.
             await deliveries.enqueue(self.conn, job, record, self.now)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from foodscan.jobs.announce import NEAR_FRONT, QUIET_S, PositionAnnouncer, worth_announcing
+from foodscan.jobs.sql import fairness
 from foodscan.jobs.store import JobStore
 
 KINDS = ["receipt", "products", "recipe"]
@@ -60,6 +61,30 @@ async def test_a_move_within_the_quiet_time_waits(job_factory, queue, announcer,
     assert await announcer.announce(later()) == 0  # announced less than QUIET_S ago
     assert await announcer.announce(later(2 * QUIET_S + 0.2)) == 1
     assert await queued_positions(peek, ids[2]) == [3, 2, 1]
+
+
+async def test_a_round_of_many_moves_is_written_in_chunks(
+    job_factory, queue, announcer, peek, monkeypatch
+) -> None:
+    monkeypatch.setattr(fairness, "ANNOUNCE_CHUNK", 3)  # 7 moves: statements of 3, 3 and 1
+    ids = [(await job_factory(user_id="alice")).job.id for _ in range(8)]
+    await queue.claim(KINDS)
+
+    assert await announcer.announce(later()) == 7
+    assert [(await queued_positions(peek, i))[-1] for i in ids[1:]] == list(range(1, 8))
+    assert await announcer.announce(later()) == 0
+
+
+async def test_a_job_claimed_after_the_read_is_not_announced(
+    job_factory, queue, announcer, peek, engine
+) -> None:
+    ids = [(await job_factory(user_id="alice")).job.id for _ in range(3)]
+    await queue.claim(KINDS)
+    await queue.claim(KINDS)  # ids[1] runs now; a stale round still places it first
+    async with engine.begin() as conn:
+        changed = await fairness.set_announced(conn, {ids[1]: 1, ids[2]: 1}, later(), QUIET_S)
+
+    assert [row.id for row in changed] == [ids[2]]
 
 
 async def test_a_new_users_job_moves_the_burst_back(job_factory, announcer, peek) -> None:

@@ -1,6 +1,7 @@
 """Every SQL statement of foodscan's jobs, one function each; dialect branches live here only.
 
-``lifecycle`` holds a job's life (submit to finish), ``pace`` what the ETA reads, ``upkeep`` the
+``lifecycle`` holds a job's life (submit to finish), ``admission`` the one read before a
+submit's insert, ``pace`` what the ETA reads, ``upkeep`` the
 maintenance and the worker registry, ``usage`` what the rate limits and budgets count,
 ``webhooks`` the webhook outbox.
 Callers use ``from foodscan.jobs import sql`` and ``sql.claim(...)``.
@@ -8,6 +9,7 @@ Callers use ``from foodscan.jobs import sql`` and ``sql.claim(...)``.
 
 from __future__ import annotations
 
+from foodscan.jobs.sql.admission import Admission, admit
 from foodscan.jobs.sql.fairness import FairShare, position, queue_order, set_announced
 from foodscan.jobs.sql.lifecycle import (
     Row,
@@ -46,9 +48,9 @@ from foodscan.jobs.sql.upkeep import (
     upsert_worker,
 )
 from foodscan.jobs.sql.usage import (
+    EVENT_ORDER_LOCK,
     active_count,
     inputs_since,
-    lock_event_order,
     lock_user,
     nth_newest_created,
 )
@@ -60,9 +62,12 @@ from foodscan.jobs.sql.webhooks import (
 )
 
 __all__ = [
+    "EVENT_ORDER_LOCK",
+    "Admission",
     "FairShare",
     "Row",
     "active_count",
+    "admit",
     "cancel_expired",
     "cancel_queued",
     "cancel_requested_ids",
@@ -85,7 +90,6 @@ __all__ = [
     "list_deliveries",
     "list_jobs",
     "live_workers",
-    "lock_event_order",
     "lock_user",
     "mark_inputs_purged",
     "nth_newest_created",

@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import functools
 import heapq
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from foodscan.db.tables import jobs
@@ -164,8 +166,6 @@ async def position(conn: AsyncConnection, policy: FairShare, job: Row, now: date
     if job.created_at < oldest:
         earlier = sa.tuple_(jobs.c.created_at, jobs.c.id) < sa.tuple_(job.created_at, job.id)
         return await _count(conn, *same_kind, jobs.c.created_at < oldest, earlier) + 1
-    lanes = policy.lanes()
-    others = [lane for lane in lanes if lane != job.lane]
     params = {
         "p_kind": job.kind,
         "p_oldest": oldest,
@@ -173,21 +173,39 @@ async def position(conn: AsyncConnection, policy: FairShare, job: Row, now: date
         "p_created": job.created_at,
         "p_id": job.id,
     }
-    counts = await conn.execute(_position_counts(policy.key, job.lane), params)
-    aged, in_lane, before_in_lane, *rest = (int(n) for n in counts.one())
+    counts = (await conn.execute(_position_counts(policy.key, job.lane), params)).one()
+    return await place_from(
+        conn, policy, lane=job.lane, kind=job.kind, oldest=oldest, counts=counts
+    )
+
+
+async def place_from(
+    conn: AsyncConnection,
+    policy: FairShare,
+    *,
+    lane: str,
+    kind: str,
+    oldest: datetime,
+    counts: Sequence[Any],
+) -> int:
+    """A young job's 1-based place from ``position_counts``' columns (in their order); one
+    more read per other lane with jobs waiting whose next turns go before it."""
+    lanes = policy.lanes()
+    others = [other for other in lanes if other != lane]
+    aged, in_lane, before_in_lane, *rest = (int(n) for n in counts)
     recent = dict(zip(lanes, rest[: len(lanes)], strict=True))
     waiting = dict(zip(others, rest[len(lanes) :], strict=True))
     ahead = aged + in_lane
-    pace = Fraction(recent[job.lane] + before_in_lane + 1, policy.share(job.lane))
-    for lane in others:
-        # Turns r of ``lane`` go first while (recent + r) / share < pace (= pace: the lane
+    pace = Fraction(recent[lane] + before_in_lane + 1, policy.share(lane))
+    for other in others:
+        # Turns r of ``other`` go first while (recent + r) / share < pace (= pace: the lane
         # listed first goes first).
-        bound = pace * policy.share(lane) - recent[lane]
-        before = lanes.index(lane) < lanes.index(job.lane)
+        bound = pace * policy.share(other) - recent[other]
+        before = lanes.index(other) < lanes.index(lane)
         turns = math.ceil(bound) - 1 if bound.denominator != 1 or not before else int(bound)
-        if turns > 0 and waiting[lane]:
+        if turns > 0 and waiting[other]:
             young = jobs.c.created_at >= oldest
-            ahead += await _count_first(conn, lane, job.kind, young, min(turns, waiting[lane]))
+            ahead += await _count_first(conn, other, kind, young, min(turns, waiting[other]))
     return ahead + 1
 
 
@@ -196,27 +214,35 @@ def _position_counts(
     policy_key: tuple[tuple[tuple[str, int], ...], int, float], lane: str
 ) -> sa.Select[Any]:
     """Every count ``position`` needs for a young job of ``lane``, in one statement, built once
-    per policy and lane: (aged ahead, ahead in its lane, before it in its lane, the lanes'
-    recent starts, the other lanes' waiting jobs)."""
-    policy = FairShare.of(policy_key)
+    per policy and lane."""
+    tag = sa.bindparam("p_tag", type_=jobs.c.fair_tag.type)
+    return sa.select(*position_counts(FairShare.of(policy_key), lane, tag))
+
+
+def position_counts(
+    policy: FairShare, lane: str, tag: sa.ColumnElement[Any]
+) -> list[sa.ScalarSelect[Any]]:
+    """The counts that place a young job of ``lane`` with turn ``tag`` (bound: ``p_kind``,
+    ``p_oldest``, ``p_created``, ``p_id``), for ``place_from``: aged ahead, ahead in its lane,
+    before it in its lane, the lanes' recent starts, the other lanes' waiting jobs."""
     queued = (jobs.c.status == Status.QUEUED,)
     same_kind = (*queued, jobs.c.kind == sa.bindparam("p_kind"))
     oldest = sa.bindparam("p_oldest", type_=jobs.c.created_at.type)
     young = jobs.c.created_at >= oldest
     me = (
-        sa.bindparam("p_tag", type_=jobs.c.fair_tag.type),
+        tag,
         sa.bindparam("p_created", type_=jobs.c.created_at.type),
         sa.bindparam("p_id", type_=jobs.c.id.type),
     )
     before_me = sa.tuple_(*_TURN) < sa.tuple_(*me)
     lanes = policy.lanes()
-    return sa.select(
+    return [
         _counted(*same_kind, jobs.c.created_at < oldest),
         _counted(*same_kind, young, jobs.c.lane == lane, before_me),
         _counted(*queued, young, jobs.c.lane == lane, before_me),
         *(_recent(policy, other) for other in lanes),
         *(_counted(*queued, young, jobs.c.lane == other) for other in lanes if other != lane),
-    )
+    ]
 
 
 def _counted(*where: sa.ColumnElement[bool]) -> sa.ScalarSelect[Any]:
@@ -274,20 +300,50 @@ async def queue_order(conn: AsyncConnection, policy: FairShare, now: datetime) -
     return ordered
 
 
-async def set_announced(
-    conn: AsyncConnection, job_id: str, place: int, now: datetime, quiet_s: float = 0.0
-) -> Row | None:
-    """Record ``place`` as the job's announced position, if it is still queued, its place
-    changed, and it was not touched in the last ``quiet_s`` seconds (coalescing)."""
-    query = (
+# Announced places go in as one JSON object (job id → place), read by the database: one
+# statement for a whole round of moved places, the same text however many there are.
+ANNOUNCE_CHUNK = 500
+
+
+@functools.cache
+def _announce_query(dialect: str) -> sa.Update:
+    places = sa.bindparam("places", type_=sa.String)
+    if dialect == "postgresql":
+        entry = sa.func.jsonb_extract_path_text(sa.cast(places, JSONB), jobs.c.id)
+    else:  # SQLite's JSON path quotes the key: job ids are UUIDs, with no quote in them
+        entry = sa.func.json_extract(places, sa.literal('$."') + jobs.c.id + sa.literal('"'))
+    place = sa.cast(entry, sa.Integer)
+    return (
         sa.update(jobs)
         .where(
-            jobs.c.id == job_id,
+            jobs.c.id.in_(sa.bindparam("ids", expanding=True)),
             jobs.c.status == Status.QUEUED,
             sa.or_(jobs.c.queue_position.is_(None), jobs.c.queue_position != place),
-            jobs.c.updated_at <= now - timedelta(seconds=quiet_s),
+            jobs.c.updated_at <= sa.bindparam("quiet_before", type_=jobs.c.updated_at.type),
         )
-        .values(queue_position=place, updated_at=now)
-        .returning(*jobs.c)
+        .values(queue_position=place, updated_at=sa.bindparam("announced_at"))
+        .returning(jobs.c.id, jobs.c.user_id, jobs.c.kind, jobs.c.run_at, jobs.c.queue_position)
     )
-    return (await conn.execute(query)).one_or_none()
+
+
+async def set_announced(
+    conn: AsyncConnection, places: Mapping[str, int], now: datetime, quiet_s: float = 0.0
+) -> list[Row]:
+    """Record each job's place (id → place) as its announced position, where the job is still
+    queued, its place changed, and it was not touched in the last ``quiet_s`` seconds
+    (coalescing); the rows changed (``id, user_id, kind, run_at, queue_position``), in no
+    particular order. One statement per ``ANNOUNCE_CHUNK`` jobs."""
+    query = _announce_query(conn.dialect.name)
+    quiet_before = now - timedelta(seconds=quiet_s)
+    ids = list(places)
+    changed: list[Row] = []
+    for i in range(0, len(ids), ANNOUNCE_CHUNK):
+        chunk = ids[i : i + ANNOUNCE_CHUNK]
+        params = {
+            "ids": chunk,
+            "places": json.dumps({job_id: places[job_id] for job_id in chunk}),
+            "quiet_before": quiet_before,
+            "announced_at": now,
+        }
+        changed.extend((await conn.execute(query, params)).all())
+    return changed

@@ -21,17 +21,13 @@ from foodscan.jobs.states import TERMINAL, Status
 Row = sa.Row[*tuple[Any, ...]]  # Any: rows of jobs have many column types
 
 
-_INSERT = (
-    jobs.insert()
-    .values(fair_tag=tag_for(sa.bindparam("tag_user"), sa.bindparam("tag_lane")))
-    .returning(*jobs.c)
-)
+_INSERT = jobs.insert().returning(*jobs.c)
 
 
 async def insert_job(conn: AsyncConnection, values: dict[str, Any]) -> Row:
-    """Insert a queued job, with its turn in its lane (``fairness.tag_for``)."""
-    params = {**values, "tag_user": values["user_id"], "tag_lane": values["lane"]}
-    return (await conn.execute(_INSERT, params)).one()
+    """Insert a queued job; ``values`` carry its turn (``fair_tag``) and announced place
+    (``queue_position``), from ``admission.admit``."""
+    return (await conn.execute(_INSERT, values)).one()
 
 
 async def get_job(conn: AsyncConnection, job_id: str, user_id: str | None = None) -> Row | None:

@@ -26,7 +26,9 @@ async def recent_durations(conn: AsyncConnection, kind: str, limit: int = 50) ->
     return (await conn.execute(query)).all()
 
 
-def _pace_query(limit: int) -> sa.Select[Any]:
+def pace_query(limit: int, *also: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """The pace read (bound: ``pace_kind``, ``pace_since``): one row per recent succeeded job
+    (at least one row), each with the head's ``slots``, ``busy`` and the columns ``also``."""
     kind: sa.BindParameter[str] = sa.bindparam("pace_kind")
     slots = (
         sa.select(sa.func.coalesce(sa.func.sum(workers.c.concurrency), 0))
@@ -40,7 +42,7 @@ def _pace_query(limit: int) -> sa.Select[Any]:
         .where(jobs.c.kind == kind, jobs.c.status == Status.RUNNING)
         .scalar_subquery()
     )
-    head = sa.select(slots.label("slots"), busy.label("busy")).subquery("head")
+    head = sa.select(slots.label("slots"), busy.label("busy"), *also).subquery("head")
     recent = (
         sa.select(jobs.c.started_at, jobs.c.finished_at)
         .where(jobs.c.kind == kind, jobs.c.status == Status.SUCCEEDED)
@@ -48,11 +50,16 @@ def _pace_query(limit: int) -> sa.Select[Any]:
         .limit(limit)
         .subquery("recent")
     )
-    query = sa.select(head.c.slots, head.c.busy, recent.c.started_at, recent.c.finished_at)
+    query = sa.select(*head.c, recent.c.started_at, recent.c.finished_at)
     return query.select_from(head.outerjoin(recent, sa.true()))
 
 
-_PACE = _pace_query(50)
+_PACE = pace_query(50)
+
+
+def spans_of(rows: Sequence[Row]) -> list[tuple[datetime, datetime]]:
+    """The (start, finish) pairs of a pace read's rows."""
+    return [(r.started_at, r.finished_at) for r in rows if r.started_at and r.finished_at]
 
 
 async def pace_inputs(
@@ -61,8 +68,7 @@ async def pace_inputs(
     """In one read: (start and finish of the last 50 succeeded jobs of a kind, slots of the
     workers alive since ``live_since``, jobs of the kind running now)."""
     rows = (await conn.execute(_PACE, {"pace_kind": kind, "pace_since": live_since})).all()
-    spans = [(r.started_at, r.finished_at) for r in rows if r.started_at and r.finished_at]
-    return spans, int(rows[0].slots), int(rows[0].busy)
+    return spans_of(rows), int(rows[0].slots), int(rows[0].busy)
 
 
 async def running_count(conn: AsyncConnection, kind: str) -> int:

@@ -34,22 +34,17 @@ async def lock_user(conn: AsyncConnection, user_id: str) -> None:
 
 # The one key every event-appending transaction locks first (PostgreSQL), far from the
 # two-int keys of ``lock_user`` (PostgreSQL keeps the two key spaces apart anyway).
+#
+# It makes event ids commit in the order they are handed out. Event ids come from a sequence;
+# two transactions appending at once could commit a lower id after a higher one was read, and
+# a client resuming after the higher one would never get the lower. On PostgreSQL every write
+# (``jobs.writes.write``) appends its events last, in one statement that takes this
+# transaction-scoped advisory lock before it draws the first id (``log.append_many``'s
+# ``order_lock``), so appends commit one transaction at a time; nothing locks a job row after
+# it, so no lock order can deadlock (an event's foreign key takes only a key-share lock, which a
+# job update does not block). SQLite needs none: ``BEGIN IMMEDIATE`` already runs writers one at
+# a time.
 EVENT_ORDER_LOCK = 0x666F6F6473636E
-
-
-async def lock_event_order(conn: AsyncConnection) -> None:
-    """Make event ids commit in the order they are handed out, until this transaction ends.
-
-    Event ids come from a sequence; two transactions appending at once could commit a lower id
-    after a higher one was read, and a client resuming after the higher one would never get
-    the lower. On PostgreSQL every write (``jobs.writes.write``) takes this advisory lock right
-    before it appends its events, its last statements, so appends commit one transaction at a
-    time; nothing locks a job row after it, so no lock order can deadlock (an event's foreign
-    key takes only a key-share lock, which a job update does not block). SQLite needs none:
-    ``BEGIN IMMEDIATE`` already runs writers one at a time.
-    """
-    if conn.dialect.name == "postgresql":
-        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(EVENT_ORDER_LOCK)))
 
 
 async def nth_newest_created(

@@ -1,0 +1,80 @@
+"""The one read that admits a new job: its turn in its lane, its place and its pace.
+
+A submit used to insert the job (its ``fair_tag`` computed by the insert), then read its place,
+then the ETA's inputs, then store the announced place: four statements. The new job's place does
+not depend on its own row (only jobs strictly before its turn count, and it is not aged), so all
+of it is read before the insert, in one statement, and the insert carries the turn and place.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from foodscan.jobs.sql.fairness import FairShare, place_from, position_counts, tag_for
+from foodscan.jobs.sql.pace import pace_query, spans_of
+
+RECENT_RUNS = 50  # succeeded jobs whose run times make the ETA (as ``pace_inputs``)
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What a new job is inserted with and answered with."""
+
+    fair_tag: int
+    place: int  # 1-based, among the queued jobs of its kind
+    spans: list[tuple[datetime, datetime]]  # start and finish of recent runs of its kind
+    slots: int  # slots of the live workers
+    busy: int  # jobs of its kind running now
+
+
+@functools.cache
+def _admission_query(
+    policy_key: tuple[tuple[tuple[str, int], ...], int, float], lane: str
+) -> tuple[sa.Select[Any], list[str]]:
+    """The statement for a job of ``lane`` (built once per policy and lane) and the names of
+    its count columns, in ``place_from``'s order."""
+    tag = tag_for(sa.bindparam("tag_user"), lane)
+    counts = position_counts(FairShare.of(policy_key), lane, tag)
+    names = [f"count_{i}" for i in range(len(counts))]
+    columns = [c.label(name) for c, name in zip(counts, names, strict=True)]
+    return pace_query(RECENT_RUNS, tag.label("fair_tag"), *columns), names
+
+
+async def admit(
+    conn: AsyncConnection,
+    policy: FairShare,
+    *,
+    job_id: str,
+    user_id: str,
+    lane: str,
+    kind: str,
+    created_at: datetime,
+    now: datetime,
+    live_since: datetime,
+) -> Admission:
+    """The turn, place and pace of a job about to be queued (not inserted yet) in this
+    transaction; it is young (``created_at`` is now), so ``place_from`` places it."""
+    oldest = policy.oldest(now)
+    params = {
+        "tag_user": user_id,
+        "p_kind": kind,
+        "p_oldest": oldest,
+        "p_created": created_at,
+        "p_id": job_id,
+        "pace_kind": kind,
+        "pace_since": live_since,
+    }
+    query, names = _admission_query(policy.key, lane)
+    rows = (await conn.execute(query, params)).all()
+    head = rows[0]._mapping
+    counts = [head[name] for name in names]
+    place = await place_from(conn, policy, lane=lane, kind=kind, oldest=oldest, counts=counts)
+    return Admission(
+        int(head["fair_tag"]), place, spans_of(rows), int(head["slots"]), int(head["busy"])
+    )
