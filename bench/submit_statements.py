@@ -1,5 +1,6 @@
 """Where a submit's database time goes: every SQL statement of the submit path (the duplicate
-lookup, the limits pre-check, ``JobStore.submit``), counted and timed, on SQLite and PostgreSQL.
+lookup and the limits pre-check of ``JobStore.preflight``, then ``JobStore.submit``), counted
+and timed, on SQLite and PostgreSQL.
 
 It calls the API's own sequence in this process (no HTTP, no upload checks) ``--submits`` times
 with plan limits on (the defaults, raised so none refuses) and prints, per statement (its first
@@ -31,7 +32,7 @@ from foodscan.db.engine import create_engine
 from foodscan.db.migrate import migrate
 from foodscan.events.pg_listen import bus_for
 from foodscan.jobs.records import InputFile
-from foodscan.jobs.store import JobStore, Submission
+from foodscan.jobs.store import JobStore, Preflight, Submission
 from foodscan.settings import Settings
 
 _WORDS = re.compile(r"\s+")
@@ -93,8 +94,7 @@ async def run_engine(url: str, submits: int, folder: Path) -> dict[str, Any]:
                 walls.clear()
             request_hash = uuid.uuid4().hex
             started = time.perf_counter()
-            await store.find_duplicate("bench", request_hash)
-            await store.check_limits("bench", "paid", "receipt", 1)
+            await store.preflight(Preflight("bench", "paid", "receipt", 1, request_hash))
             file = InputFile(
                 f"ab/{uuid.uuid4().hex}.jpg", request_hash, "image/jpeg", 1_000_000, "r.jpg"
             )

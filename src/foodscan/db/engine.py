@@ -6,10 +6,12 @@ on the busy timeout instead of failing to upgrade a read lock.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from foodscan.errors import InvalidInput
@@ -20,6 +22,7 @@ _DRIVERS = {
     "postgres": "postgresql+asyncpg",
 }
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PING_IDLE_S = 1.0  # a pooled PostgreSQL connection idle this long is pinged before use
 
 
 def async_url(url: str) -> str:
@@ -38,9 +41,36 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(full, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(
-        full, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-    )
+    engine = create_async_engine(full, pool_size=pool_size, max_overflow=pool_size)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Ping a pooled connection at check-out only when it sat idle for ``PING_IDLE_S``.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every check-out: with asyncpg that is BEGIN, an
+    empty query and ROLLBACK, three round trips before each transaction (a submit's own work is
+    five). A connection back in the pool a moment ago is as alive as the pings of that moment
+    would say; one idle longer (a restart of the server may have closed it) is pinged, and a
+    dead one is replaced before anyone uses it. A restart within the last ``PING_IDLE_S`` is
+    found by the first statement instead: it fails once, SQLAlchemy invalidates the pool, and
+    the caller's retry (the worker's loops, a client's) gets new connections."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:  # Any: untyped pool events
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < PING_IDLE_S:
+            return  # new, or back in the pool a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool discards this connection and checks out another (a new one).
+            raise DisconnectionError from exc
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

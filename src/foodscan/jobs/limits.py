@@ -13,6 +13,7 @@ storing the uploads, so a refused submit usually stores nothing at all.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from foodscan.errors import QuotaExceeded, RateLimited, TooMany, TooManyActive
 from foodscan.jobs import position, sql
+from foodscan.jobs.sql import Row
 from foodscan.settings import PlanLimits
 
 MINUTE = timedelta(minutes=1)
@@ -48,19 +50,39 @@ async def check(
     now: datetime,
 ) -> None:
     """Raise ``RateLimited``, ``QuotaExceeded`` or ``TooManyActive`` if a new job of ``pages``
-    pages would go over ``limits``; ``TooMany`` if it could never fit the daily budget."""
+    pages would go over ``limits``; ``TooMany`` if it could never fit the daily budget. The
+    use they count is one read (``sql.usage``)."""
+    if not (limits.submits_per_minute or limits.pages_per_day or limits.active_jobs):
+        return
+    if limits.pages_per_day and pages > limits.pages_per_day:
+        raise TooMany(
+            f"this job has {pages} pages; the plan allows {limits.pages_per_day} pages a day"
+        )
+    used = await sql.usage(
+        conn,
+        user_id,
+        nth=limits.submits_per_minute or 1,
+        minute_since=now - MINUTE,
+        active_cap=limits.active_jobs or 1,
+        day_since=now - DAY if limits.pages_per_day else None,
+    )
     if limits.submits_per_minute:
-        await _check_rate(conn, limits.submits_per_minute, user_id, now)
+        _check_rate(limits.submits_per_minute, used.nth_newest, now)
     if limits.pages_per_day:
-        await _check_pages(conn, limits.pages_per_day, user_id, pages, now)
-    if limits.active_jobs:
-        await _check_active(conn, limits.active_jobs, user_id, kind)
+        _check_pages(limits.pages_per_day, used.recent, pages, now)
+    if limits.active_jobs and used.active >= limits.active_jobs:
+        typical = await position.typical_duration(conn, kind)
+        wait = min(ACTIVE_RETRY_MAX_S, max(ACTIVE_RETRY_MIN_S, math.ceil(typical)))
+        raise TooManyActive(
+            f"{used.active} of your jobs are queued or running; the plan allows "
+            f"{limits.active_jobs} at once",
+            retry_after=wait,
+        )
 
 
-async def _check_rate(conn: AsyncConnection, limit: int, user_id: str, now: datetime) -> None:
-    # Over the limit when ``limit`` jobs are already in the window; it frees when the
-    # ``limit``-th newest of them turns a minute old.
-    oldest = await sql.nth_newest_created(conn, user_id, now - MINUTE, limit)
+def _check_rate(limit: int, oldest: datetime | None, now: datetime) -> None:
+    # Over the limit when ``limit`` jobs are already in the window (``oldest`` is the
+    # ``limit``-th newest of them); it frees when that one turns a minute old.
     if oldest is not None:
         raise RateLimited(
             f"at most {limit} submits per minute on this plan",
@@ -68,12 +90,7 @@ async def _check_rate(conn: AsyncConnection, limit: int, user_id: str, now: date
         )
 
 
-async def _check_pages(
-    conn: AsyncConnection, limit: int, user_id: str, pages: int, now: datetime
-) -> None:
-    if pages > limit:
-        raise TooMany(f"this job has {pages} pages; the plan allows {limit} pages a day")
-    rows = await sql.inputs_since(conn, user_id, now - DAY)
+def _check_pages(limit: int, rows: Sequence[Row], pages: int, now: datetime) -> None:
     used = sum(pages_of(row.inputs) for row in rows)
     if used + pages <= limit:
         return
@@ -89,14 +106,3 @@ async def _check_pages(
         f"{used} of the plan's {limit} pages a day are used; this job has {pages}",
         retry_after=_seconds_until(frees_at, now),
     )
-
-
-async def _check_active(conn: AsyncConnection, limit: int, user_id: str, kind: str) -> None:
-    active = await sql.active_count(conn, user_id)
-    if active >= limit:
-        typical = await position.typical_duration(conn, kind)
-        wait = min(ACTIVE_RETRY_MAX_S, max(ACTIVE_RETRY_MIN_S, math.ceil(typical)))
-        raise TooManyActive(
-            f"{active} of your jobs are queued or running; the plan allows {limit} at once",
-            retry_after=wait,
-        )

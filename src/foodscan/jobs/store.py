@@ -46,6 +46,19 @@ class Submission:
 
 
 @dataclass(frozen=True, slots=True)
+class Preflight:
+    """What a submit asks before its uploads are stored (``JobStore.preflight``)."""
+
+    user_id: str
+    plan: str
+    kind: str
+    pages: int
+    request_hash: str
+    idempotency_key: str | None = None
+    dedupe: bool = True  # without a key: answer with the same upload's job, if there is one
+
+
+@dataclass(frozen=True, slots=True)
 class JobView:
     """A job with its place in the queue (``position``/``eta_seconds`` only while queued)."""
 
@@ -98,32 +111,53 @@ class JobStore:
     async def find_idempotent(self, user_id: str, key: str, request_hash: str) -> JobView | None:
         """The job earlier submitted with this key; ``IdempotencyConflict`` if its input differs."""
         async with self.engine.connect() as conn:
-            row = await sql.get_by_idempotency_key(conn, user_id, key)
-            if row is None:
-                return None
-            if row.request_hash != request_hash:
-                raise IdempotencyConflict
-            return await self._view(conn, row)
+            return await self._idempotent(conn, user_id, key, request_hash)
+
+    async def _idempotent(
+        self, conn: Any, user_id: str, key: str, request_hash: str
+    ) -> JobView | None:
+        row = await sql.get_by_idempotency_key(conn, user_id, key)
+        if row is None:
+            return None
+        if row.request_hash != request_hash:
+            raise IdempotencyConflict
+        return await self._view(conn, row)
 
     async def find_duplicate(self, user_id: str, request_hash: str) -> JobView | None:
         """A job of this user for the same files and options, still within upload retention."""
-        since = _now() - timedelta(days=self.settings.upload_retention_days)
         async with self.engine.connect() as conn:
-            row = await sql.find_duplicate(conn, user_id, request_hash, since)
-            return None if row is None else await self._view(conn, row)
+            return await self._duplicate(conn, user_id, request_hash)
+
+    async def _duplicate(self, conn: Any, user_id: str, request_hash: str) -> JobView | None:
+        since = _now() - timedelta(days=self.settings.upload_retention_days)
+        row = await sql.find_duplicate(conn, user_id, request_hash, since)
+        return None if row is None else await self._view(conn, row)
 
     async def check_limits(self, user_id: str, plan: str, kind: str, pages: int) -> None:
         """Raise ``Limited`` if a new job would go over the plan's limits now (a pre-check
         without the lock: ``submit(..., enforce_limits=True)`` checks again, atomically)."""
         async with self.engine.connect() as conn:
-            await limits.check(
-                conn,
-                self.settings.limits(plan),
-                user_id=user_id,
-                kind=kind,
-                pages=pages,
-                now=_now(),
-            )
+            await self._limits(conn, user_id, plan, kind, pages)
+
+    async def _limits(self, conn: Any, user_id: str, plan: str, kind: str, pages: int) -> None:
+        limit = self.settings.limits(plan)
+        await limits.check(conn, limit, user_id=user_id, kind=kind, pages=pages, now=_now())
+
+    async def preflight(self, ask: Preflight) -> JobView | None:
+        """Before the uploads are stored, on one connection: the job this Idempotency-Key
+        (``IdempotencyConflict`` if its input differs) or, with ``dedupe``, the same upload
+        already made; else ``Limited`` if a new job would go over the plan's limits."""
+        async with self.engine.connect() as conn:
+            found = None
+            if ask.idempotency_key is not None:
+                found = await self._idempotent(
+                    conn, ask.user_id, ask.idempotency_key, ask.request_hash
+                )
+            elif ask.dedupe:
+                found = await self._duplicate(conn, ask.user_id, ask.request_hash)
+            if found is None:
+                await self._limits(conn, ask.user_id, ask.plan, ask.kind, ask.pages)
+            return found
 
     async def submit(self, sub: Submission, *, enforce_limits: bool = False) -> JobView:
         """Insert a queued job and its ``job.queued`` event in one transaction.

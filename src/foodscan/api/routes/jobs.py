@@ -39,7 +39,7 @@ from foodscan.errors import (
 )
 from foodscan.jobs.records import InputFile
 from foodscan.jobs.states import Status
-from foodscan.jobs.store import JobStore, JobView, Submission
+from foodscan.jobs.store import JobStore, JobView, Preflight, Submission
 from foodscan.metrics import Metrics
 from foodscan.pipelines import registry
 
@@ -123,16 +123,11 @@ async def submit(
     """Check the upload, store it and queue a job; answers at once with where to follow it."""
     key = check_idempotency_key(idempotency_key)
     intake = await read_submission(request, settings)
-    if key is not None:
-        found = await store.find_idempotent(principal.user_id, key, intake.request_hash)
-        if found is not None:
-            return _submitted(response, found, 200)
-    elif intake.options.get("dedupe", True) is not False:
-        # The same files and options again, within upload retention: the earlier job answers.
-        found = await store.find_duplicate(principal.user_id, intake.request_hash)
-        if found is not None:
-            return _submitted(response, found, 200)
-    await _check_limits(store, instruments, principal, intake)
+    # A replay of this key, or (without one) the same files and options again within upload
+    # retention: the earlier job answers. Else the plan's limits, before any blob is stored.
+    found = await _preflight(store, instruments, principal, intake, key)
+    if found is not None:
+        return _submitted(response, found, 200)
     keys = await _store_blobs(blobs, intake)
     try:
         view = await store.submit(_submission(principal, intake, keys, key), enforce_limits=True)
@@ -152,13 +147,22 @@ async def submit(
     return _submitted(response, view, 202)
 
 
-async def _check_limits(
-    store: JobStore, instruments: Metrics, principal: Principal, intake: Intake
-) -> None:
-    """The plan's limits, checked before any blob is stored (``store.submit`` checks again)."""
-    pages = sum(f.inspected.pages for f in intake.files)
+async def _preflight(
+    store: JobStore, instruments: Metrics, principal: Principal, intake: Intake, key: str | None
+) -> JobView | None:
+    """``store.preflight``; a refusal by the plan's limits is counted (``store.submit`` checks
+    them again, under the user's lock)."""
+    ask = Preflight(
+        user_id=principal.user_id,
+        plan=principal.plan,
+        kind=intake.kind,
+        pages=sum(f.inspected.pages for f in intake.files),
+        request_hash=intake.request_hash,
+        idempotency_key=key,
+        dedupe=intake.options.get("dedupe", True) is not False,
+    )
     try:
-        await store.check_limits(principal.user_id, principal.plan, intake.kind, pages)
+        return await store.preflight(ask)
     except Limited as exc:
         instruments.refused.labels(exc.code).inc()
         raise

@@ -49,10 +49,9 @@ from foodscan.jobs.sql.upkeep import (
 )
 from foodscan.jobs.sql.usage import (
     EVENT_ORDER_LOCK,
-    active_count,
-    inputs_since,
+    Usage,
     lock_user,
-    nth_newest_created,
+    usage,
 )
 from foodscan.jobs.sql.webhooks import (
     claim_delivery,
@@ -66,7 +65,7 @@ __all__ = [
     "Admission",
     "FairShare",
     "Row",
-    "active_count",
+    "Usage",
     "admit",
     "cancel_expired",
     "cancel_queued",
@@ -83,7 +82,6 @@ __all__ = [
     "finished_since",
     "get_by_idempotency_key",
     "get_job",
-    "inputs_since",
     "insert_delivery",
     "insert_job",
     "insert_ticket",
@@ -92,7 +90,6 @@ __all__ = [
     "live_workers",
     "lock_user",
     "mark_inputs_purged",
-    "nth_newest_created",
     "pace_inputs",
     "position",
     "queue_depth",
@@ -113,4 +110,5 @@ __all__ = [
     "status_counts",
     "touch_worker",
     "upsert_worker",
+    "usage",
 ]

@@ -7,8 +7,10 @@ is kept anywhere, so every API process sees the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -47,36 +49,76 @@ async def lock_user(conn: AsyncConnection, user_id: str) -> None:
 EVENT_ORDER_LOCK = 0x666F6F6473636E
 
 
-async def nth_newest_created(
-    conn: AsyncConnection, user_id: str, since: datetime, n: int
-) -> datetime | None:
-    """When the user's ``n``-th newest job created after ``since`` was made; None if fewer."""
-    query = (
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """One user's use of the service now, as the plan's limits read it (``jobs.limits``)."""
+
+    nth_newest: datetime | None  # when the user's n-th newest job of the last minute was made
+    active: int  # the user's jobs queued or running, counted up to the cap asked for
+    recent: list[Row]  # (created_at, inputs) of the user's jobs of the last day, oldest first
+
+
+@functools.cache
+def _usage_query(pages: bool) -> sa.Select[Any]:
+    """Everything the limits read, in one statement: a head row (the rate's n-th newest
+    creation, the active count), joined to the day's inputs when the plan counts pages."""
+    user = sa.bindparam("u_user", type_=jobs.c.user_id.type)
+    nth_newest = (
         sa.select(jobs.c.created_at)
-        .where(jobs.c.user_id == user_id, jobs.c.created_at > since)
+        .where(
+            jobs.c.user_id == user,
+            jobs.c.created_at > sa.bindparam("u_minute", type_=jobs.c.created_at.type),
+        )
         .order_by(jobs.c.created_at.desc())
-        .offset(n - 1)
+        .offset(sa.bindparam("u_offset", type_=sa.Integer))
         .limit(1)
+        .scalar_subquery()
     )
-    found: datetime | None = (await conn.execute(query)).scalar_one_or_none()
-    return found
-
-
-async def inputs_since(conn: AsyncConnection, user_id: str, since: datetime) -> Sequence[Row]:
-    """(created_at, inputs) of the user's jobs created after ``since``, oldest first."""
-    query = (
+    live = (
+        sa.select(jobs.c.id)
+        .where(jobs.c.user_id == user, jobs.c.status.in_([Status.QUEUED, Status.RUNNING]))
+        .limit(sa.bindparam("u_cap", type_=sa.Integer))
+        .subquery("live")
+    )
+    active = sa.select(sa.func.count()).select_from(live).scalar_subquery()
+    head = sa.select(nth_newest.label("nth_newest"), active.label("active"))
+    if not pages:
+        return head
+    day = (
         sa.select(jobs.c.created_at, jobs.c.inputs)
-        .where(jobs.c.user_id == user_id, jobs.c.created_at > since)
-        .order_by(jobs.c.created_at)
+        .where(
+            jobs.c.user_id == user,
+            jobs.c.created_at > sa.bindparam("u_day", type_=jobs.c.created_at.type),
+        )
+        .subquery("day")
     )
-    return (await conn.execute(query)).all()
+    first = head.subquery("head")
+    query = sa.select(first.c.nth_newest, first.c.active, day.c.created_at, day.c.inputs)
+    return query.select_from(first.outerjoin(day, sa.true())).order_by(day.c.created_at)
 
 
-async def active_count(conn: AsyncConnection, user_id: str) -> int:
-    """How many of the user's jobs are queued or running."""
-    query = (
-        sa.select(sa.func.count())
-        .select_from(jobs)
-        .where(jobs.c.user_id == user_id, jobs.c.status.in_([Status.QUEUED, Status.RUNNING]))
-    )
-    return int((await conn.execute(query)).scalar_one())
+async def usage(
+    conn: AsyncConnection,
+    user_id: str,
+    *,
+    nth: int,
+    minute_since: datetime,
+    active_cap: int,
+    day_since: datetime | None,
+) -> Usage:
+    """The user's ``nth`` newest creation after ``minute_since`` (``nth`` ≥ 1), active jobs
+    (counted up to ``active_cap``: a limit needs no more, and a queue of thousands is not
+    counted at every submit), and, when ``day_since`` is given, the inputs of the jobs created
+    after it, in one read."""
+    params: dict[str, Any] = {
+        "u_user": user_id,
+        "u_minute": minute_since,
+        "u_offset": nth - 1,
+        "u_cap": active_cap,
+    }
+    if day_since is not None:
+        params["u_day"] = day_since
+    rows = (await conn.execute(_usage_query(day_since is not None), params)).all()
+    found: datetime | None = rows[0].nth_newest
+    recent = [row for row in rows if day_since is not None and row.created_at is not None]
+    return Usage(found, int(rows[0].active), recent)
