@@ -38,7 +38,19 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """An async engine for ``url``; SQLite gets WAL, a busy timeout and immediate transactions."""
     full = async_url(url)
     if full.startswith("sqlite"):
-        engine = create_async_engine(full, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        # One connection per engine: SQLite runs one writer at a time anyway, and every
+        # transaction here is BEGIN IMMEDIATE. With a pool, a second connection waiting for the
+        # write lock sleeps in SQLite's busy handler (1, 2, 5, 10 … ms steps) while the first
+        # is done in microseconds; on one connection the callers wait in the pool's asyncio
+        # queue and go on the moment it is free. Other processes on the same file still meet
+        # the busy timeout.
+        engine = create_async_engine(
+            full,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+        )
         _configure_sqlite(engine)
         return engine
     engine = create_async_engine(full, pool_size=pool_size, max_overflow=pool_size)

@@ -73,6 +73,11 @@ class Hub:
         self._seen: OrderedDict[int, None] = OrderedDict()
 
     @property
+    def has_subscribers(self) -> bool:
+        """Whether any subscription is attached (``detach`` drops emptied keys, so this is O(1))."""
+        return bool(self._by_job or self._by_user)
+
+    @property
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._by_job.values()) + sum(
             len(s) for s in self._by_user.values()

@@ -3,7 +3,9 @@
 Writers call ``PgBus.in_transaction`` so the NOTIFY commits with the change (PostgreSQL delivers
 it only on commit). The listener holds one dedicated asyncpg connection, turns each notified id
 into an ``EventRecord`` read from the log and publishes it to this process's hub: every event,
-this process's own included, so the hub gets them in commit (= id) order.
+this process's own included, so the hub gets them in commit (= id) order. While the hub has no
+subscriber (a worker process, an API process with no stream open) notified ids are dropped
+unread: see ``PgBus._publish`` for why no stream can miss one.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class PgBus(LocalBus):
     def after_commit(self, records: Sequence[EventRecord], *, job_queued: bool) -> None:
         """Observers and the local worker now; the hub hears these events through LISTEN, like
         every other process's. NOTIFYs arrive in commit order, which is id order
-        (``sql.lock_event_order``); publishing here first would hand this id to the streams
+        (``sql.EVENT_ORDER_LOCK``); publishing here first would hand this id to the streams
         before a lower one that another process committed just before, and a client that
         resumed from this id would never get that one."""
         self._committed(records, job_queued=job_queued)
@@ -121,6 +123,17 @@ class PgBus(LocalBus):
 
         One consumer, not a task per notification: concurrent reads would finish in any order
         and a job's events would reach the hub shuffled.
+
+        A batch is dropped unread while the hub has no subscriber (a worker process; an API
+        process with no stream open), saving a read per submit. The hub hands records only to
+        subscriptions: observers and worker wake-ups follow this process's commit
+        (``_committed``) or the jobs channel, webhooks and cancels go through the database. No
+        stream can miss a dropped event: a NOTIFY arrives only once its commit is visible to
+        new reads, the check and the drop run with no await between them, and a stream attaches
+        to the hub before it reads its backlog from the log (``api.feed.Feed``). So a stream
+        attached after the drop finds the events in its backlog, and later batches (higher ids:
+        NOTIFYs come in id order) reach it live; one attached before the check gets the batch
+        read and published as before.
         """
         reader: AsyncConnection | None = None
         try:
@@ -128,6 +141,8 @@ class PgBus(LocalBus):
                 ids = await self._notified.get()
                 while not self._notified.empty():
                     ids += self._notified.get_nowait()
+                if not self.hub.has_subscribers:
+                    continue
                 try:
                     reader = reader or await self._reader()
                     records = await log.read_ids(reader, ids)

@@ -132,6 +132,20 @@ async def test_leaving_the_context_detaches_the_subscriber() -> None:
     assert sub.drain() == []
 
 
+async def test_has_subscribers_while_any_job_or_user_subscription_is_attached() -> None:
+    hub = Hub()
+    assert not hub.has_subscribers
+    with hub.subscribe(user_id="alice", job_id="job-1"):
+        assert hub.has_subscribers
+        with hub.subscribe(user_id="bob"):
+            assert hub.has_subscribers
+        assert hub.has_subscribers
+    assert not hub.has_subscribers
+    with hub.subscribe(user_id="bob"):
+        assert hub.has_subscribers
+    assert not hub.has_subscribers
+
+
 async def test_detach_twice_is_harmless() -> None:
     hub = Hub()
     sub = hub.subscribe(user_id="alice")
