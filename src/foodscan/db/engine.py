@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from foodscan.db import sqlite_loop
 from foodscan.errors import InvalidInput
 
 _DRIVERS = {
@@ -43,10 +44,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # write lock sleeps in SQLite's busy handler (1, 2, 5, 10 … ms steps) while the first
         # is done in microseconds; on one connection the callers wait in the pool's asyncio
         # queue and go on the moment it is free. Other processes on the same file still meet
-        # the busy timeout.
+        # the busy timeout, in aiosqlite's thread (``sqlite_loop``: the rest runs inline).
+        database = make_url(full).database or ""
         engine = create_async_engine(
             full,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            async_creator=sqlite_loop.connector(database, SQLITE_BUSY_TIMEOUT_MS / 1000),
             pool_size=1,
             max_overflow=0,
             pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
