@@ -27,15 +27,18 @@ def _record_threads(engine) -> None:
 async def test_statements_run_on_the_loop_thread(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'inline.db'}")
     _record_threads(engine)
-    before = LoopConnection.inline_calls
     try:
-        async with engine.begin() as conn:
+        async with engine.connect() as conn:  # connects: its PRAGMAs go to aiosqlite's thread
+            await conn.execute(sa.text("SELECT 1"))
+        inline, on_thread = LoopConnection.inline_calls, LoopConnection.thread_calls
+        async with engine.begin() as conn:  # BEGIN IMMEDIATE finds the lock free: inline too
             ran_on = (await conn.execute(THREAD_OF)).scalar_one()
     finally:
         await engine.dispose()
 
     assert ran_on == threading.get_ident()
-    assert LoopConnection.inline_calls > before
+    assert LoopConnection.inline_calls > inline
+    assert LoopConnection.thread_calls == on_thread
 
 
 async def test_a_writer_waiting_for_another_connections_lock_leaves_the_loop_free(
@@ -47,6 +50,8 @@ async def test_a_writer_waiting_for_another_connections_lock_leaves_the_loop_fre
     try:
         async with first.begin() as conn:
             await conn.execute(sa.text("CREATE TABLE t (n INTEGER)"))
+        async with second.connect() as conn:  # connected (its PRAGMAs ran) before the wait
+            await conn.execute(sa.text("SELECT 1"))
         holder = await first.connect()
         await holder.begin()  # BEGIN IMMEDIATE: the write lock is taken until commit
         await holder.execute(sa.text("INSERT INTO t VALUES (1)"))
@@ -55,11 +60,13 @@ async def test_a_writer_waiting_for_another_connections_lock_leaves_the_loop_fre
             async with second.begin() as conn:  # waits for the lock, off the loop
                 await conn.execute(sa.text("INSERT INTO t VALUES (2)"))
 
+        on_thread = LoopConnection.thread_calls
         waiting = asyncio.create_task(write_second())
         for _ in range(20):  # the loop keeps running while the second writer waits
             await asyncio.sleep(0.01)
             ticks += 1
         assert not waiting.done()
+        assert LoopConnection.thread_calls > on_thread  # its BEGIN found the lock taken
         await holder.commit()
         await holder.close()
         await asyncio.wait_for(waiting, 10)
