@@ -39,7 +39,9 @@ def _admission_query(
 ) -> tuple[sa.Select[Any], list[str]]:
     """The statement for a job of ``lane`` (built once per policy and lane) and the names of
     its count columns, in ``place_from``'s order."""
-    tag = tag_for(sa.bindparam("tag_user"), lane)
+    # The turn is read once (a CTE), not once per count that compares with it.
+    me = sa.select(tag_for(sa.bindparam("tag_user"), lane).label("fair_tag")).cte("me")
+    tag = sa.select(me.c.fair_tag).scalar_subquery()
     counts = position_counts(FairShare.of(policy_key), lane, tag)
     names = [f"count_{i}" for i in range(len(counts))]
     columns = [c.label(name) for c, name in zip(counts, names, strict=True)]

@@ -85,9 +85,13 @@ def tag_for(
         .limit(1)
         .scalar_subquery()
     )
+    # The highest tag as the first of an index range read backwards (a max() over the range
+    # was planned as a scan of every row of the user's lane while the table had no statistics).
     users_last = (
-        sa.select(sa.func.max(jobs.c.fair_tag))
+        sa.select(jobs.c.fair_tag)
         .where(jobs.c.user_id == user_id, jobs.c.lane == lane)
+        .order_by(jobs.c.fair_tag.desc())
+        .limit(1)
         .scalar_subquery()
     )
     lane_turn, user_turn = sa.func.coalesce(current, 0), sa.func.coalesce(users_last, 0)
