@@ -12,9 +12,9 @@ to the thread and wait there under the timeout. Everything after ``BEGIN IMMEDIA
 holds the lock or reads a WAL snapshot, which never waits, and runs inline, in the calling
 coroutine, one statement at a time.
 
-The connection is aiosqlite's, with its one funnel, ``Connection._execute``, overridden
-(``tests/integration/test_sqlite_loop.py`` fails if a new aiosqlite stops routing calls
-through it).
+The connection is aiosqlite's, with its one funnel, ``Connection._execute``, overridden; the
+pin in ``pyproject.toml`` keeps aiosqlite at the minor version this was written against, and
+``tests/integration/test_sqlite_loop.py`` fails if a new one stops routing calls through it.
 """
 
 from __future__ import annotations
