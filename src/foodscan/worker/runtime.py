@@ -39,7 +39,7 @@ from foodscan.worker.cpu import CpuPool
 
 logger = logging.getLogger(__name__)
 
-CANCEL_POLL_S = 0.5
+CANCEL_POLL_S = 0.25  # a cancel of a running job is heard within this (plus the poll read)
 
 
 @dataclass
