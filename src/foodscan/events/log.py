@@ -138,10 +138,7 @@ async def append_many(
     ]
     query = job_events.insert().returning(job_events.c.id, sort_by_parameter_order=True)
     ids = (await conn.execute(query, rows)).scalars().all()
-    return [
-        to_record(event_id, e.job_id, e.user_id, e.type, e.data, at)
-        for event_id, e in zip(ids, events, strict=True)
-    ]
+    return _appended(ids, events, at)
 
 
 async def _append_locked(
@@ -154,6 +151,11 @@ async def _append_locked(
     params = {"rows": json.dumps(rows), "order_lock": order_lock, "at": at}
     # Ids were drawn in ``n`` order, so sorted ids pair with the events as given.
     ids = sorted((await conn.execute(_LOCKED_INSERT, params)).scalars())
+    return _appended(ids, events, at)
+
+
+def _appended(ids: Sequence[int], events: Sequence[NewEvent], at: datetime) -> list[EventRecord]:
+    """The records of appended events, given their ids in the same order."""
     return [
         to_record(event_id, e.job_id, e.user_id, e.type, e.data, at)
         for event_id, e in zip(ids, events, strict=True)

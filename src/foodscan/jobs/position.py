@@ -59,29 +59,11 @@ async def estimate(
 
 
 async def admit(
-    conn: AsyncConnection,
-    policy: FairShare,
-    *,
-    job_id: str,
-    user_id: str,
-    lane: str,
-    kind: str,
-    created_at: datetime,
-    now: datetime,
+    conn: AsyncConnection, policy: FairShare, job: sql.Candidate, now: datetime
 ) -> tuple[int, int, float]:
     """(``fair_tag``, 1-based position, seconds until it likely finishes) of a job about to be
-    inserted, in one read (``sql.admit``); it runs from ``created_at`` on."""
+    inserted, in one read (``sql.admit``); it runs from its ``created_at`` on."""
     since = now - timedelta(seconds=LIVE_WORKER_WINDOW_S)
-    found = await sql.admit(
-        conn,
-        policy,
-        job_id=job_id,
-        user_id=user_id,
-        lane=lane,
-        kind=kind,
-        created_at=created_at,
-        now=now,
-        live_since=since,
-    )
+    found = await sql.admit(conn, policy, job, now=now, live_since=since)
     pace = (_median_span(found.spans), max(1, found.slots), found.busy)
-    return found.fair_tag, found.place, eta(found.place, *pace, wait=created_at - now)
+    return found.fair_tag, found.place, eta(found.place, *pace, wait=job.created_at - now)

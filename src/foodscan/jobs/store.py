@@ -123,26 +123,6 @@ class JobStore:
             raise IdempotencyConflict
         return await self._view(conn, row)
 
-    async def find_duplicate(self, user_id: str, request_hash: str) -> JobView | None:
-        """A job of this user for the same files and options, still within upload retention."""
-        async with self.engine.connect() as conn:
-            return await self._duplicate(conn, user_id, request_hash)
-
-    async def _duplicate(self, conn: Any, user_id: str, request_hash: str) -> JobView | None:
-        since = _now() - timedelta(days=self.settings.upload_retention_days)
-        row = await sql.find_duplicate(conn, user_id, request_hash, since)
-        return None if row is None else await self._view(conn, row)
-
-    async def check_limits(self, user_id: str, plan: str, kind: str, pages: int) -> None:
-        """Raise ``Limited`` if a new job would go over the plan's limits now (a pre-check
-        without the lock: ``submit(..., enforce_limits=True)`` checks again, atomically)."""
-        async with self.engine.connect() as conn:
-            await self._limits(conn, user_id, plan, kind, pages)
-
-    async def _limits(self, conn: Any, user_id: str, plan: str, kind: str, pages: int) -> None:
-        limit = self.settings.limits(plan)
-        await limits.check(conn, limit, user_id=user_id, kind=kind, pages=pages, now=_now())
-
     async def preflight(self, ask: Preflight) -> JobView | None:
         """Before the uploads are stored, on one connection: the job this Idempotency-Key
         (``IdempotencyConflict`` if its input differs) or, with ``dedupe``, the same upload
@@ -154,9 +134,14 @@ class JobStore:
                     conn, ask.user_id, ask.idempotency_key, ask.request_hash
                 )
             elif ask.dedupe:
-                found = await self._duplicate(conn, ask.user_id, ask.request_hash)
+                since = _now() - timedelta(days=self.settings.upload_retention_days)
+                row = await sql.find_duplicate(conn, ask.user_id, ask.request_hash, since)
+                found = None if row is None else await self._view(conn, row)
             if found is None:
-                await self._limits(conn, ask.user_id, ask.plan, ask.kind, ask.pages)
+                plan = self.settings.limits(ask.plan)
+                await limits.check(
+                    conn, plan, user_id=ask.user_id, kind=ask.kind, pages=ask.pages, now=_now()
+                )
             return found
 
     async def submit(self, sub: Submission, *, enforce_limits: bool = False) -> JobView:
@@ -190,16 +175,8 @@ class JobStore:
             if enforce_limits:
                 await self._check_locked(tx, sub)
             # Its turn and place are read first and inserted with it (``sql.admit``).
-            tag, place, eta = await position.admit(
-                tx.conn,
-                self.fair_share,
-                job_id=job_id,
-                user_id=sub.user_id,
-                lane=sub.lane,
-                kind=sub.kind,
-                created_at=now,
-                now=tx.now,
-            )
+            candidate = sql.Candidate(job_id, sub.user_id, sub.lane, sub.kind, now)
+            tag, place, eta = await position.admit(tx.conn, self.fair_share, candidate, tx.now)
             row = await sql.insert_job(
                 tx.conn, {**values, "fair_tag": tag, "queue_position": place}
             )

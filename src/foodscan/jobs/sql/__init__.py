@@ -9,7 +9,7 @@ Callers use ``from foodscan.jobs import sql`` and ``sql.claim(...)``.
 
 from __future__ import annotations
 
-from foodscan.jobs.sql.admission import Admission, admit
+from foodscan.jobs.sql.admission import Admission, Candidate, admit
 from foodscan.jobs.sql.fairness import FairShare, position, queue_order, set_announced
 from foodscan.jobs.sql.lifecycle import (
     Row,
@@ -63,6 +63,7 @@ from foodscan.jobs.sql.webhooks import (
 __all__ = [
     "EVENT_ORDER_LOCK",
     "Admission",
+    "Candidate",
     "FairShare",
     "Row",
     "Usage",

@@ -23,6 +23,17 @@ RECENT_RUNS = 50  # succeeded jobs whose run times make the ETA (as ``pace_input
 
 
 @dataclass(frozen=True, slots=True)
+class Candidate:
+    """A job about to be queued: who it is, before its row exists."""
+
+    job_id: str
+    user_id: str
+    lane: str
+    kind: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Admission:
     """What a new job is inserted with and answered with."""
 
@@ -51,12 +62,8 @@ def _admission_query(
 async def admit(
     conn: AsyncConnection,
     policy: FairShare,
+    job: Candidate,
     *,
-    job_id: str,
-    user_id: str,
-    lane: str,
-    kind: str,
-    created_at: datetime,
     now: datetime,
     live_since: datetime,
 ) -> Admission:
@@ -64,19 +71,21 @@ async def admit(
     transaction; it is young (``created_at`` is now), so ``place_from`` places it."""
     oldest = policy.oldest(now)
     params = {
-        "tag_user": user_id,
-        "p_kind": kind,
+        "tag_user": job.user_id,
+        "p_kind": job.kind,
         "p_oldest": oldest,
-        "p_created": created_at,
-        "p_id": job_id,
-        "pace_kind": kind,
+        "p_created": job.created_at,
+        "p_id": job.job_id,
+        "pace_kind": job.kind,
         "pace_since": live_since,
     }
-    query, names = _admission_query(policy.key, lane)
+    query, names = _admission_query(policy.key, job.lane)
     rows = (await conn.execute(query, params)).all()
     head = rows[0]._mapping
     counts = [head[name] for name in names]
-    place = await place_from(conn, policy, lane=lane, kind=kind, oldest=oldest, counts=counts)
+    place = await place_from(
+        conn, policy, lane=job.lane, kind=job.kind, oldest=oldest, counts=counts
+    )
     return Admission(
         int(head["fair_tag"]), place, spans_of(rows), int(head["slots"]), int(head["busy"])
     )

@@ -120,5 +120,6 @@ async def usage(
         params["u_day"] = day_since
     rows = (await conn.execute(_usage_query(day_since is not None), params)).all()
     found: datetime | None = rows[0].nth_newest
-    recent = [row for row in rows if day_since is not None and row.created_at is not None]
+    # With the day's inputs joined, a user with no job that day still has the head row.
+    recent = [row for row in rows if row.created_at is not None] if day_since is not None else []
     return Usage(found, int(rows[0].active), recent)
