@@ -37,17 +37,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from foodscan.recognition.documents import TEXT
 from foodscan.recognition.enrich.categorise import categorise
 from foodscan.recognition.enrich.names import normalize_name
 from foodscan.recognition.enrich.results import enrich_ingredient, enrich_item, enrich_recipe
-from foodscan.recognition.receipt_model import Item, ReceiptParse
+from foodscan.recognition.reading.documents import TEXT
+from foodscan.recognition.receipt.model import Item, ReceiptParse
 from foodscan.recognition.recipe.ingredients import parse_line
 from foodscan.recognition.recipe.model import RecipeSource
 from foodscan.recognition.recipe.parse import build_recipe
 from foodscan.recognition.recipe.sources import read_document
 from foodscan.recognition.recipe.structure import find_structure
-from foodscan.recognition.taxonomy import Taxonomy, load_taxonomy
+from foodscan.recognition.taxonomy.categories import Taxonomy, load_taxonomy
 
 SHARED = Path("/work/shared/data")
 ROOT = Path(__file__).resolve().parents[1]

@@ -35,15 +35,15 @@ from foodscan.llm.client import LlmConfig, LlmProvider
 from foodscan.llm.merge import merge_products
 from foodscan.llm.photos import data_url
 from foodscan.llm.readings import read_products
-from foodscan.recognition import barcodes
-from foodscan.recognition.engines import build_picker
-from foodscan.recognition.images import decode_image
-from foodscan.recognition.ocr import OcrEngine
-from foodscan.recognition.product_photo import read_photo
-from foodscan.recognition.products_match import guess
-from foodscan.recognition.products_model import Product
+from foodscan.recognition.products import barcodes
+from foodscan.recognition.products.match import guess
+from foodscan.recognition.products.model import Product
+from foodscan.recognition.products.photo import read_photo
 from foodscan.recognition.provenance import Source
-from foodscan.recognition.taxonomy import Taxonomy, load_taxonomy
+from foodscan.recognition.reading.engines import build_picker
+from foodscan.recognition.reading.images import decode_image
+from foodscan.recognition.reading.ocr import OcrEngine
+from foodscan.recognition.taxonomy.categories import Taxonomy, load_taxonomy
 from foodscan.settings import Settings
 
 MAX_PIXELS = 50_000_000

@@ -28,7 +28,7 @@ from typing import Any
 from ocr_runs import ENGINES, OcrRunner
 from scoring import edit_distance, score_sroie, score_synth
 
-from foodscan.recognition.ocr import OcrLine, group_rows
+from foodscan.recognition.reading.ocr import OcrLine, group_rows
 from foodscan.recognition.receipt import parse_receipt
 from foodscan.recognition.receipt.rows import read_rows
 

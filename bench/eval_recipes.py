@@ -34,11 +34,11 @@ from typing import Any
 
 from recipe_render import render_pdf, render_png
 
-from foodscan.recognition.documents import TEXT
-from foodscan.recognition.engines import build_picker
-from foodscan.recognition.images import decode_image
-from foodscan.recognition.ocr import OcrEngine, row_texts
-from foodscan.recognition.pdf import read_pdf
+from foodscan.recognition.reading.documents import TEXT
+from foodscan.recognition.reading.engines import build_picker
+from foodscan.recognition.reading.images import decode_image
+from foodscan.recognition.reading.ocr import OcrEngine, row_texts
+from foodscan.recognition.reading.pdf import read_pdf
 from foodscan.recognition.recipe.ingredients import parse_line
 from foodscan.recognition.recipe.model import RecipeParse, RecipeSource
 from foodscan.recognition.recipe.ocr_text import repair_line

@@ -38,7 +38,7 @@ from foodscan.db.migrate import migrate
 from foodscan.db.tables import jobs
 from foodscan.events.bus import LocalBus
 from foodscan.events.pg_listen import bus_for
-from foodscan.jobs.records import InputFile
+from foodscan.jobs.job import InputFile
 from foodscan.jobs.store import JobStore, Submission
 from foodscan.pipelines.base import Context, Pipeline, Step
 from foodscan.settings import Settings

@@ -21,8 +21,8 @@ from typing import Any
 
 from PIL import Image
 
-from foodscan.recognition.images import decode_image
-from foodscan.recognition.ocr import OcrEngine, OcrLine, RapidOcrEngine
+from foodscan.recognition.reading.images import decode_image
+from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, RapidOcrEngine
 
 MAX_PIXELS = 50_000_000
 CACHE = Path("results/ocr-cache")
@@ -71,7 +71,7 @@ def _picker(threads: int | None) -> Any:
     ``Any``: the module is optional here, so its type cannot be named.
     """
     try:
-        from foodscan.recognition.engines import build_picker  # noqa: PLC0415
+        from foodscan.recognition.reading.engines import build_picker  # noqa: PLC0415
     except ImportError:
         return None
     return build_picker(threads=threads)

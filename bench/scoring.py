@@ -19,8 +19,8 @@ from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
 from typing import Any
 
+from foodscan.recognition.receipt.model import Item, ReceiptParse
 from foodscan.recognition.receipt.when import find_date
-from foodscan.recognition.receipt_model import Item, ReceiptParse
 
 NAME_SIMILARITY = 0.6
 

@@ -84,7 +84,7 @@ class Publisher:
     async def setup(self) -> int:
         """Submit one job per user (``JobStore.submit``); the log's last event id."""
         from foodscan.jobs import sql  # noqa: PLC0415
-        from foodscan.jobs.records import InputFile  # noqa: PLC0415
+        from foodscan.jobs.job import InputFile  # noqa: PLC0415
         from foodscan.jobs.store import Submission  # noqa: PLC0415
 
         gate = asyncio.Semaphore(8)
@@ -122,7 +122,7 @@ class Publisher:
         return time.monotonic() - t0
 
     async def _write(self, indexes: range) -> None:
-        from foodscan.jobs.writes import write  # noqa: PLC0415
+        from foodscan.jobs.transaction import write  # noqa: PLC0415
 
         began = time.perf_counter()
         async with write(self.engine, self.bus, datetime.now(UTC)) as tx:

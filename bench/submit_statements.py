@@ -31,7 +31,7 @@ from sqlalchemy import event
 from foodscan.db.engine import create_engine
 from foodscan.db.migrate import migrate
 from foodscan.events.pg_listen import bus_for
-from foodscan.jobs.records import InputFile
+from foodscan.jobs.job import InputFile
 from foodscan.jobs.store import JobStore, Preflight, Submission
 from foodscan.settings import Settings
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from foodscan.db.engine import create_engine
 from foodscan.db.migrate import migrate
 from foodscan.events.bus import LocalBus
+from foodscan.jobs.job import InputFile
 from foodscan.jobs.queue import JobQueue
-from foodscan.jobs.records import InputFile
 from foodscan.jobs.store import JobStore, Submission
 from foodscan.settings import Settings
 

@@ -38,11 +38,11 @@ from unittest import mock
 
 from PIL import Image
 
-from foodscan.recognition import tesseract
-from foodscan.recognition.engines import EnginePicker, ScriptProbe, script_of_letters
-from foodscan.recognition.ocr import OcrLine, RapidOcrEngine, row_texts
-from foodscan.recognition.preprocess import normalise
-from foodscan.recognition.tesseract import TesseractEngine
+from foodscan.recognition.reading import tesseract
+from foodscan.recognition.reading.engines import EnginePicker, ScriptProbe, script_of_letters
+from foodscan.recognition.reading.ocr import OcrLine, RapidOcrEngine, row_texts
+from foodscan.recognition.reading.preprocess import normalise
+from foodscan.recognition.reading.tesseract import TesseractEngine
 
 Reader = Callable[[Image.Image, str], list[OcrLine]]
 TESSERACT_LANG = {"ru": "rus", "pl": "pol", "en": "eng"}
@@ -112,7 +112,7 @@ def run(reader: Reader, receipts: list[tuple[str, Path, dict[str, Any]]]) -> Out
 
 @contextlib.contextmanager
 def patched(**changes: Any) -> Iterator[None]:
-    """Swap pre-processing functions of ``foodscan.recognition.tesseract`` for an ablation."""
+    """Swap pre-processing functions of ``recognition.reading.tesseract`` for an ablation."""
     with contextlib.ExitStack() as stack:
         for name, value in changes.items():
             stack.enter_context(mock.patch.object(tesseract, name, value))

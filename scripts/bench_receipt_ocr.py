@@ -1,7 +1,7 @@
 """Benchmark the receipt recognition path: OCR time per photo and first-parse accuracy.
 
 Reads the receipt development set (``img/<id>.jpg`` + ``key/<id>.json``), runs decode -> OCR ->
-row grouping -> ``parse_receipt`` on every photo, prints the figures and writes them to
+row grouping -> ``receipt.parse_text`` on every photo, prints the figures and writes them to
 ``results/bench_receipt_ocr.json``. Usage::
 
     python scripts/bench_receipt_ocr.py [--data DIR] [--threads N] [--out FILE]
@@ -24,9 +24,10 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from foodscan.recognition.images import decode_image
-from foodscan.recognition.ocr import RapidOcrEngine, row_texts
-from foodscan.recognition.receipt_parse import ReceiptSummary, parse_receipt
+from foodscan.recognition.reading.images import decode_image
+from foodscan.recognition.reading.ocr import RapidOcrEngine, row_texts
+from foodscan.recognition.receipt import parse_text
+from foodscan.recognition.receipt.model import ReceiptParse
 
 FIELDS = ("merchant", "date", "time", "total", "currency")
 MAX_PIXELS = 50_000_000
@@ -43,10 +44,10 @@ def _same_amount(found: str | None, expected: str) -> bool:
         return False
 
 
-def score(found: ReceiptSummary, key: dict[str, str]) -> dict[str, bool]:
+def score(found: ReceiptParse, key: dict[str, str]) -> dict[str, bool]:
     """Per-field exact match, as the data set's README prescribes."""
     return {
-        "merchant": bool(key["merchant"]) and _norm(found.merchant) == _norm(key["merchant"]),
+        "merchant": bool(key["merchant"]) and _norm(found.merchant.name) == _norm(key["merchant"]),
         "date": found.date == key["date"],
         "time": found.time == key["time"],
         "total": _same_amount(found.total, key["total"]),
@@ -88,7 +89,7 @@ def _read_one(engine: RapidOcrEngine, path: Path, key: dict[str, str], hard: str
     t0 = time.perf_counter()
     lines = engine.read(decode_image(path.read_bytes(), max_pixels=MAX_PIXELS))
     t1 = time.perf_counter()
-    found = parse_receipt(row_texts(lines))
+    found = parse_text(row_texts(lines))
     t2 = time.perf_counter()
     return Row(
         id=path.stem,
@@ -97,7 +98,13 @@ def _read_one(engine: RapidOcrEngine, path: Path, key: dict[str, str], hard: str
         ocr_s=round(t1 - t0, 3),
         parse_ms=round((t2 - t1) * 1000, 2),
         lines=len(lines),
-        found=found.to_dict(),
+        found={
+            "merchant": found.merchant.name,
+            "date": found.date,
+            "time": found.time,
+            "total": found.total,
+            "currency": found.currency,
+        },
         match=score(found, key),
     )
 

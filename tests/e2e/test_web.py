@@ -31,7 +31,7 @@ from playwright.sync_api import (
 
 from foodscan.api.schemas import JobOut
 from foodscan.auth import mint_token
-from foodscan.recognition.receipt_model import (
+from foodscan.recognition.receipt.model import (
     Item,
     Merchant,
     Payment,

@@ -23,9 +23,9 @@ from foodscan.events.bus import LocalBus
 from foodscan.events.log import EventRecord
 from foodscan.jobs import queue as queue_module
 from foodscan.jobs import store as store_module
+from foodscan.jobs.job import InputFile, Job
 from foodscan.jobs.maintenance import Maintenance
 from foodscan.jobs.queue import JobQueue
-from foodscan.jobs.records import InputFile, Job
 from foodscan.jobs.store import JobStore, JobView, Submission
 from foodscan.settings import KindPolicy, Settings
 from tests.integration.s3_server import S3Server, running_s3

@@ -15,9 +15,9 @@ import pytest
 from foodscan.blobs import BlobStore, LocalBlobStore, blob_store_for, new_key, open_blob_store
 from foodscan.blobs.s3 import S3BlobStore, S3Location
 from foodscan.errors import NotFound
+from foodscan.jobs.job import InputFile
 from foodscan.jobs.maintenance import Maintenance
 from foodscan.jobs.queue import JobQueue
-from foodscan.jobs.records import InputFile
 from foodscan.settings import Settings
 from tests.integration.s3_server import S3Server
 

@@ -7,9 +7,9 @@ import time
 import jwt
 import pytest
 
-from foodscan.api.app import create_app
 from foodscan.auth import Principal, authenticate, check_bind, mint_token
 from foodscan.errors import AuthError, InvalidInput
+from foodscan.serve import create_app
 from foodscan.settings import Settings
 
 KEY = "unit-test-signing-key-that-is-long-enough"

@@ -16,10 +16,10 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from foodscan import errors
-from foodscan.api.app import create_app
 from foodscan.api.problems import MEDIA_TYPE, TYPE_PREFIX
 from foodscan.client.models import Event
 from foodscan.pipelines import registry
+from foodscan.serve import create_app
 from foodscan.settings import Settings
 
 Document = dict[str, Any]  # Any: the OpenAPI document's JSON

@@ -7,8 +7,8 @@ import io
 import pytest
 from PIL import Image, PngImagePlugin
 
-from foodscan.scrub import strip_metadata
-from foodscan.uploads import UploadLimits, inspect
+from foodscan.uploads.checks import UploadLimits, inspect
+from foodscan.uploads.metadata import strip_metadata
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112

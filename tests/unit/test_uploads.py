@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from foodscan.errors import InputError, InvalidInput, TooLarge, TooMany, UnsupportedType
-from foodscan.uploads import UploadLimits, inspect, safe_name, sniff
+from foodscan.uploads.checks import UploadLimits, inspect, safe_name, sniff
 from tests import corpus
 
 LIMITS = UploadLimits(max_bytes=5_000_000, max_pages=3, max_pixels=20_000_000)

@@ -1,7 +1,7 @@
 """FastAPI dependencies: what the lifespan built (on ``app.state``) and the current principal.
 
-Nothing here builds anything; ``api/app.py`` does, once. Every dependency is ``async`` so FastAPI
-calls it on the event loop instead of a thread.
+Nothing here builds anything; ``foodscan.serve`` does, once. Every dependency is ``async`` so
+FastAPI calls it on the event loop instead of a thread.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from foodscan.api.capabilities import Capabilities
 from foodscan.auth import Principal, authenticate
 from foodscan.blobs import BlobStore
 from foodscan.errors import AuthError
@@ -56,7 +57,13 @@ async def _metrics(request: Request) -> Metrics:
     return metrics
 
 
+async def _capabilities(request: Request) -> Capabilities:
+    found: Capabilities = request.app.state.capabilities
+    return found
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
+CapabilitiesDep = Annotated[Capabilities, Depends(_capabilities)]
 EngineDep = Annotated[AsyncEngine, Depends(_engine)]
 StoreDep = Annotated[JobStore, Depends(_store)]
 HubDep = Annotated[Hub, Depends(_hub)]

@@ -31,10 +31,9 @@ from foodscan.errors import (
 )
 from foodscan.pipelines import registry
 from foodscan.pipelines.base import Pipeline
-from foodscan.recognition.engines import readable_languages
-from foodscan.scrub import strip_metadata
 from foodscan.settings import Settings
-from foodscan.uploads import Inspected, UploadLimits, inspect, safe_name
+from foodscan.uploads.checks import Inspected, UploadLimits, inspect, safe_name
+from foodscan.uploads.metadata import strip_metadata
 from foodscan.webhooks.targets import accept_callback_url
 
 FIELDS = frozenset({"kind", "file", "lang", "options", "metadata", "callback_url"})
@@ -126,8 +125,9 @@ def check_idempotency_key(key: str | None) -> str | None:
 async def read_submission(request: Request, settings: Settings) -> Intake:
     """Parse and check everything a submit sent; raises an ``InputError`` on the first problem."""
     form = await _read_form(request, settings)
+    readable = request.app.state.capabilities.ocr_languages
     try:
-        return await _check(form, settings)
+        return await _check(form, settings, readable)
     finally:
         await form.close()
 
@@ -173,7 +173,7 @@ def _form_error(message: str, settings: Settings) -> InputError:
     return InvalidInput(f"the multipart body is malformed: {message}")
 
 
-async def _check(form: FormData, settings: Settings) -> Intake:
+async def _check(form: FormData, settings: Settings, readable: frozenset[str]) -> Intake:
     unknown = sorted(set(form.keys()) - FIELDS)
     if unknown:
         raise InvalidInput(
@@ -193,18 +193,17 @@ async def _check(form: FormData, settings: Settings) -> Intake:
     limits = UploadLimits(kind_max_bytes(settings, kind), settings.max_pages, settings.max_pixels)
     files = [await _inspect(upload, pipeline, limits) for upload in uploads]
     if any(f.inspected.media_type.startswith("image/") for f in files):
-        _check_readable(lang, settings)
+        _check_readable(lang, readable)
     return Intake(pipeline, files, lang, options, metadata, callback_url)
 
 
-def _check_readable(lang: str | None, settings: Settings) -> None:
+def _check_readable(lang: str | None, readable: frozenset[str]) -> None:
     """Refuse a photo in a language this node's OCR cannot read (Russian without Tesseract's
     data), rather than queue a job bound to fail. PDFs pass: their text layer may need no OCR.
 
     ``lang`` is a hint such as ``ru``, ``ru-RU`` or ``eng+rus``."""
     hinted = [part for part in (lang or "").lower().split("+") if part]
     wanted = {_OCR_LANGS.get(part[:3]) or _OCR_LANGS.get(part[:2]) for part in hinted}
-    readable = readable_languages(settings.tessdata_dir)
     missing = sorted(code for code in wanted - readable if code)
     if missing:
         hint = " (install tesseract-ocr-rus)" if "ru" in missing else ""

@@ -8,10 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from foodscan.jobs.deliveries import DELIVERED, PENDING, Delivery
-from foodscan.jobs.records import InputFile, Job
+from foodscan.jobs.job import InputFile, Job
 from foodscan.jobs.states import Status
 from foodscan.jobs.store import JobView
+from foodscan.webhooks.outbox import DELIVERED, PENDING, Delivery
 
 
 class Links(BaseModel):

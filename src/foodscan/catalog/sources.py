@@ -18,9 +18,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from foodscan.catalog.records import CatalogEntry
+from foodscan.catalog.entry import CatalogEntry
 from foodscan.errors import InvalidInput
-from foodscan.recognition.barcodes import gtin_key
+from foodscan.recognition.products.barcodes import gtin_key
 
 # Open Food Facts nutriment columns (per 100 g) and the names foodscan gives them.
 NUTRIENTS = {

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foodscan.catalog import sql
-from foodscan.catalog.records import CatalogEntry
-from foodscan.recognition.barcodes import gtin_key
+from foodscan.catalog.entry import CatalogEntry
+from foodscan.recognition.products.barcodes import gtin_key
 
 BATCH = 500  # rows per statement: 9 columns each stays under both engines' parameter limits
 

@@ -10,17 +10,17 @@
             print(event.type, event.step, event.progress)
         print(client.get(job.job_id).result)
 
-Answers are the server's own models (``JobOut``, ``Submitted``, ``Readiness``) and ``Event``;
+Answers are typed wire models (``JobOut``, ``Submitted``, ``Readiness``, ``Event``);
 refusals raise ``ClientError`` (``code``, ``status``, ``detail``, ``retry_after``); ``submit``
-can wait out the plan's limits (``wait_on_limit``). Importing this builds no app and loads no
-OCR model.
+can wait out the plan's limits (``wait_on_limit``). It imports nothing of the server (only
+httpx, httpx-sse and pydantic), so it also installs alone: ``pip install foodscan-client``.
 """
 
 from __future__ import annotations
 
 from foodscan.client.aio import DEFAULT_SERVER, AsyncClient, Upload
 from foodscan.client.errors import ClientError
-from foodscan.client.models import Event, JobErrorOut, JobOut, Readiness, Submitted
+from foodscan.client.models import Event, JobErrorOut, JobOut, Readiness, Status, Submitted
 from foodscan.client.sync import Client
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "JobErrorOut",
     "JobOut",
     "Readiness",
+    "Status",
     "Submitted",
     "Upload",
 ]

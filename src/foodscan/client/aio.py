@@ -23,9 +23,8 @@ import httpx
 from pydantic import ValidationError
 
 from foodscan.client.errors import ClientError, from_response, unreachable
-from foodscan.client.models import Event, JobOut, JobPage, Readiness, Submitted
+from foodscan.client.models import TERMINAL, Event, JobOut, JobPage, Readiness, Status, Submitted
 from foodscan.client.stream import follow
-from foodscan.jobs.states import TERMINAL, Status
 
 logger = logging.getLogger(__name__)
 

@@ -1,29 +1,174 @@
-"""The typed answers of the client: the server's own job models, and ``Event`` for SSE frames.
+"""The client's wire models: the JSON the server sends, as typed answers.
 
-Job models are imported from ``foodscan.api.schemas`` (never redefined), so the client and the
-server cannot drift apart. Importing this builds no app and loads no OCR model.
+These are the client's own definitions, so ``import foodscan.client`` needs nothing of the
+server (no SQLAlchemy, no OCR stack) and the client installs alone (``foodscan-client``).
+``tests/e2e/test_client_wire.py`` checks each one against the server's ``/openapi.json``, so the
+two cannot drift apart unnoticed. Fields a newer server adds are ignored, not refused.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from foodscan.api.schemas import JobErrorOut, JobOut, JobPage, Links, Readiness, Submitted
-from foodscan.events.log import TERMINAL_TYPES
-
 __all__ = [
+    "TERMINAL",
     "TERMINAL_TYPES",
     "Event",
+    "InputFileOut",
     "JobErrorOut",
     "JobOut",
     "JobPage",
     "Links",
     "Readiness",
+    "Status",
     "Submitted",
+    "WebhookAttemptOut",
+    "WebhookDeliveryOut",
+    "WebhookOut",
+    "WorkerOut",
 ]
+
+
+class Status(StrEnum):
+    """A job's status (the server's state machine: ``docs/architecture.md``)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+TERMINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELLED})
+TERMINAL_TYPES = frozenset({"job.succeeded", "job.failed", "job.cancelled"})
+
+
+class Links(BaseModel):
+    """Where to read the job and follow its events."""
+
+    self: str
+    events: str
+
+
+class InputFileOut(BaseModel):
+    """One uploaded file as the client may see it."""
+
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    pages: int
+
+
+class JobErrorOut(BaseModel):
+    """Why a job failed (or why its last attempt did, while it waits to retry)."""
+
+    code: str
+    message: str = ""
+
+
+class WebhookAttemptOut(BaseModel):
+    """One POST of a webhook: when, the receiver's status code (None: no answer), what failed."""
+
+    at: datetime
+    status_code: int | None
+    error: str | None
+
+
+class WebhookDeliveryOut(BaseModel):
+    """One terminal event sent (or being sent) to the job's callback URL."""
+
+    id: str
+    event_id: int
+    event_type: str
+    state: Literal["pending", "delivered", "failed"]
+    attempts: list[WebhookAttemptOut]
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+
+
+class WebhookOut(BaseModel):
+    """The job's completion webhook: where it goes and every attempt so far."""
+
+    url: str
+    delivered: bool
+    deliveries: list[WebhookDeliveryOut]
+
+
+class JobOut(BaseModel):
+    """A job: state, progress, attempts, timestamps, result or error, queue place while queued."""
+
+    id: str
+    kind: str
+    lane: str
+    status: Status
+    step: str | None
+    progress: int = Field(ge=0, le=100)
+    attempt: int
+    max_attempts: int
+    cancel_requested: bool
+    position: int | None
+    eta_seconds: float | None
+    lang: str | None
+    options: dict[str, Any]  # Any: options are the client's own JSON object
+    metadata: dict[str, Any] | None  # Any: the client's small JSON object, echoed back
+    inputs: list[InputFileOut]
+    inputs_purged: bool
+    result: dict[str, Any] | None  # Any: the result schema of the job's kind
+    error: JobErrorOut | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    webhook: WebhookOut | None = None
+    links: Links
+
+
+class Submitted(BaseModel):
+    """The answer to a submit: where the job lives and where it stands in the queue."""
+
+    job_id: str
+    status: Status
+    position: int | None
+    eta_seconds: float | None
+    links: Links
+
+
+class JobPage(BaseModel):
+    """One page of the user's jobs, newest first; pass ``next_cursor`` as ``cursor`` for more."""
+
+    items: list[JobOut]
+    next_cursor: str | None
+
+
+class WorkerOut(BaseModel):
+    """A live worker process and what it is doing."""
+
+    id: str
+    host: str
+    pid: int
+    concurrency: int
+    running: int
+    kinds: list[str]
+    heartbeat_age_s: float
+
+
+class Readiness(BaseModel):
+    """Whether the server can serve, and what its queue and workers are doing."""
+
+    status: str
+    database: str
+    workers: int
+    queue_depth: dict[str, int]
+    running: dict[str, int] = Field(default_factory=dict)
+    finished: dict[str, int] = Field(default_factory=dict)
+    worker_list: list[WorkerOut] = Field(default_factory=list)
+    ocr_languages: list[str] = Field(default_factory=list)
+    reason: str | None = None
 
 
 class Event(BaseModel):

@@ -23,7 +23,7 @@ from httpx_sse import SSEError, aconnect_sse
 
 from foodscan.client.errors import UNREACHABLE, ClientError, from_response
 from foodscan.client.models import Event
-from foodscan.events.seen import SeenIds
+from foodscan.client.seen import SeenIds
 
 logger = logging.getLogger(__name__)
 

@@ -101,7 +101,3 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:  # Any: SQLAlchemy's event signature is untyped
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def is_sqlite(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "sqlite"

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from foodscan.db.tables import job_events
-from foodscan.events.sse import encode_event
+from foodscan.events.sse_frames import encode_event
 
 READ_LIMIT = 500
 
@@ -52,26 +52,6 @@ def to_record(  # noqa: PLR0917 - the columns of one row, in table order
     payload.update(data)
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     return EventRecord(event_id, job_id, user_id, type_, payload, encode_event(event_id, text))
-
-
-async def append(
-    conn: AsyncConnection,
-    *,
-    job_id: str,
-    user_id: str,
-    type_: str,
-    data: dict[str, Any],
-    at: datetime,
-) -> EventRecord:
-    """Insert one event in the caller's transaction and return it with its id and frame."""
-    event_id = (
-        await conn.execute(
-            job_events.insert()
-            .values(job_id=job_id, user_id=user_id, type=type_, data=data, created_at=at)
-            .returning(job_events.c.id)
-        )
-    ).scalar_one()
-    return to_record(event_id, job_id, user_id, type_, data, at)
 
 
 @dataclass(frozen=True, slots=True)

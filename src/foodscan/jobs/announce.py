@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foodscan.jobs import position, sql
-from foodscan.jobs.writes import Bus, write
+from foodscan.jobs.transaction import Bus, write
 from foodscan.settings import Settings
 
 NEAR_FRONT = 50

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from foodscan.blobs import BlobStore
 from foodscan.errors import Lost
 from foodscan.jobs import sql
-from foodscan.jobs.writes import Bus, write
+from foodscan.jobs.transaction import Bus, write
 from foodscan.settings import Settings
 
 logger = logging.getLogger(__name__)

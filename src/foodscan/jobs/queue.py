@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import random
 import socket
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -21,24 +20,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foodscan.errors import LeaseLost
 from foodscan.jobs import sql
-from foodscan.jobs.batching import GroupCommit
+from foodscan.jobs.group_commit import GroupCommit
+from foodscan.jobs.job import Job
 from foodscan.jobs.position import fair_share
-from foodscan.jobs.records import Job
 from foodscan.jobs.states import Status
-from foodscan.jobs.writes import Bus, Write
-from foodscan.settings import KindPolicy, Settings
+from foodscan.jobs.transaction import Bus, Write
+from foodscan.retry import backoff_delay
+from foodscan.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def backoff_delay(policy: KindPolicy, attempt: int, rand: random.Random | None = None) -> float:
-    """Seconds before attempt ``attempt + 1``: exponential, capped, with "equal jitter"."""
-    ceiling = min(policy.backoff_max_s, policy.backoff_base_s * 2 ** max(0, attempt - 1))
-    return float(ceiling / 2 + (rand or random).uniform(0, ceiling / 2))
 
 
 @dataclass(frozen=True, slots=True)

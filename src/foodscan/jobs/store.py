@@ -21,12 +21,12 @@ from foodscan.errors import (
     NotFound,
 )
 from foodscan.jobs import limits, position, sql
-from foodscan.jobs.batching import GroupCommit
-from foodscan.jobs.deliveries import Delivery, deliveries_of
-from foodscan.jobs.records import InputFile, Job
+from foodscan.jobs.group_commit import GroupCommit
+from foodscan.jobs.job import InputFile, Job
 from foodscan.jobs.states import Status
-from foodscan.jobs.writes import Bus, Write, write
+from foodscan.jobs.transaction import Bus, Write, write
 from foodscan.settings import Settings
+from foodscan.webhooks.outbox import Delivery, deliveries_of
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,12 +24,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from foodscan.recognition.barcodes import gtin_valid
-from foodscan.recognition.products_model import BarcodeRead, Product
+from foodscan.recognition.products.barcodes import gtin_valid
+from foodscan.recognition.products.model import BarcodeRead, Product
 from foodscan.recognition.provenance import Provenance, Source, sourced
-from foodscan.recognition.receipt_model import ReceiptParse, Reconciliation
+from foodscan.recognition.receipt.model import ReceiptParse, Reconciliation
 from foodscan.recognition.recipe.model import RecipeParse
-from foodscan.recognition.taxonomy import Category, Taxonomy
+from foodscan.recognition.taxonomy.categories import Category, Taxonomy
 
 RECEIPT_KEY_FIELDS = ("merchant", "date", "total", "items")
 RECEIPT_FIELDS = (

@@ -18,8 +18,8 @@ from foodscan.llm.client import LlmProvider
 from foodscan.llm.photos import image_part
 from foodscan.llm.structured import Shape, ask
 from foodscan.llm.usage import Usage
-from foodscan.recognition.products_model import Product, ProductsResult
-from foodscan.recognition.receipt_model import ReceiptParse
+from foodscan.recognition.products.model import Product, ProductsResult
+from foodscan.recognition.receipt.model import ReceiptParse
 from foodscan.recognition.recipe.model import RecipeParse, RecipeSource
 
 MAX_TEXT_CHARS = 20_000

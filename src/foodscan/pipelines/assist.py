@@ -25,16 +25,16 @@ from foodscan.llm.readings import read_products, read_receipt, read_recipe
 from foodscan.llm.usage import Usage
 from foodscan.pipelines import trace
 from foodscan.pipelines.base import Context, Step
-from foodscan.recognition.images import decode_image
-from foodscan.recognition.masking import mask_card_numbers
-from foodscan.recognition.ocr import OcrLine
-from foodscan.recognition.pdf import RENDER_DPI, read_pdf
-from foodscan.recognition.products_model import Product
+from foodscan.recognition.products.model import Product
 from foodscan.recognition.provenance import Source
-from foodscan.recognition.receipt_model import ReceiptParse
+from foodscan.recognition.reading.images import decode_image
+from foodscan.recognition.reading.ocr import OcrLine
+from foodscan.recognition.reading.pdf import RENDER_DPI, read_pdf
+from foodscan.recognition.receipt.masking import mask_card_numbers
+from foodscan.recognition.receipt.model import ReceiptParse
 from foodscan.recognition.recipe.model import RecipeParse
-from foodscan.recognition.taxonomy import Taxonomy
-from foodscan.uploads import sniff
+from foodscan.recognition.taxonomy.categories import Taxonomy
+from foodscan.uploads.checks import sniff
 
 NAME = "ask_llm"
 MESSAGE = "Asking the vision-LLM"

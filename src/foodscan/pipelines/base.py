@@ -14,10 +14,10 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel
 
 from foodscan.blobs import BlobStore
-from foodscan.catalog.records import ProductLookup
+from foodscan.catalog.entry import ProductLookup
 from foodscan.llm.client import LlmProvider
-from foodscan.recognition.ocr import OcrEngine
-from foodscan.uploads import UploadLimits
+from foodscan.recognition.reading.ocr import OcrEngine
+from foodscan.uploads.checks import UploadLimits
 
 T = TypeVar("T")
 

@@ -13,19 +13,19 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from foodscan.catalog.records import CatalogEntry
+from foodscan.catalog.entry import CatalogEntry
 from foodscan.pipelines import assist, trace
 from foodscan.pipelines.base import Context, Pipeline, Step
-from foodscan.recognition.barcodes import gtin_key
 from foodscan.recognition.enrich.results import enrich_products
-from foodscan.recognition.images import decode_image
 from foodscan.recognition.net_quantity import NetQuantity
-from foodscan.recognition.product_photo import PhotoReading, read_photo
-from foodscan.recognition.products_match import ProductGuess, group, guess
-from foodscan.recognition.products_model import Photo, Product, ProductsResult
+from foodscan.recognition.products.barcodes import gtin_key
+from foodscan.recognition.products.match import ProductGuess, group, guess
+from foodscan.recognition.products.model import Photo, Product, ProductsResult
+from foodscan.recognition.products.photo import PhotoReading, read_photo
 from foodscan.recognition.quantity import parse_quantity
-from foodscan.recognition.taxonomy import Taxonomy, load_taxonomy
-from foodscan.uploads import inspect
+from foodscan.recognition.reading.images import decode_image
+from foodscan.recognition.taxonomy.categories import Taxonomy, load_taxonomy
+from foodscan.uploads.checks import inspect
 
 ACCEPTS = frozenset({"image/jpeg", "image/png", "image/webp"})
 MAX_FILES = 10

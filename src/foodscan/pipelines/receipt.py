@@ -14,16 +14,16 @@ from foodscan.errors import NoTextFound
 from foodscan.pipelines import assist, trace
 from foodscan.pipelines.base import Context, Pipeline, Step
 from foodscan.recognition.enrich.results import enrich_receipt
-from foodscan.recognition.images import decode_image
-from foodscan.recognition.masking import mask_card_numbers
-from foodscan.recognition.ocr import OcrLine
-from foodscan.recognition.pdf import RENDER_DPI, PdfPage, read_pdf
 from foodscan.recognition.provenance import PROVENANCE_DESCRIPTION, LlmUsage, Provenance
+from foodscan.recognition.reading.images import decode_image
+from foodscan.recognition.reading.ocr import OcrLine
+from foodscan.recognition.reading.pdf import RENDER_DPI, PdfPage, read_pdf
+from foodscan.recognition.reading.stitch import stitch
 from foodscan.recognition.receipt import parse_receipt
-from foodscan.recognition.receipt_model import ReceiptParse
-from foodscan.recognition.stitch import stitch
-from foodscan.recognition.taxonomy import load_taxonomy
-from foodscan.uploads import inspect
+from foodscan.recognition.receipt.masking import mask_card_numbers
+from foodscan.recognition.receipt.model import ReceiptParse
+from foodscan.recognition.taxonomy.categories import load_taxonomy
+from foodscan.uploads.checks import inspect
 
 ACCEPTS = frozenset({"image/jpeg", "image/png", "image/webp", "application/pdf"})
 MAX_FILES = 5

@@ -16,19 +16,19 @@ from pydantic import Field
 from foodscan.errors import NoTextFound
 from foodscan.pipelines import assist, trace
 from foodscan.pipelines.base import Context, Pipeline, Step
-from foodscan.recognition import documents
 from foodscan.recognition.enrich.results import enrich_recipe
-from foodscan.recognition.images import decode_image
-from foodscan.recognition.ocr import row_texts
-from foodscan.recognition.pdf import RENDER_DPI, PdfPage, read_pdf
 from foodscan.recognition.provenance import PROVENANCE_DESCRIPTION, LlmUsage, Provenance
+from foodscan.recognition.reading import documents
+from foodscan.recognition.reading.images import decode_image
+from foodscan.recognition.reading.ocr import row_texts
+from foodscan.recognition.reading.pdf import RENDER_DPI, PdfPage, read_pdf
 from foodscan.recognition.recipe.model import RecipeParse, RecipeSource
 from foodscan.recognition.recipe.ocr_text import repair_line
 from foodscan.recognition.recipe.parse import build_recipe, preview
 from foodscan.recognition.recipe.sources import ReadDocument, read_document
 from foodscan.recognition.recipe.structure import RecipeDraft, find_structure
-from foodscan.recognition.taxonomy import load_taxonomy
-from foodscan.uploads import inspect
+from foodscan.recognition.taxonomy.categories import load_taxonomy
+from foodscan.uploads.checks import inspect
 
 IMAGES = frozenset({"image/jpeg", "image/png", "image/webp"})
 PDF = "application/pdf"

@@ -17,10 +17,10 @@ from pydantic import BaseModel
 
 from foodscan.llm.usage import Usage
 from foodscan.pipelines.base import Context
-from foodscan.recognition.engines import engine_name
-from foodscan.recognition.ocr import OcrLine
-from foodscan.recognition.products_model import ProductsResult
+from foodscan.recognition.products.model import ProductsResult
 from foodscan.recognition.provenance import Provenance, Source, attribute, sourced
+from foodscan.recognition.reading.engines import engine_name
+from foodscan.recognition.reading.ocr import OcrLine
 
 R = TypeVar("R", bound=BaseModel)
 

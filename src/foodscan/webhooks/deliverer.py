@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import foodscan
 from foodscan.errors import CallbackUnresolvable, InvalidCallbackUrl
-from foodscan.jobs.deliveries import DELIVERED, FAILED, PENDING, Attempt, Delivery, DeliveryQueue
-from foodscan.jobs.queue import backoff_delay
+from foodscan.retry import backoff_delay
 from foodscan.settings import KindPolicy, Settings
 from foodscan.webhooks import signing
+from foodscan.webhooks.outbox import DELIVERED, FAILED, PENDING, Attempt, Delivery, DeliveryQueue
 from foodscan.webhooks.targets import check_callback_url
 
 logger = logging.getLogger(__name__)

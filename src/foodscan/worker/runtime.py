@@ -30,10 +30,10 @@ from foodscan.llm.client import LlmProvider, build_provider
 from foodscan.metrics import Metrics
 from foodscan.pipelines import registry
 from foodscan.pipelines.base import Context, Pipeline
-from foodscan.recognition.engines import build_picker
-from foodscan.recognition.ocr import OcrEngine
+from foodscan.recognition.reading.engines import build_picker
+from foodscan.recognition.reading.ocr import OcrEngine
 from foodscan.settings import Settings
-from foodscan.uploads import UploadLimits
+from foodscan.uploads.checks import UploadLimits
 from foodscan.webhooks.deliverer import Deliverer
 from foodscan.worker.cpu import CpuPool
 

@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from PIL import Image
 
-from foodscan.api.app import create_app
+from foodscan.serve import create_app
 from foodscan.settings import Settings
 from tests.integration.api.support import PIXEL_LIMIT, SECRET, UPLOAD_LIMIT, Api, Stream
 

@@ -6,7 +6,7 @@ import pytest
 
 from foodscan.events import hub as hub_module
 from foodscan.events import log
-from foodscan.events.sse import HEARTBEAT
+from foodscan.events.sse_frames import HEARTBEAT
 from tests.integration.api.support import Api, Frame, event_types, parse_frames
 
 LIVE = {"sse_heartbeat_s": 30.0}

@@ -25,8 +25,8 @@ from schemathesis import GenerationMode, checks
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from foodscan.api.app import create_app
 from foodscan.auth import mint_token
+from foodscan.serve import create_app
 from foodscan.settings import Settings
 from tests.integration.api.support import SECRET
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from foodscan.db.engine import create_engine
-from foodscan.recognition.engines import readable_languages
+from foodscan.recognition.reading.engines import readable_languages
 from tests.integration.api.support import Api
 
 

@@ -16,10 +16,10 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel
 
-from foodscan.api.app import create_app
 from foodscan.errors import TransientError, UnreadableFile
 from foodscan.pipelines import registry
 from foodscan.pipelines.base import Context, Pipeline, Step
+from foodscan.serve import create_app
 from foodscan.settings import KindPolicy, Settings
 from tests.integration.api.conftest import ApiFactory, StreamOpener
 from tests.integration.api.support import Api

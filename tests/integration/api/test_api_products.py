@@ -12,10 +12,10 @@ import httpx
 import pytest
 from PIL import Image
 
-from foodscan.api.app import create_app
-from foodscan.catalog.records import CatalogEntry
+from foodscan.catalog.entry import CatalogEntry
 from foodscan.catalog.store import SqlCatalog
 from foodscan.pipelines import registry
+from foodscan.serve import create_app
 from foodscan.settings import Settings
 from tests.integration.api.support import Api, Stream, parse_frames
 from tests.unit.recognition.product_images import product_photo

@@ -14,7 +14,7 @@ from PIL import Image
 
 from foodscan.jobs.states import Status
 from foodscan.pipelines import registry
-from foodscan.recognition.tesseract import tesseract_languages
+from foodscan.recognition.reading.tesseract import tesseract_languages
 from tests.integration.api.support import UPLOAD_LIMIT, Api
 
 PROBLEM = "application/problem+json"

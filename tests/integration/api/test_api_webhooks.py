@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from foodscan.jobs.deliveries import DeliveryQueue
 from foodscan.pipelines.base import Context, Pipeline, Step
 from foodscan.webhooks.deliverer import Deliverer
+from foodscan.webhooks.outbox import DeliveryQueue
 from foodscan.worker.runtime import Worker
 from tests.integration.api.conftest import ApiFactory
 from tests.integration.api.support import Api

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from foodscan.events import log
+from foodscan.events.log import NewEvent
 
 LIVE = {"sse_heartbeat_s": 30.0}
 
@@ -25,13 +26,22 @@ async def test_an_event_missed_while_listen_was_down_comes_before_the_next_live_
 
         # The LISTEN connection drops: an event commits unheard, then the hub is told to resync.
         async with api.app.state.engine.begin() as conn:
-            missed = await log.append(
+            (missed,) = await log.append_many(
                 conn,
-                job_id=job_id,
-                user_id=lease.job.user_id,
-                type_="job.progress",
-                data={"kind": "receipt", "step": "ocr", "progress": 10, "message": "unheard"},
-                at=datetime.now(UTC),
+                [
+                    NewEvent(
+                        job_id=job_id,
+                        user_id=lease.job.user_id,
+                        type="job.progress",
+                        data={
+                            "kind": "receipt",
+                            "step": "ocr",
+                            "progress": 10,
+                            "message": "unheard",
+                        },
+                    )
+                ],
+                datetime.now(UTC),
             )
         api.app.state.hub.resync_all()
         await queue.succeed(lease, {"lines": []})  # heard live, and wakes the stream

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from foodscan.catalog.store import SqlCatalog
-from foodscan.cli import app
+from foodscan.cli.main import app
 from foodscan.db.engine import create_engine
 
 

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foodscan.events import log
 from foodscan.events.bus import LocalBus
-from foodscan.events.log import EventRecord
+from foodscan.events.log import EventRecord, NewEvent
 from foodscan.jobs import sql
 from foodscan.jobs.queue import JobQueue
-from foodscan.jobs.writes import write
+from foodscan.jobs.transaction import write
 
 KINDS = ["receipt", "products", "recipe"]
 
@@ -133,13 +133,17 @@ async def test_read_ids_returns_the_events_still_in_the_log_oldest_first(
 
 async def append_then_fail(engine: AsyncEngine, job_id: str) -> None:
     async with engine.begin() as conn:
-        await log.append(
+        await log.append_many(
             conn,
-            job_id=job_id,
-            user_id="alice",
-            type_="job.progress",
-            data={"kind": "receipt", "step": "ocr", "progress": 1, "message": "x"},
-            at=datetime.now(UTC),
+            [
+                NewEvent(
+                    job_id=job_id,
+                    user_id="alice",
+                    type="job.progress",
+                    data={"kind": "receipt", "step": "ocr", "progress": 1, "message": "x"},
+                )
+            ],
+            datetime.now(UTC),
         )
         raise RuntimeError("roll back")
 

@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from foodscan.events import log
 from foodscan.events.bus import LocalBus
-from foodscan.events.log import EventRecord
+from foodscan.events.log import EventRecord, NewEvent
 from foodscan.events.pg_listen import PgBus, bus_for
+from foodscan.jobs.job import InputFile
 from foodscan.jobs.queue import JobQueue
-from foodscan.jobs.records import InputFile
 from foodscan.jobs.store import JobStore, Submission
 from foodscan.settings import Settings
 
@@ -55,13 +55,17 @@ def submission(input_factory: Callable[..., InputFile]) -> Callable[[], Submissi
 async def write_then_fail(engine: AsyncEngine, bus: PgBus, job_id: str) -> None:
     """A write that appends an event, notifies inside its transaction, then rolls back."""
     async with engine.begin() as conn:
-        record = await log.append(
+        (record,) = await log.append_many(
             conn,
-            job_id=job_id,
-            user_id="alice",
-            type_="job.progress",
-            data={"kind": "receipt", "step": "ocr", "progress": 1, "message": "never"},
-            at=datetime.now(UTC),
+            [
+                NewEvent(
+                    job_id=job_id,
+                    user_id="alice",
+                    type="job.progress",
+                    data={"kind": "receipt", "step": "ocr", "progress": 1, "message": "never"},
+                )
+            ],
+            datetime.now(UTC),
         )
         await bus.in_transaction(conn, [record], job_queued=True)
         raise RuntimeError("roll back")

@@ -18,11 +18,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from foodscan.api.feed import Feed
+from foodscan.api.client_feed import Feed
 from foodscan.events.log import EventRecord
 from foodscan.events.pg_listen import PgBus
+from foodscan.jobs.job import InputFile
 from foodscan.jobs.queue import JobQueue
-from foodscan.jobs.records import InputFile
 from foodscan.jobs.store import JobStore, Submission
 from foodscan.settings import Settings
 

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 
 from foodscan.errors import LeaseLost
 from foodscan.jobs import sql
-from foodscan.jobs.batching import GroupCommit
+from foodscan.jobs.group_commit import GroupCommit
 from foodscan.jobs.queue import JobQueue, Lease
 from foodscan.jobs.states import Status
-from foodscan.jobs.writes import Write
+from foodscan.jobs.transaction import Write
 
 KINDS = ["receipt"]
 

@@ -12,9 +12,9 @@ from foodscan.blobs import LocalBlobStore
 from foodscan.db.tables import workers
 from foodscan.errors import InvalidTransition, LeaseLost, NotFound
 from foodscan.events.bus import LocalBus
+from foodscan.jobs.job import InputFile
 from foodscan.jobs.maintenance import Maintenance
 from foodscan.jobs.queue import JobQueue, Lease
-from foodscan.jobs.records import InputFile
 from foodscan.jobs.states import Status
 from foodscan.jobs.store import JobStore
 from foodscan.settings import Settings

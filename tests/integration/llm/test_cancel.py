@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from foodscan.api.app import create_app
+from foodscan.serve import create_app
 from foodscan.settings import Settings
 from tests.integration.api.support import Api
 from tests.integration.llm.conftest import MODEL

@@ -19,8 +19,8 @@ from foodscan.pipelines.base import Context, Pipeline
 from foodscan.pipelines.products import PRODUCTS
 from foodscan.pipelines.receipt import RECEIPT
 from foodscan.pipelines.recipe import RECIPE
-from foodscan.recognition.ocr import RapidOcrEngine
-from foodscan.uploads import UploadLimits
+from foodscan.recognition.reading.ocr import RapidOcrEngine
+from foodscan.uploads.checks import UploadLimits
 from foodscan.worker.cpu import CpuPool
 from tests.integration.llm.conftest import MODEL, ProviderFactory
 from tests.llm_server import LlmServer, answer

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from foodscan.events.bus import LocalBus
 from foodscan.events.log import EventRecord
-from foodscan.jobs.records import Job
+from foodscan.jobs.job import Job
 from foodscan.pipelines.base import Context, Pipeline, Step, StepFn
 from foodscan.settings import Settings
 from foodscan.worker.runtime import Worker

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from foodscan.events import seen
-from foodscan.events.seen import SeenIds
+from foodscan.client import seen
+from foodscan.client.seen import SeenIds
 
 
 def test_each_id_is_new_once_even_out_of_order() -> None:

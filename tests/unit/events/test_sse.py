@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from foodscan.events.log import TERMINAL_TYPES, to_record
-from foodscan.events.sse import (
+from foodscan.events.sse_frames import (
     HEADERS,
     HEARTBEAT,
     encode_comment,

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from foodscan.jobs.queue import backoff_delay
+from foodscan.retry import backoff_delay
 from foodscan.settings import KindPolicy
 
 POLICY = KindPolicy(backoff_base_s=2.0, backoff_max_s=60.0)

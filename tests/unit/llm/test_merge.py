@@ -15,11 +15,11 @@ from foodscan.llm.merge import (
     recipe_confidence,
 )
 from foodscan.recognition.net_quantity import NetQuantity
-from foodscan.recognition.products_model import BarcodeRead, Product
+from foodscan.recognition.products.model import BarcodeRead, Product
 from foodscan.recognition.provenance import Source
-from foodscan.recognition.receipt_model import Item, Merchant, ReceiptParse
+from foodscan.recognition.receipt.model import Item, Merchant, ReceiptParse
 from foodscan.recognition.recipe.model import Ingredient, RecipeParse, RecipeSource, Times
-from foodscan.recognition.taxonomy import Taxonomy, load_taxonomy
+from foodscan.recognition.taxonomy.categories import Taxonomy, load_taxonomy
 
 LLM = Source(engine="llm:test-model", step="ask_llm")
 MILK = "5901234123457"

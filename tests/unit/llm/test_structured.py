@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from foodscan.llm.readings import products_shape, receipt_shape, recipe_shape
 from foodscan.llm.structured import Shape
-from foodscan.recognition.receipt_model import ReceiptParse
+from foodscan.recognition.receipt.model import ReceiptParse
 
 
 def _objects(node: Any) -> list[dict[str, Any]]:  # Any: JSON Schema

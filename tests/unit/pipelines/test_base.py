@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from foodscan.blobs import LocalBlobStore
 from foodscan.pipelines.base import Context, Pipeline, Step
-from foodscan.recognition.ocr import RapidOcrEngine
-from foodscan.uploads import UploadLimits
+from foodscan.recognition.reading.ocr import RapidOcrEngine
+from foodscan.uploads.checks import UploadLimits
 from foodscan.worker.cpu import CpuPool
 
 

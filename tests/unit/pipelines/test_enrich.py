@@ -13,10 +13,10 @@ from foodscan.pipelines.products import PRODUCTS
 from foodscan.pipelines.receipt import RECEIPT
 from foodscan.pipelines.recipe import RECIPE
 from foodscan.recognition.enrich.results import enrich_products
-from foodscan.recognition.ocr import RapidOcrEngine
-from foodscan.recognition.products_model import Product
-from foodscan.recognition.taxonomy import load_taxonomy
-from foodscan.uploads import UploadLimits
+from foodscan.recognition.products.model import Product
+from foodscan.recognition.reading.ocr import RapidOcrEngine
+from foodscan.recognition.taxonomy.categories import load_taxonomy
+from foodscan.uploads.checks import UploadLimits
 from foodscan.worker.cpu import CpuPool
 from tests.unit.recognition.conftest import TextPdf
 from tests.unit.recognition.product_images import product_photo

@@ -8,8 +8,8 @@ from foodscan.pipelines.receipt import (
     _text_layer_lines,
     parser_lang,
 )
-from foodscan.recognition.ocr import OcrLine
-from foodscan.recognition.pdf import PdfPage
+from foodscan.recognition.reading.ocr import OcrLine
+from foodscan.recognition.reading.pdf import PdfPage
 from foodscan.recognition.receipt import parse_receipt
 
 BOX = ((0.0, 0.0), (100.0, 0.0), (100.0, 20.0), (0.0, 20.0))

@@ -14,8 +14,8 @@ from foodscan.blobs import LocalBlobStore
 from foodscan.errors import NoTextFound
 from foodscan.pipelines.base import Context
 from foodscan.pipelines.recipe import RECIPE
-from foodscan.recognition.ocr import RapidOcrEngine
-from foodscan.uploads import UploadLimits
+from foodscan.recognition.reading.ocr import RapidOcrEngine
+from foodscan.uploads.checks import UploadLimits
 from foodscan.worker.cpu import CpuPool
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

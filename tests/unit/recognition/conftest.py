@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from foodscan.recognition.ocr import RapidOcrEngine, ocr_available
+from foodscan.recognition.reading.ocr import RapidOcrEngine, ocr_available
 from tests import corpus
 from tests.corpus import build_pdf
 

@@ -3,7 +3,7 @@
 Written for foodscan (not taken from any data set): everyday grocery names as receipts print
 them, in capitals, shorthand or mixed case, and ingredient lines as recipes write them, in
 English, Polish and Russian. The expected id is the most specific category of
-``recognition/data/food_taxonomy.json`` that the name is. ``bench/eval_enrichment.py`` reports
+``recognition/taxonomy/food_taxonomy.json`` that the name is. ``bench/eval_enrichment.py`` reports
 the share categorised right; the unit tests keep their own small cases.
 """
 

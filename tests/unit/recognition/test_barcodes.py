@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from foodscan.recognition.barcodes import Barcode, decode, from_text, gtin_key, gtin_valid
+from foodscan.recognition.products.barcodes import Barcode, decode, from_text, gtin_key, gtin_valid
 from tests.unit.recognition.product_images import barcode_image
 
 

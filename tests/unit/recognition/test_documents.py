@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from foodscan.recognition.documents import (
+from foodscan.recognition.reading.documents import (
     DOCX,
     HTML,
     TEXT,

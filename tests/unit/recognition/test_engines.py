@@ -16,15 +16,19 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from foodscan.recognition.engines import (
+from foodscan.recognition.reading.engines import (
     EnginePicker,
     ScriptProbe,
     letters_by_script,
     readable_languages,
     script_of_hint,
 )
-from foodscan.recognition.ocr import OcrEngine, OcrLine, RapidOcrEngine
-from foodscan.recognition.tesseract import OcrUnavailable, TesseractEngine, tesseract_languages
+from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, RapidOcrEngine
+from foodscan.recognition.reading.tesseract import (
+    OcrUnavailable,
+    TesseractEngine,
+    tesseract_languages,
+)
 
 ReceiptImage = Callable[..., Image.Image]
 

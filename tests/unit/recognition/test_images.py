@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from foodscan.errors import UnreadableFile
-from foodscan.recognition.images import check_pixels, decode_image, read_size
+from foodscan.recognition.reading.images import check_pixels, decode_image, read_size
 
 MAX_PIXELS = 10_000_000
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from foodscan.recognition.masking import luhn_valid, mask_card_numbers
+from foodscan.recognition.receipt.masking import luhn_valid, mask_card_numbers
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,13 @@ import pytest
 from PIL import Image
 
 from foodscan.errors import UnreadableFile
-from foodscan.recognition.ocr import OcrEngine, OcrLine, RapidOcrEngine, group_rows, row_texts
+from foodscan.recognition.reading.ocr import (
+    OcrEngine,
+    OcrLine,
+    RapidOcrEngine,
+    group_rows,
+    row_texts,
+)
 
 ReceiptImage = Callable[..., Image.Image]
 
@@ -42,7 +48,7 @@ sys.addaudithook(
     lambda event, args: events.append(event)
     if event in ("socket.connect", "socket.getaddrinfo", "urllib.Request") else None
 )
-from foodscan.recognition.ocr import RapidOcrEngine
+from foodscan.recognition.reading.ocr import RapidOcrEngine
 engine = RapidOcrEngine()
 print("onnxruntime" in sys.modules, "rapidocr.main" in sys.modules)
 from PIL import Image, ImageDraw

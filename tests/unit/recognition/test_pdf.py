@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from foodscan.errors import UnreadableFile
-from foodscan.recognition.pdf import RENDER_DPI, page_sizes, read_pdf, render_pixels
+from foodscan.recognition.reading.pdf import RENDER_DPI, page_sizes, read_pdf, render_pixels
 
 TextPdf = Callable[[list[list[str]]], bytes]
 ImagePdf = Callable[[int], bytes]

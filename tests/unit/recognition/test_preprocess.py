@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from foodscan.recognition.preprocess import normalise, paper_box, rotate, unrotate
+from foodscan.recognition.reading.preprocess import normalise, paper_box, rotate, unrotate
 
 ReceiptImage = Callable[..., Image.Image]
 ROWS = ["GREENLEAF GROCERY", "BANANAS      1.29", "TOTAL        6.84"] * 3

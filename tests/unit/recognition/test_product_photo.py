@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw
 
-from foodscan.recognition.ocr import OcrLine, RapidOcrEngine
-from foodscan.recognition.product_photo import printed_codes, read_photo
+from foodscan.recognition.products.photo import printed_codes, read_photo
+from foodscan.recognition.reading.ocr import OcrLine, RapidOcrEngine
 from tests.unit.recognition.conftest import load_font
 from tests.unit.recognition.product_images import product_photo
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from foodscan.recognition.barcodes import Barcode
-from foodscan.recognition.ocr import OcrLine
-from foodscan.recognition.product_photo import PhotoReading
-from foodscan.recognition.products_match import group, guess, same_product
-from foodscan.recognition.taxonomy import load_taxonomy
+from foodscan.recognition.products.barcodes import Barcode
+from foodscan.recognition.products.match import group, guess, same_product
+from foodscan.recognition.products.photo import PhotoReading
+from foodscan.recognition.reading.ocr import OcrLine
+from foodscan.recognition.taxonomy.categories import load_taxonomy
 
 TAXONOMY = load_taxonomy()
 EAN = Barcode("EAN-13", "5901234123457", "image")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from foodscan.recognition.provenance import Source, attribute, field_paths, generic
-from foodscan.recognition.receipt_model import Item, Merchant, ReceiptParse
+from foodscan.recognition.receipt.model import Item, Merchant, ReceiptParse
 
 OCR = Source(engine="rapidocr", step="parse")
 

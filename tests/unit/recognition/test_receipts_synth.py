@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from foodscan.recognition.images import decode_image
-from foodscan.recognition.ocr import RapidOcrEngine, row_texts
-from foodscan.recognition.receipt_parse import parse_receipt
+from foodscan.recognition.reading.images import decode_image
+from foodscan.recognition.reading.ocr import RapidOcrEngine, row_texts
+from tests.unit.recognition.receipt.summary import parse_receipt
 
 DATA = Path("/work/shared/data/receipts-synth")
 PER_LOCALE = 3

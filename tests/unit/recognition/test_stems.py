@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from foodscan.recognition.stems import script_fits, stem
-from foodscan.recognition.terms import normalize
+from foodscan.recognition.taxonomy.stems import script_fits, stem
+from foodscan.recognition.taxonomy.terms import normalize
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from foodscan.recognition.ocr import OcrLine, group_rows
-from foodscan.recognition.stitch import overlap_rows, stitch
+from foodscan.recognition.reading.ocr import OcrLine, group_rows
+from foodscan.recognition.reading.stitch import overlap_rows, stitch
 
 
 def photo(texts: list[str], *, top: float = 10.0) -> list[OcrLine]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from foodscan.recognition.taxonomy import load_taxonomy
-from foodscan.recognition.terms import normalize, within
+from foodscan.recognition.taxonomy.categories import load_taxonomy
+from foodscan.recognition.taxonomy.terms import normalize, within
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from foodscan.errors import PermanentError
-from foodscan.recognition.ocr import OcrEngine, OcrLine
-from foodscan.recognition.tesseract import (
+from foodscan.recognition.reading.ocr import OcrEngine, OcrLine
+from foodscan.recognition.reading.tesseract import (
     OcrUnavailable,
     TesseractEngine,
     tessdata_dir,
@@ -161,8 +161,8 @@ def test_language_data_elsewhere_can_be_configured(tmp_path: Path) -> None:
 # Run in a fresh interpreter: what importing, building and asking for languages loads.
 _PROBE = """
 import sys
-from foodscan.recognition.tesseract import TesseractEngine, tesseract_languages
-from foodscan.recognition.engines import build_picker, readable_languages
+from foodscan.recognition.reading.tesseract import TesseractEngine, tesseract_languages
+from foodscan.recognition.reading.engines import build_picker, readable_languages
 picker = build_picker()
 print(sorted(tesseract_languages()) != [], sorted(readable_languages()))
 print("tesserocr" in sys.modules, "onnxruntime" in sys.modules)

@@ -18,6 +18,7 @@ from prometheus_client import Gauge
 from pydantic import BaseModel, Field
 
 from foodscan.api import examples
+from foodscan.api.client_feed import Feed
 from foodscan.api.deps import (
     EngineDep,
     HubDep,
@@ -27,11 +28,10 @@ from foodscan.api.deps import (
     StoreDep,
     StreamAccessDep,
 )
-from foodscan.api.eventstream import EventStreamResponse
-from foodscan.api.feed import Feed
 from foodscan.api.problems import ROUTE_PROBLEMS, documented
+from foodscan.api.sse_response import EventStreamResponse
 from foodscan.errors import AuthError, InvalidInput, NotFound
-from foodscan.events.sse import HEADERS
+from foodscan.events.sse_frames import HEADERS
 from foodscan.jobs import tickets
 from foodscan.metrics import Metrics
 

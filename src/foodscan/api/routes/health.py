@@ -17,11 +17,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from foodscan.api import examples
-from foodscan.api.deps import EngineDep, SettingsDep
+from foodscan.api.deps import CapabilitiesDep, EngineDep, SettingsDep
 from foodscan.api.schemas import Health, Readiness, WorkerOut
 from foodscan.jobs import sql
 from foodscan.jobs.states import Lane, Status
-from foodscan.recognition.engines import readable_languages
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
@@ -50,7 +49,7 @@ async def healthz() -> Health:
         },
     },
 )
-async def readyz(engine: EngineDep, settings: SettingsDep) -> JSONResponse:
+async def readyz(engine: EngineDep, settings: SettingsDep, able: CapabilitiesDep) -> JSONResponse:
     """200 when the database answers and a worker is alive; 503 with the reason otherwise."""
     window = max(settings.lease_s, MISSED_BEATS * settings.heartbeat_s)
     since = datetime.now(UTC) - timedelta(seconds=window)
@@ -93,7 +92,7 @@ async def readyz(engine: EngineDep, settings: SettingsDep) -> JSONResponse:
             )
             for w in workers
         ],
-        ocr_languages=sorted(readable_languages(settings.tessdata_dir)),
+        ocr_languages=sorted(able.ocr_languages),
     )
     if not workers:
         ready.status = "unavailable"

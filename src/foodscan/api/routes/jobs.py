@@ -37,7 +37,7 @@ from foodscan.errors import (
     UnsupportedType,
     WebhooksUnavailable,
 )
-from foodscan.jobs.records import InputFile
+from foodscan.jobs.job import InputFile
 from foodscan.jobs.states import Status
 from foodscan.jobs.store import JobStore, JobView, Preflight, Submission
 from foodscan.metrics import Metrics

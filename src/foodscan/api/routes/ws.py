@@ -16,7 +16,7 @@ import json
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from foodscan.api.feed import Feed
+from foodscan.api.client_feed import Feed
 from foodscan.auth import Principal, authenticate
 from foodscan.errors import AuthError, FoodscanError, InvalidInput
 from foodscan.jobs import tickets

@@ -2,8 +2,8 @@
 
 ``lifecycle`` holds a job's life (submit to finish), ``admission`` the one read before a
 submit's insert, ``pace`` what the ETA reads, ``upkeep`` the
-maintenance and the worker registry, ``usage`` what the rate limits and budgets count,
-``webhooks`` the webhook outbox.
+maintenance and the worker registry, ``usage`` what the rate limits and budgets count.
+(The webhook outbox's statements are ``webhooks.outbox_sql``.)
 Callers use ``from foodscan.jobs import sql`` and ``sql.claim(...)``.
 """
 
@@ -53,12 +53,6 @@ from foodscan.jobs.sql.usage import (
     lock_user,
     usage,
 )
-from foodscan.jobs.sql.webhooks import (
-    claim_delivery,
-    insert_delivery,
-    list_deliveries,
-    record_attempt,
-)
 
 __all__ = [
     "EVENT_ORDER_LOCK",
@@ -72,7 +66,6 @@ __all__ = [
     "cancel_queued",
     "cancel_requested_ids",
     "claim",
-    "claim_delivery",
     "delete_expired_jobs",
     "delete_expired_tickets",
     "delete_stale_workers",
@@ -83,10 +76,8 @@ __all__ = [
     "finished_since",
     "get_by_idempotency_key",
     "get_job",
-    "insert_delivery",
     "insert_job",
     "insert_ticket",
-    "list_deliveries",
     "list_jobs",
     "live_workers",
     "lock_user",
@@ -96,7 +87,6 @@ __all__ = [
     "queue_depth",
     "queue_order",
     "recent_durations",
-    "record_attempt",
     "redeem_ticket",
     "release",
     "renew_leases",

@@ -1,8 +1,8 @@
 """Receipt abbreviations and what they stand for, in English, Polish and Russian.
 
 Tills cut item names to their line width, so receipts print shorthand: ``BNLS`` (boneless),
-``wieprz.`` (wieprzowy), ``охл.`` (охлаждённый). The table is
-``data/receipt_abbreviations.json`` (read once, on first use): a key ending in ``.`` is read
+``wieprz.`` (wieprzowy), ``охл.`` (охлаждённый). The table is ``receipt_abbreviations.json``
+beside this module (read once, on first use): a key ending in ``.`` is read
 only with its dot (``gaz.``, never the word ``gaz``), one without with or without it; a value
 ``a|b|c|d`` is an adjective whose masculine, feminine, neuter or plural form agrees with the
 name's first word (its gender read from its ending: ``Свинина … охл.`` → ``охлаждённая``); an
@@ -30,7 +30,7 @@ _PLURAL = {"pl": ("y", "i"), "ru": ("ы", "и")}
 
 @cache
 def _table() -> dict[str, dict[str, str]]:
-    text = resources.files("foodscan.recognition").joinpath("data/receipt_abbreviations.json")
+    text = resources.files("foodscan.recognition.enrich").joinpath("receipt_abbreviations.json")
     data = json.loads(text.read_text(encoding="utf-8"))
     return {lang: dict(entries) for lang, entries in data.items() if isinstance(entries, dict)}
 

@@ -12,7 +12,7 @@ on a shelf are ranked by the same matcher from their packaging text
 from __future__ import annotations
 
 from foodscan.recognition.enrich.names import name_language
-from foodscan.recognition.taxonomy import Category, Taxonomy
+from foodscan.recognition.taxonomy.categories import Category, Taxonomy
 
 
 def categorise(name: str | None, lang: str | None, taxonomy: Taxonomy) -> Category | None:

@@ -16,10 +16,10 @@ from typing import TypeVar
 from foodscan.recognition.enrich.categorise import categorise, category_name
 from foodscan.recognition.enrich.names import normalize_name
 from foodscan.recognition.net_quantity import NetQuantity
-from foodscan.recognition.products_model import Product
-from foodscan.recognition.receipt_model import Item, ReceiptParse
+from foodscan.recognition.products.model import Product
+from foodscan.recognition.receipt.model import Item, ReceiptParse
 from foodscan.recognition.recipe.model import Ingredient, RecipeParse
-from foodscan.recognition.taxonomy import Taxonomy
+from foodscan.recognition.taxonomy.categories import Taxonomy
 
 Receipt = TypeVar("Receipt", bound=ReceiptParse)
 Recipe = TypeVar("Recipe", bound=RecipeParse)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from foodscan.recognition.ocr import OcrLine
+from foodscan.recognition.reading.ocr import OcrLine
+from foodscan.recognition.receipt.model import ReceiptParse
 from foodscan.recognition.receipt.parse import parse_rows
 from foodscan.recognition.receipt.rows import read_rows, text_rows
-from foodscan.recognition.receipt_model import ReceiptParse
 
 __all__ = ["parse_receipt", "parse_text"]
 

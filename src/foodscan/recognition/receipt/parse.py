@@ -16,6 +16,14 @@ from foodscan.recognition.receipt.amounts import money
 from foodscan.recognition.receipt.header import Header, read_header
 from foodscan.recognition.receipt.items import Draft, item_block, read_items
 from foodscan.recognition.receipt.locale import detect_currency, detect_language
+from foodscan.recognition.receipt.model import (
+    Item,
+    Merchant,
+    Payment,
+    ReceiptParse,
+    Reconciliation,
+    TaxLine,
+)
 from foodscan.recognition.receipt.normalise import normalise_rows
 from foodscan.recognition.receipt.payment import PaymentRead, paid_amounts, read_payment
 from foodscan.recognition.receipt.reconcile import Outcome, reconcile
@@ -28,14 +36,6 @@ from foodscan.recognition.receipt.totals import (
     read_total,
 )
 from foodscan.recognition.receipt.when import When, date_and_time
-from foodscan.recognition.receipt_model import (
-    Item,
-    Merchant,
-    Payment,
-    ReceiptParse,
-    Reconciliation,
-    TaxLine,
-)
 
 _RECONCILED = 0.98  # items and total that add up are right far more often than the OCR says
 

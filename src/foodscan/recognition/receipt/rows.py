@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from foodscan.recognition.ocr import OcrLine, group_rows
+from foodscan.recognition.reading.ocr import OcrLine, group_rows
 
 CELL_SEPARATOR = "  "
 _GAP = re.compile(r"\s{2,}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from foodscan.errors import UnreadableFile
-from foodscan.recognition import documents
+from foodscan.recognition.reading import documents
 from foodscan.recognition.recipe.schema_org import find_recipe
 from foodscan.recognition.recipe.structure import RecipeDraft
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from foodscan.recognition.enrich.categorise import categorise, category_name
-from foodscan.recognition.taxonomy import Taxonomy, load_taxonomy
+from foodscan.recognition.taxonomy.categories import Taxonomy, load_taxonomy
 
 
 @pytest.fixture(scope="module")

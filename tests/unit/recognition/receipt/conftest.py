@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 import pytest
 
-from foodscan.recognition.ocr import OcrLine
+from foodscan.recognition.reading.ocr import OcrLine
 from foodscan.recognition.receipt import parse_receipt
-from foodscan.recognition.receipt_model import ReceiptParse
+from foodscan.recognition.receipt.model import ReceiptParse
 
 ReceiptLines = Callable[..., list[OcrLine]]
 ParseRows = Callable[..., ReceiptParse]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from foodscan.recognition.receipt import parse_text
-from foodscan.recognition.receipt_model import ReceiptParse
+from foodscan.recognition.receipt.model import ReceiptParse
 
 ParseRows = Callable[..., ReceiptParse]
 

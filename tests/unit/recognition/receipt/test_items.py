@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from foodscan.recognition.ocr import OcrLine
+from foodscan.recognition.reading.ocr import OcrLine
 from foodscan.recognition.receipt import parse_receipt
-from foodscan.recognition.receipt_model import ReceiptParse
+from foodscan.recognition.receipt.model import ReceiptParse
 
 ParseRows = Callable[..., ReceiptParse]
 

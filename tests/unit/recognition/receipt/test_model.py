@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from foodscan.recognition.receipt import parse_text
-from foodscan.recognition.receipt_model import Item, ReceiptParse
+from foodscan.recognition.receipt.model import Item, ReceiptParse
 
 FIELDS = {
     "language", "merchant", "date", "time", "currency", "items", "subtotal", "tax", "total",

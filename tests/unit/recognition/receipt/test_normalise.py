@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
+from foodscan.recognition.receipt.model import ReceiptParse
 from foodscan.recognition.receipt.normalise import normalise_text
-from foodscan.recognition.receipt_model import ReceiptParse
 
 ParseRows = Callable[..., ReceiptParse]
 

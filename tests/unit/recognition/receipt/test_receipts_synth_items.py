@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from foodscan.recognition.images import decode_image
-from foodscan.recognition.ocr import RapidOcrEngine
+from foodscan.recognition.reading.images import decode_image
+from foodscan.recognition.reading.ocr import RapidOcrEngine
 from foodscan.recognition.receipt import parse_receipt
-from foodscan.recognition.receipt_model import Item
+from foodscan.recognition.receipt.model import Item
 
 DATA = Path("/work/shared/data/receipts-synth")
 PER_LOCALE = 2

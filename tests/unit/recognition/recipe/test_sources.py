@@ -8,7 +8,7 @@ import json
 import pytest
 
 from foodscan.errors import UnreadableFile
-from foodscan.recognition.documents import DOCX, HTML, TEXT
+from foodscan.recognition.reading.documents import DOCX, HTML, TEXT
 from foodscan.recognition.recipe.model import RecipeSource
 from foodscan.recognition.recipe.parse import build_recipe
 from foodscan.recognition.recipe.sources import read_document

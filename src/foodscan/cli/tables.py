@@ -17,8 +17,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from foodscan.client import JobOut, Readiness
-from foodscan.jobs.states import Status
+from foodscan.client import JobOut, Readiness, Status
 
 STATUS_STYLE = {
     Status.QUEUED: "cyan",

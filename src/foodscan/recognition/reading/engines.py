@@ -17,8 +17,12 @@ from typing import Literal
 
 from PIL import Image
 
-from foodscan.recognition.ocr import OcrEngine, OcrLine, RapidOcrEngine, ocr_available
-from foodscan.recognition.tesseract import OcrUnavailable, TesseractEngine, tesseract_languages
+from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, RapidOcrEngine, ocr_available
+from foodscan.recognition.reading.tesseract import (
+    OcrUnavailable,
+    TesseractEngine,
+    tesseract_languages,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -17,9 +17,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from foodscan.events.log import EventRecord
-from foodscan.jobs import sql
-from foodscan.jobs.sql import Row
-from foodscan.jobs.sql.webhooks import DELIVERED, FAILED, PENDING
+from foodscan.webhooks import outbox_sql as sql
+from foodscan.webhooks.outbox_sql import DELIVERED, FAILED, PENDING, Row
 
 __all__ = ["DELIVERED", "FAILED", "PENDING", "Attempt", "Delivery", "DeliveryQueue", "enqueue"]
 

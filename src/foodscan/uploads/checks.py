@@ -19,7 +19,7 @@ from io import BytesIO
 from PIL import Image
 
 from foodscan.errors import InvalidInput, TooLarge, TooMany, UnreadableFile, UnsupportedType
-from foodscan.recognition import documents, images, pdf
+from foodscan.recognition.reading import documents, images, pdf
 
 MEDIA_TYPES = (
     "image/jpeg",

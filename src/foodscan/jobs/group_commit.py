@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foodscan.errors import LeaseLost, Limited
 from foodscan.jobs import sql
-from foodscan.jobs.writes import Bus, Write, write
+from foodscan.jobs.transaction import Bus, Write, write
 
 logger = logging.getLogger(__name__)
 

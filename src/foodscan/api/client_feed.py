@@ -14,11 +14,11 @@ from collections.abc import AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from foodscan.client.seen import SeenIds
 from foodscan.events import log
 from foodscan.events.hub import Hub, Subscription
 from foodscan.events.log import EventRecord
-from foodscan.events.seen import SeenIds
-from foodscan.events.sse import HEARTBEAT, encode_retry
+from foodscan.events.sse_frames import HEARTBEAT, encode_retry
 from foodscan.jobs import sql
 from foodscan.jobs.states import TERMINAL
 from foodscan.settings import Settings

@@ -25,7 +25,7 @@ from rich.progress import (
     TextColumn,
 )
 
-from foodscan import cli_tables
+from foodscan.cli import tables
 from foodscan.client import (
     DEFAULT_SERVER,
     AsyncClient,
@@ -33,9 +33,9 @@ from foodscan.client import (
     Event,
     JobOut,
     Readiness,
+    Status,
     Submitted,
 )
-from foodscan.jobs.states import Status
 
 # How often a queued job's place in the queue is read again (no event reports it moving).
 POSITION_REFRESH_S = 2.0
@@ -68,7 +68,7 @@ class Line:
 
     def queued(self, position: int | None, eta_seconds: float | None) -> None:
         place = f"#{position} in the queue" if position else "queued"
-        state = f"{place} · {cli_tables.eta_text(eta_seconds)}".strip(" ·")
+        state = f"{place} · {tables.eta_text(eta_seconds)}".strip(" ·")
         self.progress.update(self.task, total=None, state=state)
 
     def show(self, event: Event) -> None:
@@ -215,7 +215,7 @@ def scan(
         if as_json:
             typer.echo(job.model_dump_json())
         else:
-            stdout.print(cli_tables.job_result(label(batch), job))
+            stdout.print(tables.job_result(label(batch), job))
     if any(job is None or job.status != Status.SUCCEEDED for job in jobs):
         raise typer.Exit(1)
 
@@ -246,7 +246,7 @@ def jobs(
         typer.echo("no jobs")
         return
     console = _stdout()
-    console.print(cli_tables.jobs_table(found, console.width))
+    console.print(tables.jobs_table(found, console.width))
 
 
 async def _ready(server: str, token: str | None) -> Readiness:
@@ -262,6 +262,6 @@ def inspect(
     if as_json:
         typer.echo(ready.model_dump_json())
     else:
-        _stdout().print(cli_tables.readiness_table(server, ready))
+        _stdout().print(tables.readiness_table(server, ready))
     if ready.status != "ok":
         raise typer.Exit(1)

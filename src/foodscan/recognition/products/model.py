@@ -11,10 +11,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from foodscan.recognition.barcodes import Barcode
 from foodscan.recognition.net_quantity import NetQuantity
-from foodscan.recognition.product_photo import PhotoReading
-from foodscan.recognition.products_match import ProductGuess
+from foodscan.recognition.products.barcodes import Barcode
+from foodscan.recognition.products.match import ProductGuess
+from foodscan.recognition.products.photo import PhotoReading
 from foodscan.recognition.provenance import PROVENANCE_DESCRIPTION, LlmUsage, Provenance
 
 

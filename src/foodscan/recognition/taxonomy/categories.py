@@ -1,10 +1,10 @@
 """foodscan's food taxonomy: categories and brands, and finding them in text.
 
-The data is ``data/food_taxonomy.json``, shipped in the package: categories in a shallow tree
-(``milk`` under ``dairy``), each with names in English, Polish and Russian and keywords in those
-languages and Swedish and German; and brands with their aliases, what they sell and the
-product-line words that name them. Receipt items, recipe ingredients and product photos are all
-matched against the one file.
+The data is ``food_taxonomy.json`` beside this module, shipped in the package: categories in a
+shallow tree (``milk`` under ``dairy``), each with names in English, Polish and Russian and
+keywords in those languages and Swedish and German; and brands with their aliases, what they
+sell and the product-line words that name them. Receipt items, recipe ingredients and product
+photos are all matched against the one file.
 
 Matching ignores case and diacritics (``MJOLK`` is ``mjölk``), tolerates OCR slips in longer
 words (one edit in six to eight letters, two in nine to twelve, three beyond; never for a
@@ -32,7 +32,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from foodscan.recognition.terms import (
+from foodscan.recognition.taxonomy.terms import (
     FUZZY,
     Line,
     Term,
@@ -301,5 +301,5 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
 
 @cache
 def _shipped() -> Taxonomy:
-    text = resources.files("foodscan.recognition").joinpath("data/food_taxonomy.json")
+    text = resources.files("foodscan.recognition.taxonomy").joinpath("food_taxonomy.json")
     return Taxonomy(json.loads(text.read_text(encoding="utf-8")))

@@ -25,8 +25,8 @@ from typing import Any
 from PIL import Image
 
 from foodscan.errors import PermanentError, UnreadableFile
-from foodscan.recognition.ocr import OcrLine, group_rows
-from foodscan.recognition.preprocess import normalise, paper_box, rotate, unrotate
+from foodscan.recognition.reading.ocr import OcrLine, group_rows
+from foodscan.recognition.reading.preprocess import normalise, paper_box, rotate, unrotate
 
 # tesserocr's objects. Any: the stubs bundled with tesserocr type every enum member (ril.WORD,
 # PSM.SINGLE_BLOCK) as ``...``, so mypy cannot check calls through them.

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from foodscan.recognition.barcodes import Barcode, gtin_key, unique
-from foodscan.recognition.product_photo import PhotoReading, line_height
+from foodscan.recognition.products.barcodes import Barcode, gtin_key, unique
+from foodscan.recognition.products.photo import PhotoReading, line_height
 from foodscan.recognition.quantity import Quantity, find_quantities
-from foodscan.recognition.taxonomy import Taxonomy, Weighted
-from foodscan.recognition.terms import normalize, words
+from foodscan.recognition.taxonomy.categories import Taxonomy, Weighted
+from foodscan.recognition.taxonomy.terms import normalize, words
 
 _MIN_LETTERS = 3
 _LETTER_SHARE = 0.5

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from foodscan.db.tables import webhook_deliveries as deliveries
-from foodscan.jobs.sql.lifecycle import Row
+
+Row = sa.Row[*tuple[Any, ...]]  # Any: a delivery row's columns
 
 PENDING = "pending"
 DELIVERED = "delivered"

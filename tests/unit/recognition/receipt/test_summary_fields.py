@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from foodscan.recognition.receipt_parse import ReceiptSummary, parse_receipt
+from tests.unit.recognition.receipt.summary import ReceiptSummary, parse_receipt
 
 UK = [
     "Greenfield Foods",

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from foodscan.recognition.stems import LANGUAGES, script_fits, stem
+from foodscan.recognition.taxonomy.stems import LANGUAGES, script_fits, stem
 
 _FOLD = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "ß": "ss", "œ": "oe", "đ": "d"})
 _WORD = re.compile(r"[^\W\d_]+")

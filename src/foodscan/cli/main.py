@@ -12,13 +12,12 @@ import contextlib
 import gc
 import logging
 import os
-import signal
 from typing import Annotated
 
 import typer
 import uvicorn
 
-from foodscan import cli_catalog, cli_client
+from foodscan.cli import catalog, scan
 from foodscan.client import ClientError
 from foodscan.errors import FoodscanError
 from foodscan.settings import Settings
@@ -42,8 +41,8 @@ def serve(
     no_worker: Annotated[bool, typer.Option("--no-worker", help="API only")] = False,
 ) -> None:
     """Start the API (and, unless --no-worker, a worker) in this process."""
-    from foodscan.api.app import create_app  # noqa: PLC0415 - keeps `foodscan token` light
     from foodscan.auth import check_bind  # noqa: PLC0415
+    from foodscan.serve import create_app  # noqa: PLC0415 - keeps `foodscan token` light
 
     _setup_logging()
     settings = Settings()
@@ -69,46 +68,13 @@ def _freeze_startup() -> None:
     gc.freeze()
 
 
-async def _run_worker(settings: Settings) -> None:
-    from prometheus_client import CollectorRegistry  # noqa: PLC0415
-
-    from foodscan.blobs import blob_store_for  # noqa: PLC0415
-    from foodscan.db.engine import create_engine  # noqa: PLC0415
-    from foodscan.events.pg_listen import bus_for  # noqa: PLC0415
-    from foodscan.metrics import Metrics, export  # noqa: PLC0415
-    from foodscan.worker.runtime import Worker  # noqa: PLC0415
-
-    engine = create_engine(settings.resolved_database_url)
-    bus = bus_for(engine)
-    metrics = Metrics(CollectorRegistry())
-    bus.observe(metrics.observe)
-    await bus.start()
-    blobs = blob_store_for(settings)
-    worker = Worker(engine=engine, bus=bus, settings=settings, blobs=blobs, metrics=metrics)
-    stop_metrics = None
-    if settings.metrics_port is not None:
-        stop_metrics = export(metrics, settings.host, settings.metrics_port)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await worker.start()
-    try:
-        await stop.wait()
-    finally:
-        await worker.stop()
-        if stop_metrics is not None:
-            stop_metrics()
-        await blobs.close()
-        await bus.stop()
-        await engine.dispose()
-
-
 @app.command()
 def worker() -> None:
     """Run a worker only (scale-out mode); SIGTERM finishes or releases its jobs."""
     _setup_logging()
-    asyncio.run(_run_worker(Settings()))
+    from foodscan.serve import run_worker  # noqa: PLC0415 - keeps `foodscan token` light
+
+    asyncio.run(run_worker(Settings()))
 
 
 async def _migrate(settings: Settings) -> None:
@@ -144,10 +110,10 @@ def token(
     typer.echo(mint_token(Settings(), user, plan, ttl_s=ttl))
 
 
-app.command()(cli_client.scan)
-app.command()(cli_client.jobs)
-app.command()(cli_client.inspect)
-app.add_typer(cli_catalog.app, name="catalog")
+app.command()(scan.scan)
+app.command()(scan.jobs)
+app.command()(scan.inspect)
+app.add_typer(catalog.app, name="catalog")
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import difflib
 import re
 from collections.abc import Sequence
 
-from foodscan.recognition.ocr import OcrLine, group_rows
+from foodscan.recognition.reading.ocr import OcrLine, group_rows
 
 MAX_OVERLAP_ROWS = 12
 ROW_SIMILARITY = 0.8

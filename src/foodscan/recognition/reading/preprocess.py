@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFilter
 
-from foodscan.recognition.ocr import Point
+from foodscan.recognition.reading.ocr import Point
 
 Box = tuple[int, int, int, int]
 

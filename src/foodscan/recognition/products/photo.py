@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
-from foodscan.recognition import barcodes
-from foodscan.recognition.barcodes import Barcode
-from foodscan.recognition.ocr import OcrEngine, OcrLine, row_texts
+from foodscan.recognition.products import barcodes
+from foodscan.recognition.products.barcodes import Barcode
+from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, row_texts
 
 _MIN_DIGITS = 6
 _DIGIT_SHARE = 0.6

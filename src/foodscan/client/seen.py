@@ -1,7 +1,7 @@
 """``SeenIds``: which event ids a stream delivered, so a reconnect or replay sends none twice.
 
-Used by the SSE endpoints (ids sent to a client) and by ``foodscan.client`` (ids yielded to the
-caller). Pure and tiny, so the client can import it without the server.
+Used by ``foodscan.client`` (ids yielded to the caller) and by the server's SSE endpoints (ids
+sent to a client): the one piece of the wire protocol both sides run. Pure and tiny.
 """
 
 from __future__ import annotations

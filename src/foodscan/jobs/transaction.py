@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from foodscan.events import log
 from foodscan.events.log import EventRecord, NewEvent
-from foodscan.jobs import deliveries, sql
+from foodscan.jobs import sql
 from foodscan.jobs.sql import Row
+from foodscan.webhooks import outbox
 
 
 class Bus(Protocol):
@@ -60,7 +61,7 @@ class Write:
         appended = await log.append_many(self.conn, new, self.now, order_lock=sql.EVENT_ORDER_LOCK)
         for (job, _), record in zip(self._pending, appended, strict=True):
             # A terminal event of a job with a callback URL queues its webhook in this write.
-            await deliveries.enqueue(self.conn, job, record, self.now)
+            await outbox.enqueue(self.conn, job, record, self.now)
         self.records.extend(appended)
         self._pending.clear()
 

@@ -1,0 +1,9 @@
+"""Reading: document bytes in, text lines with their boxes out.
+
+``images`` (decoding, orientation), ``pdf`` (text layers, rendering), ``documents`` (text,
+HTML, DOCX), ``ocr`` (the ``OcrEngine`` seam and RapidOCR), ``tesseract`` and ``preprocess``
+(Cyrillic pages), ``engines`` (which engine reads which script), ``stitch`` (several photos of
+one long receipt). Importing this package loads no model.
+"""
+
+from __future__ import annotations

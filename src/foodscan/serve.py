@@ -1,0 +1,123 @@
+"""The composition root: what runs where, built once at the edge.
+
+``create_app`` is the API process (``foodscan serve``): the engine, migrations, the event bus
+(PostgreSQL LISTEN/NOTIFY or in-process), the blob store, the job store, what this node can
+read, and — in embedded mode — a worker, all put on ``app.state`` by the lifespan and stopped in
+reverse order (the worker first, gracefully). ``run_worker`` is a worker-only process
+(``foodscan worker``). The API and the worker never import each other; this module wires them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from foodscan.api.app import create_api
+from foodscan.api.capabilities import Capabilities
+from foodscan.auth import check_bind
+from foodscan.blobs import blob_store_for
+from foodscan.db.engine import create_engine
+from foodscan.db.migrate import migrate
+from foodscan.events.pg_listen import bus_for
+from foodscan.jobs.store import JobStore
+from foodscan.metrics import Metrics, export
+from foodscan.recognition.reading.engines import readable_languages
+from foodscan.settings import Settings
+from foodscan.worker.runtime import Worker
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings, *, run_worker: bool = True, registry: CollectorRegistry | None = None
+) -> FastAPI:
+    """The API (and, with ``run_worker``, an embedded worker) configured by ``settings``.
+
+    Its metrics (``GET /metrics``) go to ``registry``, by default one of its own.
+    """
+    check_bind(settings, settings.host)
+    instruments = Metrics(registry if registry is not None else CollectorRegistry())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            await _start(app, settings, instruments, stack, run_worker=run_worker)
+            yield
+
+    return create_api(settings, instruments=instruments, lifespan=lifespan)
+
+
+async def _start(
+    app: FastAPI,
+    settings: Settings,
+    instruments: Metrics,
+    stack: AsyncExitStack,
+    *,
+    run_worker: bool,
+) -> None:
+    """Build and start every part; ``stack`` stops them in reverse order on shutdown."""
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.resolved_database_url)
+    stack.push_async_callback(engine.dispose)
+    await migrate(engine)
+
+    bus = bus_for(engine)
+    bus.observe(instruments.observe)
+    await bus.start()
+    stack.push_async_callback(bus.stop)
+
+    blobs = blob_store_for(settings)
+    stack.push_async_callback(blobs.close)
+    app.state.engine = engine
+    app.state.hub = bus.hub
+    app.state.bus = bus
+    app.state.blobs = blobs
+    app.state.store = JobStore(engine, bus, settings)
+    app.state.capabilities = Capabilities(ocr_languages=readable_languages(settings.tessdata_dir))
+    app.state.worker = None
+    if run_worker:
+        worker = Worker(engine=engine, bus=bus, settings=settings, blobs=blobs, metrics=instruments)
+        await worker.start()
+        stack.push_async_callback(worker.stop)
+        app.state.worker = worker
+    logger.info(
+        "foodscan ready (database %s, worker %s)",
+        engine.dialect.name,
+        "embedded" if run_worker else "off",
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    """A worker-only process (scale-out mode) until SIGTERM or SIGINT; then it finishes or
+    releases its jobs and stops."""
+    engine = create_engine(settings.resolved_database_url)
+    bus = bus_for(engine)
+    metrics = Metrics(CollectorRegistry())
+    bus.observe(metrics.observe)
+    await bus.start()
+    blobs = blob_store_for(settings)
+    worker = Worker(engine=engine, bus=bus, settings=settings, blobs=blobs, metrics=metrics)
+    stop_metrics = None
+    if settings.metrics_port is not None:
+        stop_metrics = export(metrics, settings.host, settings.metrics_port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await worker.start()
+    try:
+        await stop.wait()
+    finally:
+        await worker.stop()
+        if stop_metrics is not None:
+            stop_metrics()
+        await blobs.close()
+        await bus.stop()
+        await engine.dispose()
