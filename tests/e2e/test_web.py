@@ -4,7 +4,8 @@ Upload a receipt and watch its steps arrive over ``/v1/events`` to the result; r
 it in the history; cancel and retry a slow job; lose the server mid-job and catch up when it
 returns; read a refused upload's message; see a receipt's items as a table (desktop and phone);
 use a token on a server with a secret key; send three product photos as one job and see a card
-per product. Screenshots land in a temporary folder (printed with ``-s``; keep it with
+per product; find every module the page loads served by foodscan as JavaScript, and no console
+error. Screenshots land in a temporary folder (printed with ``-s``; keep it with
 ``--basetemp``); ``docs/screenshots/`` holds copies made from there by hand.
 """
 
@@ -13,51 +14,22 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import (
-    Browser,
-    FilePayload,
-    Page,
-    ViewportSize,
-    expect,
-    sync_playwright,
-)
+from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
 
-from foodscan.api.schemas import JobOut
 from foodscan.auth import mint_token
-from foodscan.recognition.receipt.model import (
-    Item,
-    Merchant,
-    Payment,
-    ReceiptParse,
-    Reconciliation,
-    TaxLine,
-)
 from foodscan.settings import Settings
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, Tab, screenshot, upload, upload_files
+from tests.e2e.finished_receipt import receipt_job
 from tests.e2e.server import Server
 from tests.unit.recognition.product_images import product_photo
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Flags for this machine's closed network (python-svc.md): no background connections, no QUIC.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-DESKTOP: ViewportSize = {"width": 1280, "height": 800}
-PHONE: ViewportSize = {"width": 390, "height": 844}
 JOB_TIMEOUT_MS = 40_000
 STEPS = ["validate", "read_pages", "ocr", "parse", "save"]
 
@@ -83,63 +55,11 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("screenshots")
 
 
-@dataclass
-class Tab:
-    """A page in its own browser context, and the uncaught errors its scripts raised."""
-
-    page: Page
-    errors: list[str] = field(default_factory=list)
-
-    @classmethod
-    def open(
-        cls, browser: Browser, url: str, *, viewport: ViewportSize = DESKTOP, live: bool = True
-    ) -> Tab:
-        phone = viewport is PHONE
-        context = browser.new_context(
-            viewport=viewport, locale="en-GB", timezone_id="UTC", is_mobile=phone, has_touch=phone
-        )
-        tab = cls(context.new_page())
-        tab.page.on("pageerror", lambda error: tab.errors.append(str(error)))
-        tab.page.goto(url)
-        if live:
-            expect(tab.page.locator("#connection")).to_have_attribute("data-state", "live")
-        return tab
-
-    def close(self) -> None:
-        self.page.context.close()
-        assert self.errors == [], f"the page's script failed: {self.errors}"
-
-
 @pytest.fixture
 def page(browser: Browser, server: Server) -> Iterator[Page]:
     tab = Tab.open(browser, server.url)
     yield tab.page
     tab.close()
-
-
-def screenshot(page: Page, path: Path) -> None:
-    """The whole page at its width. (A ``full_page`` shot drops touch emulation in Chromium,
-    so the phone layout would be photographed as a desktop one: grow the viewport instead.)"""
-    size = page.viewport_size
-    assert size is not None
-    height = page.evaluate("document.documentElement.scrollHeight")
-    page.set_viewport_size({"width": size["width"], "height": height})
-    page.screenshot(path=path, animations="disabled")
-
-
-def upload_files(page: Page, files: list[FilePayload]) -> None:
-    """Choose several files at once (a products job) and press Scan."""
-    page.locator("#file").set_input_files(files=files)
-    for payload in files:
-        expect(page.locator("#chosen")).to_contain_text(payload["name"])
-    page.get_by_role("button", name="Scan", exact=True).click()
-
-
-def upload(page: Page, name: str, content: bytes, media_type: str) -> None:
-    payload: FilePayload = {"name": name, "mimeType": media_type, "buffer": content}
-    page.locator("#file").set_input_files(files=[payload])
-    expect(page.locator("#chosen")).to_contain_text(name)
-    page.get_by_role("button", name="Scan", exact=True).click()
 
 
 def test_receipt_is_followed_live_to_its_result_and_stays_in_history(
@@ -245,76 +165,23 @@ def check_served_files(server: Server) -> None:
     assert "/" not in httpx.get(f"{server.url}/openapi.json", timeout=10).json()["paths"]
 
 
-def receipt_job(job_id: str) -> dict[str, Any]:  # Any: JSON
-    """A finished receipt job as ``GET /v1/jobs/{id}`` answers it; the result a ``ReceiptParse``."""
-    parse = ReceiptParse(
-        language="en",
-        merchant=Merchant(name="FRESH MARKET", address="12 High Street, London"),
-        date="2026-03-14",
-        time="09:41",
-        currency="GBP",
-        items=[
-            Item(name="BANANAS LOOSE", quantity=0.845, unit="kg", unit_price="1.29", total="1.09"),
-            Item(
-                name="WHOLE MILK 2L",
-                quantity=2,
-                unit="pcs",
-                unit_price="2.15",
-                total="4.30",
-                discount="0.50",
-            ),
-            Item(name="RYE BREAD", quantity=1, unit="pcs", unit_price="3.40", total="3.40"),
-            Item(
-                name="OLIVE OIL EXTRA VIRGIN 500ML",
-                quantity=1,
-                unit="pcs",
-                unit_price="6.99",
-                total="6.99",
-            ),
-        ],
-        subtotal="15.28",
-        tax=[TaxLine(rate="20%", amount="1.17")],
-        total="15.28",
-        payment=Payment(method="card", card_last4="4321"),
-        reconciliation=Reconciliation(status="consistent", difference="0.00"),
-    )
-    now = datetime.now(UTC).isoformat()
-    job = JobOut.model_validate(
-        {
-            "id": job_id,
-            "kind": "receipt",
-            "lane": "free",
-            "status": "succeeded",
-            "step": "save",
-            "progress": 100,
-            "attempt": 1,
-            "max_attempts": 3,
-            "cancel_requested": False,
-            "position": None,
-            "eta_seconds": None,
-            "lang": None,
-            "options": {},
-            "metadata": None,
-            "inputs_purged": False,
-            "error": None,
-            "inputs": [
-                {
-                    "name": "fresh-market.jpg",
-                    "media_type": "image/jpeg",
-                    "size": 48213,
-                    "sha256": "0" * 64,
-                    "pages": 1,
-                }
-            ],
-            "result": {**parse.model_dump(mode="json"), "text": "FRESH MARKET\nTOTAL 15.28"},
-            "created_at": now,
-            "updated_at": now,
-            "started_at": now,
-            "finished_at": now,
-            "links": {"self": f"/v1/jobs/{job_id}", "events": f"/v1/jobs/{job_id}/events"},
-        }
-    )
-    return job.model_dump(mode="json")
+def test_every_module_the_page_loads_is_javascript_from_foodscan_and_the_console_is_clean(
+    browser: Browser, server: Server
+) -> None:
+    # goto returns on the load event: by then the entry module and all it imports were fetched.
+    tab = Tab.open(browser, server.url, live=False)
+    loaded = {url.removeprefix(f"{server.url}/web/"): type_ for url, type_ in tab.scripts.items()}
+    for name, content_type in loaded.items():
+        assert content_type.startswith("text/javascript"), (name, content_type)
+    shipped = {
+        entry.name
+        for entry in (resources.files("foodscan") / "web").iterdir()
+        if entry.name.endswith(".js")
+    }
+    assert set(loaded) == shipped, "a module is loaded from elsewhere, or one shipped is not used"
+    expect(tab.page.locator("#connection")).to_have_attribute("data-state", "live")
+    assert tab.console_errors == []
+    tab.close()
 
 
 def show_receipt(page: Page, url: str) -> None:

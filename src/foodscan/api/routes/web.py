@@ -1,9 +1,10 @@
 """The web page: ``GET /`` (the HTML, with the server's kinds and limits) and its static files.
 
-The page is plain HTML, one JavaScript module and one stylesheet shipped in ``foodscan/web``
-(inside the wheel); no build step and nothing fetched from elsewhere. It talks to the public
-API only (``/v1/jobs``, ``/v1/events``), so it must not know anything the API does not say:
-the one thing added here is a small JSON config (kinds, their steps, the upload limits).
+The page is plain HTML, native JavaScript modules (``app.js`` the entry) and one stylesheet
+shipped in ``foodscan/web`` (inside the wheel); no build step and nothing fetched from
+elsewhere. It talks to the public API only (``/v1/jobs``, ``/v1/events``), so it must not know
+anything the API does not say: the one thing added here is a small JSON config (kinds, their
+steps, the upload limits).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import PurePosixPath
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -24,11 +26,12 @@ from foodscan.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 
-# The only files served, by name: nothing else in the package is reachable from here.
-ASSETS = {
-    "app.js": "text/javascript; charset=utf-8",
-    "app.css": "text/css; charset=utf-8",
-    "icon.svg": "image/svg+xml",
+# The only files served: those in foodscan/web with these suffixes (the page's modules, its
+# stylesheet, its icon). Nothing else in the package is reachable from here.
+MEDIA_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
 }
 CONFIG_MARK = "{{config}}"
 SECURITY_HEADERS = {
@@ -47,6 +50,17 @@ class Asset:
 
     body: bytes
     etag: str
+
+
+@cache
+def _served() -> dict[str, str]:
+    """Each file of ``foodscan/web`` that is served, by name, with its media type."""
+    folder = resources.files("foodscan") / "web"
+    return {
+        entry.name: MEDIA_TYPES[suffix]
+        for entry in folder.iterdir()
+        if entry.is_file() and (suffix := PurePosixPath(entry.name).suffix) in MEDIA_TYPES
+    }
 
 
 @cache
@@ -96,7 +110,7 @@ async def index(settings: SettingsDep) -> Response:
 @router.get("/web/{name}")
 async def asset(name: str, request: Request) -> Response:
     """One of the page's static files; ``304`` when the browser's copy is current."""
-    media_type = ASSETS.get(name)
+    media_type = _served().get(name)
     if media_type is None:
         raise NotFound(f"no such file: {name}")
     found = _asset(name)

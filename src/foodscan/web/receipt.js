@@ -1,0 +1,94 @@
+// A receipt's result as the page shows it: the store and payment, the verdict of the items
+// against the total, the items as a table with subtotal, taxes and total, and the text as read.
+// Also a plain receipt result (a summary and text, no items).
+
+import { h, terms } from "./dom.js";
+import { humanize, money } from "./format.js";
+
+export function renderReceipt(result) {
+  const summary = result.summary || {};
+  const currency = result.currency || summary.currency || null;
+  const merchant = typeof result.merchant === "object" && result.merchant
+    ? result.merchant : { name: result.merchant || summary.merchant || null };
+  const parts = [];
+  const facts = [
+    ["Store", merchant.name],
+    ["Address", merchant.address],
+    ["Date", [result.date || summary.date, result.time || summary.time].filter(Boolean).join(" ")],
+    ["Paid by", paymentText(result.payment)],
+  ].filter(([, v]) => v);
+  parts.push(h("h3", {}, "Receipt"));
+  if (facts.length) parts.push(h("dl", { class: "facts" }, terms(facts)));
+  if (result.reconciliation) parts.push(verdict(result.reconciliation, currency));
+  const lines = String(result.text || "").split("\n").filter((l) => l.trim());
+  if (Array.isArray(result.items)) {
+    parts.push(itemsTable(result, currency));
+    if (lines.length) parts.push(textLines(lines, true));
+  } else {
+    const total = result.total || summary.total;
+    if (total) {
+      parts.push(h("p", { class: "grand-total" }, h("span", {}, "Total"),
+        h("strong", { "data-field": "total" }, money(total, currency))));
+    }
+    if (lines.length) parts.push(textLines(lines, false));
+  }
+  return parts;
+}
+
+function paymentText(payment) {
+  if (!payment || !payment.method) return null;
+  const method = payment.method === "card" ? "Card" : humanize(payment.method);
+  return payment.card_last4 ? `${method} ending ${payment.card_last4}` : method;
+}
+
+function verdict(reconciliation, currency) {
+  const texts = {
+    consistent: "The items add up to the total.",
+    mismatch: `The items and the total differ${reconciliation.difference ? ` by ${money(reconciliation.difference, currency)}` : ""}: please check.`,
+    needs_review: "Too little was read to check the items against the total: please check.",
+  };
+  const status = reconciliation.status;
+  return h("p", { class: "verdict", "data-status": status },
+    h("span", { class: "verdict-icon", "aria-hidden": "true" }, status === "consistent" ? "✓" : "!"),
+    texts[status] || humanize(status));
+}
+
+function itemsTable(result, currency) {
+  const items = result.items;
+  const discounts = items.some((item) => item.discount);
+  const head = h("tr", {}, h("th", { scope: "col" }, "Item"), h("th", { scope: "col", class: "num" }, "Qty"),
+    h("th", { scope: "col", class: "num" }, "Price"),
+    discounts ? h("th", { scope: "col", class: "num" }, "Discount") : null,
+    h("th", { scope: "col", class: "num" }, "Total"));
+  const body = items.map((item) => h("tr", {},
+    h("td", { class: "item-name" }, item.name),
+    h("td", { class: "num qty" }, quantity(item)),
+    h("td", { class: "num price" }, money(item.unit_price, currency)),
+    discounts ? h("td", { class: "num discount" }, item.discount ? `−${money(item.discount, currency)}` : "") : null,
+    h("td", { class: "num line-total" }, money(item.total, currency))));
+  const span = discounts ? 4 : 3;
+  const foot = [];
+  const footRow = (label, value, attrs = {}) => h("tr", attrs,
+    h("th", { scope: "row", colspan: String(span) }, label), h("td", { class: "num" }, value));
+  if (result.subtotal) foot.push(footRow("Subtotal", money(result.subtotal, currency)));
+  const taxes = Array.isArray(result.tax) ? result.tax : result.tax ? [{ amount: result.tax }] : [];
+  for (const tax of taxes) {
+    if (tax.amount) foot.push(footRow(tax.rate ? `Tax ${tax.rate}` : "Tax", money(tax.amount, currency)));
+  }
+  foot.push(h("tr", { class: "total" }, h("th", { scope: "row", colspan: String(span) }, "Total"),
+    h("td", { class: "num", "data-field": "total" }, result.total ? money(result.total, currency) : "—")));
+  const caption = h("caption", {}, items.length ? `${items.length} item${items.length === 1 ? "" : "s"}` : "No items were read");
+  return h("div", { class: "table-wrap" },
+    h("table", { class: "items" }, caption, h("thead", {}, head), h("tbody", {}, body), h("tfoot", {}, foot)));
+}
+
+function quantity(item) {
+  if (item.quantity === undefined || item.quantity === null) return "";
+  return item.unit && item.unit !== "pcs" ? `${item.quantity} ${item.unit}` : String(item.quantity);
+}
+
+function textLines(lines, collapsed) {
+  const list = h("ol", { class: "lines" }, lines.map((line) => h("li", {}, line)));
+  if (!collapsed) return h("div", { class: "text" }, h("h4", {}, "Text as read"), list);
+  return h("details", { class: "text" }, h("summary", {}, "Text as read"), list);
+}
