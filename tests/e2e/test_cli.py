@@ -54,3 +54,15 @@ def test_migrate_creates_the_embedded_database(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "data" / "foodscan.db") as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"jobs", "job_events", "workers", "alembic_version"} <= tables
+    assert "database schema created (revision " in done.stdout
+
+    again = run("migrate", FOODSCAN_DATA_DIR=str(tmp_path / "data"))
+    assert again.returncode == 0, again.stderr
+    assert "database is up to date (revision " in again.stdout
+
+
+def test_scan_usage_names_its_files_plainly() -> None:
+    done = run("scan", "--help")
+    assert done.returncode == 0, done.stderr
+    assert "Usage: foodscan scan [OPTIONS] FILE..." in done.stdout
+    assert "{" not in done.stdout.splitlines()[1]

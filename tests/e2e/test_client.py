@@ -262,6 +262,18 @@ async def test_job_events_survive_kill_9_and_restart(
     assert types.count("job.started") == 2
 
 
+async def test_wait_past_its_timeout_says_which_job_and_how_long(
+    module_server: Server, slow_receipt_pdf: bytes
+) -> None:
+    async with AsyncClient(module_server.url) as client:
+        submitted = await client.submit(("scan.pdf", slow_receipt_pdf), options=fresh())
+        with pytest.raises(TimeoutError) as late:
+            await client.wait(submitted.job_id, timeout=0.05)
+        await client.cancel(submitted.job_id)
+
+    assert str(late.value) == f"job {submitted.job_id} did not end within 0.05 s"
+
+
 def test_refusals_raise_client_error_with_code_status_and_detail(module_server: Server) -> None:
     with Client(module_server.url) as client:
         with pytest.raises(ClientError) as unsupported:

@@ -77,13 +77,13 @@ def worker() -> None:
     asyncio.run(run_worker(Settings()))
 
 
-async def _migrate(settings: Settings) -> None:
+async def _migrate(settings: Settings) -> str:
     from foodscan.db.engine import create_engine  # noqa: PLC0415
     from foodscan.db.migrate import migrate as run_migrations  # noqa: PLC0415
 
     engine = create_engine(settings.resolved_database_url)
     try:
-        await run_migrations(engine)
+        return (await run_migrations(engine)).describe()
     finally:
         await engine.dispose()
 
@@ -94,8 +94,7 @@ def migrate() -> None:
     settings = Settings()
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(_migrate(settings))
-    typer.echo("database is up to date")
+    typer.echo(asyncio.run(_migrate(settings)))
 
 
 @app.command()
@@ -110,7 +109,7 @@ def token(
     typer.echo(mint_token(Settings(), user, plan, ttl_s=ttl))
 
 
-app.command()(scan.scan)
+app.command(cls=scan.PlainUsage)(scan.scan)
 app.command()(scan.jobs)
 app.command()(scan.inspect)
 app.add_typer(catalog.app, name="catalog")

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from contextlib import aclosing
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,6 +24,7 @@ from rich.progress import (
     TaskProgressColumn,
     TextColumn,
 )
+from typer.core import TyperCommand
 
 from foodscan.cli import tables
 from foodscan.client import (
@@ -46,10 +47,22 @@ TokenOpt = Annotated[
     str | None, typer.Option("--token", envvar="FOODSCAN_TOKEN", help="bearer token")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON lines on stdout instead of tables")]
+
+
+class PlainUsage(TyperCommand):
+    """A command whose usage line reads ``FILE...``, not Typer's ``{FILE}...`` for a required
+    argument (which looks like a set of choices)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:  # Any: Typer's vendored click Context
+        pieces = super().collect_usage_pieces(ctx)
+        return [piece.replace("{", "").replace("}", "") for piece in pieces]
+
+
 FilesArg = Annotated[
     list[Path],
     typer.Argument(
         help="receipt photos or PDFs, product photos, or recipe files",
+        metavar="FILE",
         exists=True,
         dir_okay=False,
         readable=True,
@@ -200,8 +213,7 @@ def scan(
     auth: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Submit the files, follow each job live, print its result; exit 1 if any job did not
-    succeed.
+    """Submit the files, follow each job live and print its result; exit 1 if one fails.
 
     Receipts and recipes: one job per file.
     Product photos: all in one job (front and back of a product), whose result lists each product.

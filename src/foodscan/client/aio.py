@@ -242,8 +242,11 @@ class AsyncClient:
 
     async def wait(self, job_id: str, timeout: float | None = None) -> JobOut:  # noqa: ASYNC109 - the blocking Client has no other way to bound it
         """Follow the job until it ends and return it; ``TimeoutError`` after ``timeout`` s."""
-        async with asyncio.timeout(timeout):
-            async with aclosing(self.events(job_id)) as events:
-                async for _ in events:
-                    pass  # the stream ends once the job is over
-            return await self.get(job_id)
+        try:
+            async with asyncio.timeout(timeout):
+                async with aclosing(self.events(job_id)) as events:
+                    async for _ in events:
+                        pass  # the stream ends once the job is over
+                return await self.get(job_id)
+        except TimeoutError:
+            raise TimeoutError(f"job {job_id} did not end within {timeout:g} s") from None
