@@ -12,6 +12,7 @@ error. Screenshots land in a temporary folder (printed with ``-s``; keep it with
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Callable, Iterator
 from importlib import resources
@@ -52,7 +53,10 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="module")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("screenshots")
+    """Where the tests photograph the page: a temporary folder, or the one named by
+    ``FOODSCAN_TEST_SCREENSHOTS`` (``docs/screenshots`` to regenerate README's pictures)."""
+    chosen = os.environ.get("FOODSCAN_TEST_SCREENSHOTS")
+    return Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture
@@ -256,9 +260,10 @@ RECIPE = """Pancakes
 Serves 4
 
 Ingredients
-- 200 g flour
+- 1⅔ cups all-purpose flour (200g)
 - 2 eggs
 - 300 ml milk, warmed
+- ½ tsp salt
 
 Method
 1. Whisk the flour, eggs and milk into a smooth batter.
@@ -274,9 +279,12 @@ def test_a_recipe_is_shown_as_ingredients_and_steps(page: Page, screenshots: Pat
     expect(job).to_have_attribute("data-status", "succeeded", timeout=JOB_TIMEOUT_MS)
     expect(job.locator("[data-field='title']")).to_have_text("Pancakes")
     ingredients = job.locator("[data-field='ingredients'] li")
-    expect(ingredients).to_have_count(3)
-    expect(ingredients.nth(0).locator(".amount")).to_have_text("200 g")
+    expect(ingredients).to_have_count(4)
+    # Amounts as people write them (the JSON keeps 1.6667 cup), the other units kept.
+    expect(ingredients.nth(0).locator(".amount")).to_have_text("1⅔ cups")
+    expect(ingredients.nth(0)).to_contain_text("all-purpose flour (200 g)")
     expect(ingredients.nth(2)).to_contain_text("warmed")
+    expect(ingredients.nth(3).locator(".amount")).to_have_text("½ tsp")
     expect(job.locator("[data-field='steps'] li")).to_have_count(2)
     screenshot(page, screenshots / "recipe.png")
 

@@ -17,6 +17,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from foodscan.cli.amounts import amount_text
 from foodscan.client import JobOut, Readiness, Status
 
 STATUS_STYLE = {
@@ -157,13 +158,13 @@ def recipe_view(result: Result) -> Group:
     ingredients.add_column(justify="right", style="bold")
     ingredients.add_column()
     for item in result.get("ingredients") or []:
-        quantity = item.get("quantity")
-        if isinstance(quantity, float) and quantity.is_integer():
-            quantity = int(quantity)  # 200 g, not 200.0 g
-        amount = f"{_cell(quantity)} {_cell(item.get('unit'))}".strip()
+        amount = amount_text(item.get("quantity"), item.get("quantity_max"), item.get("unit"))
         name = _cell(item.get("name") or item.get("text"))
-        note = _cell(item.get("preparation"))
-        ingredients.add_row(amount, f"{name}, {note}" if note else name)
+        if item.get("preparation"):
+            name += f", {_cell(item['preparation'])}"
+        if item.get("comment"):
+            name += f" ({_cell(item['comment'])})"
+        ingredients.add_row(amount, name)
     steps = [f"{n}. {step}" for n, step in enumerate(result.get("steps") or [], start=1)]
     return Group(title, ingredients, Text("Steps", style="italic"), Text("\n".join(steps)))
 

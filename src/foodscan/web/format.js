@@ -50,3 +50,39 @@ export function humanize(name) {
   const text = String(name).replaceAll("_", " ");
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+// Recipe amounts as people write them (1⅔ cups, ½ tsp, 2–3 cloves); the same table of
+// fractions and plurals as foodscan's CLI (cli/amounts.py).
+const FRACTIONS = [
+  [1 / 2, "½"], [1 / 3, "⅓"], [2 / 3, "⅔"], [1 / 4, "¼"], [3 / 4, "¾"], [1 / 8, "⅛"],
+  [3 / 8, "⅜"], [5 / 8, "⅝"], [7 / 8, "⅞"], [1 / 6, "⅙"], [5 / 6, "⅚"], [1 / 5, "⅕"],
+  [2 / 5, "⅖"], [3 / 5, "⅗"], [4 / 5, "⅘"],
+];
+const TOLERANCE = 0.005;
+const PLURALS = {
+  bunch: "bunches", can: "cans", clove: "cloves", cube: "cubes", cup: "cups", dash: "dashes",
+  drop: "drops", gallon: "gallons", handful: "handfuls", inch: "inches", leaf: "leaves",
+  package: "packages", piece: "pieces", pinch: "pinches", pint: "pints", quart: "quarts",
+  slice: "slices", sprig: "sprigs", stalk: "stalks", stick: "sticks",
+};
+
+export function quantityText(value) {
+  const whole = Math.trunc(value);
+  const part = value - whole;
+  if (part < TOLERANCE) return String(whole);
+  if (1 - part < TOLERANCE) return String(whole + 1);
+  const found = FRACTIONS.find(([fraction]) => Math.abs(part - fraction) < TOLERANCE);
+  if (found) return `${whole || ""}${found[1]}`;
+  return String(Number(value.toFixed(3)));
+}
+
+export function amountText(quantity, quantityMax, unit) {
+  let number = "";
+  if (quantity !== null && quantity !== undefined) {
+    number = quantityText(quantity);
+    if (quantityMax !== null && quantityMax !== undefined) number += `–${quantityText(quantityMax)}`;
+  }
+  const many = (quantityMax ?? quantity ?? 0) > 1;
+  const word = unit && many ? PLURALS[unit] || unit : unit;
+  return [number, word].filter(Boolean).join(" ");
+}

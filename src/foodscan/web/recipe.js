@@ -2,6 +2,7 @@
 // their amounts, and the steps.
 
 import { h, terms } from "./dom.js";
+import { amountText } from "./format.js";
 
 function isoMinutes(duration) {
   // PT1H15M → "1 h 15 min"; anything else as written.
@@ -18,12 +19,13 @@ export function renderRecipe(result) {
     ["Cooking", isoMinutes(times.cook)],
     ["Total time", isoMinutes(times.total)],
   ].filter(([, v]) => v);
-  const amount = (i) => [i.quantity ?? "", i.unit || ""].join(" ").trim();
+  const amount = (i) => amountText(i.quantity, i.quantity_max, i.unit);
   const ingredients = h("ul", { class: "ingredients", "data-field": "ingredients" },
     result.ingredients.map((i) => h("li", {},
       amount(i) ? h("span", { class: "amount" }, amount(i)) : null,
       h("span", { class: "ingredient-name" }, i.name || i.text),
-      i.preparation ? h("span", { class: "note" }, `, ${i.preparation}`) : null)));
+      i.preparation ? h("span", { class: "note" }, `, ${i.preparation}`) : null,
+      i.comment ? h("span", { class: "note comment" }, ` (${i.comment})`) : null)));
   const steps = h("ol", { class: "recipe-steps", "data-field": "steps" }, result.steps.map((s) => h("li", {}, s)));
   return [
     h("h3", { "data-field": "title" }, result.title || "Recipe"),

@@ -93,11 +93,19 @@ def parse_english(line: str) -> Ingredient:
         sentence = pattern.sub(fraction, sentence)
     with _LOCK:  # the library keeps module-level state; one sentence at a time
         parsed = parse(sentence, separate_names=False)
-    first = _first_amount(list(parsed.amount))
+    amounts = list(parsed.amount)
+    first = _first_amount(amounts)
+    # "1⅔ cups flour (200g)": the amount in other units is kept as a comment, as written.
+    others = [
+        str(a.text)
+        for a in amounts
+        if a is not first and first not in getattr(a, "amounts", ()) and getattr(a, "text", None)
+    ]
     names = [n.text for n in parsed.name]
     quantity = _number(first.quantity) if first is not None else None
     high = _number(first.quantity_max) if first is not None and first.RANGE else None
-    comment = [t for t in (_text(parsed.size), _text(parsed.comment), _text(parsed.purpose)) if t]
+    comment = [*others]
+    comment += [t for t in (_text(parsed.size), _text(parsed.comment), _text(parsed.purpose)) if t]
     confidences = [n.confidence for n in parsed.name]
     confidences += [first.confidence] if first is not None else []
     return Ingredient(
