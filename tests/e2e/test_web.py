@@ -144,6 +144,9 @@ def test_an_unsupported_file_is_refused_with_a_readable_message(page: Page) -> N
     expect(error).not_to_contain_text("{")
     expect(page.locator("#history-empty")).to_be_visible()
     expect(page.locator("#job-placeholder")).to_be_visible()
+    # The refused file is no longer chosen: Scan waits for another one.
+    expect(page.locator("#chosen")).to_be_hidden()
+    expect(page.locator("#submit")).to_be_disabled()
 
 
 def check_served_files(server: Server) -> None:
@@ -287,6 +290,23 @@ def test_a_recipe_is_shown_as_ingredients_and_steps(page: Page, screenshots: Pat
     expect(ingredients.nth(3).locator(".amount")).to_have_text("½ tsp")
     expect(job.locator("[data-field='steps'] li")).to_have_count(2)
     screenshot(page, screenshots / "recipe.png")
+
+
+def test_on_a_phone_the_page_scrolls_to_the_job_after_scan(
+    browser: Browser, server: Server
+) -> None:
+    tab = Tab.open(browser, server.url, viewport=PHONE)
+    phone = tab.page
+    phone.locator("#kind").select_option("recipe")
+    upload(phone, "pancakes.txt", RECIPE.encode(), "text/plain")
+
+    job = phone.locator("#job")
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=JOB_TIMEOUT_MS)
+    # The panel's top and the recipe's own title are on screen, not below the form.
+    box = job.bounding_box()
+    assert box is not None
+    assert 0 <= box["y"] < PHONE["height"] / 2, f"the job's panel starts at {box['y']:.0f} px"
+    expect(job.locator("[data-field='title']")).to_be_in_viewport()
 
 
 def photo(name: str, words: list[str], code: str) -> FilePayload:

@@ -17,7 +17,10 @@ let detail = null; // the open job's elements
 export const showsJob = (id) => detail !== null && detail.id === id;
 
 export function focusTitle() {
-  detail?.title.focus();
+  if (!detail) return;
+  // On a phone the panel sits below the form: bring its top into view, not just the title's line.
+  $("job").scrollIntoView({ block: "start" });
+  detail.title.focus({ preventScroll: true });
 }
 
 export function closeDetail() {

@@ -9,6 +9,8 @@ import { bytes, humanize } from "./format.js";
 import { fetchJob, loadHistory, openJob } from "./jobs.js";
 
 let files = [];
+// Answers that refuse the chosen file itself: too large, not a type we read, unreadable.
+const FILE_REFUSALS = new Set([413, 415, 422]);
 
 const DROPS = {
   receipt: ["Drop a receipt photo or PDF here", "JPEG, PNG, WebP or PDF; several photos of one long receipt in order."],
@@ -41,6 +43,7 @@ async function submitScan(event) {
   $("form-notice").hidden = true;
   const tooBig = files.find((f) => f.size > config.max_upload_bytes);
   if (tooBig) {
+    resetForm();
     showProblem(error, new Problem(413, { detail: `${tooBig.name} is ${bytes(tooBig.size)}; the limit is ${bytes(config.max_upload_bytes)}.` }));
     return;
   }
@@ -62,8 +65,11 @@ async function submitScan(event) {
     await openJob(data.job_id, { focus: true });
   } catch (problem) {
     if (!(problem instanceof Problem)) throw problem;
+    // The file itself was refused (type, size, content): clear it, so Scan waits for another.
+    // Other refusals (a limit, the server away) keep it chosen, to send again.
+    if (FILE_REFUSALS.has(problem.status)) resetForm();
+    else button.disabled = false;
     showProblem(error, problem);
-    button.disabled = false;
   } finally {
     button.textContent = "Scan";
   }
