@@ -218,6 +218,9 @@ class Worker:
             timer.step(step)
             await self.queue.progress(lease, step, progress, message, partial)
 
+        # The outcome is decided by the body alone; recording it is a separate step, whose own
+        # failure (the database away) is never taken for the job's: the lease runs out and the
+        # job is rescued, rather than retried or failed although its work succeeded.
         limit = self.settings.policy(job.kind).time_limit_s
         try:
             try:
@@ -226,19 +229,29 @@ class Worker:
                         result = await pipeline.run(ctx, report, started=True)
             except TimeoutError as exc:
                 raise TimeLimit(f"the job ran past its time limit of {limit:g} s") from exc
-            running.freed.set()  # the slot claims its next job while this one commits
+        except asyncio.CancelledError:
+            await self._stopped(lease)
+            return
+        except LeaseLost:
+            logger.warning("lease lost; result dropped", extra=extra)
+            return
+        except (PermanentError, TimeLimit) as exc:
+            await self._record(self.queue.fail(lease, exc.code, exc.message), extra)
+            return
+        except TransientError as exc:
+            await self._record(self.queue.retry_or_fail(lease, exc.code, exc.message), extra)
+            return
+        except Exception as exc:
+            logger.exception("job crashed", extra=extra)
+            await self._record(self.queue.retry_or_fail(lease, "internal", repr(exc)), extra)
+            return
+        running.freed.set()  # the slot claims its next job while this one commits
+        try:
             await self.queue.succeed(lease, result)
         except asyncio.CancelledError:
             await self._stopped(lease)
         except LeaseLost:
             logger.warning("lease lost; result dropped", extra=extra)
-        except (PermanentError, TimeLimit) as exc:
-            await self._record(self.queue.fail(lease, exc.code, exc.message), extra)
-        except TransientError as exc:
-            await self._record(self.queue.retry_or_fail(lease, exc.code, exc.message), extra)
-        except Exception as exc:
-            logger.exception("job crashed", extra=extra)
-            await self._record(self.queue.retry_or_fail(lease, "internal", repr(exc)), extra)
 
     async def _stopped(self, lease: Lease) -> None:
         running = self.running.get(lease.job.id)

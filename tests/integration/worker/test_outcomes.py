@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from foodscan.errors import TransientError, UnreadableFile
 from foodscan.events.bus import LocalBus
@@ -164,6 +165,40 @@ async def test_a_transient_error_is_retried_with_backoff_until_it_succeeds(
     job = await job_of(peek, job_id)
     assert (job.status, job.attempt, job.result) == (Status.SUCCEEDED, 3, {"text": "run 3"})
     assert runs == [1, 2, 3]
+
+
+async def test_a_database_error_while_recording_success_is_not_taken_for_a_crash(
+    *,
+    worker_factory: WorkerFactory,
+    submit: Submit,
+    watch: Watch,
+    peek: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    worker = await worker_factory(pipeline(step("parse", result("parsed"))))
+    succeed = worker.queue.succeed
+    calls = 0
+
+    async def succeed_after_a_lost_connection(lease: Any, outcome: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise OperationalError("COMMIT", {}, ConnectionError("the database went away"))
+        return await succeed(lease, outcome)
+
+    monkeypatch.setattr(worker.queue, "succeed", succeed_after_a_lost_connection)
+
+    job_id = await submit()
+    await watch.until(job_id, "job.succeeded")
+
+    # Not retried as "internal" nor failed: the lease ran out and the job was rescued.
+    events = await peek.events(job_id)
+    retrying = [e.payload["error"]["code"] for e in events if e.type == "job.retrying"]
+    assert retrying == ["lease_expired"]
+    assert "job.failed" not in [e.type for e in events]
+    job = await job_of(peek, job_id)
+    assert (job.status, job.result) == (Status.SUCCEEDED, {"text": "parsed"})
+    assert calls == 2
 
 
 async def test_a_transient_error_fails_the_job_after_max_attempts(
