@@ -3,14 +3,10 @@
 #   docker build -t foodscan .
 #   docker run -p 8000:8000 -e FOODSCAN_SECRET_KEY=… -v foodscan-data:/data foodscan
 #
-# Russian receipts are read by Tesseract from Debian's packages (no pip wheel ships an offline
-# Cyrillic model); RapidOCR's Latin models come inside its wheel. Nothing is downloaded at run time.
+# Everything OCR needs comes inside the wheels: RapidOCR's Latin models in its own, Tesseract's
+# engine in tesserocr's, its Russian, Polish, English and orientation data in foodscan's. No OS
+# package, nothing downloaded at run time.
 FROM python:3.11-slim-bookworm
-
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      tesseract-ocr tesseract-ocr-rus tesseract-ocr-pol tesseract-ocr-eng tesseract-ocr-osd \
- && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY pyproject.toml README.md LICENSE ./

@@ -17,6 +17,7 @@ from tests.e2e.server import Server
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
+LANGS = ("eng", "osd", "pol", "rus")
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +50,8 @@ def test_the_wheel_holds_the_files_foodscan_reads_at_run_time(wheel: Path) -> No
         "foodscan/web/app.js",
         "foodscan/db/migrations/env.py",
         "foodscan/py.typed",
+        *(f"foodscan/recognition/reading/tessdata/{lang}.traineddata" for lang in LANGS),
+        "foodscan/recognition/reading/tessdata/LICENSE-tessdata",
     ):
         assert needed in names, f"{needed} is missing from the wheel"
     assert any(n.startswith("foodscan/db/migrations/versions/0001") for n in names)

@@ -1,8 +1,8 @@
 """Tesseract reads Russian: Cyrillic lines come back boxed on the image, confident, in order.
 
-These tests need Tesseract's language data (the OS packages ``tesseract-ocr-rus`` and
-``tesseract-ocr-eng``, which ``.ci/run`` installs) and the ``tesserocr`` binding. Without them
-they fail, saying so: Russian receipts are part of what foodscan promises to read.
+They read with the language data shipped inside the package and the engine inside the
+``tesserocr`` wheel, nothing from the OS: Russian receipts are part of what ``pip install
+foodscan`` promises to read.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw
 from foodscan.errors import PermanentError
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine
 from foodscan.recognition.reading.tesseract import (
+    SHIPPED_TESSDATA,
     OcrUnavailable,
     TesseractEngine,
     tessdata_dir,
@@ -48,10 +49,16 @@ def russian() -> TesseractEngine:
     if missing:
         pytest.fail(
             f"Tesseract language data {sorted(missing)} not found (looked in "
-            f"{tessdata_dir() or 'the usual tessdata directories'}): apt-get install "
-            "tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng, and pip install tesserocr"
+            f"{tessdata_dir() or 'the usual tessdata directories'}): the package ships them in "
+            "recognition/reading/tessdata"
         )
     return TesseractEngine(("rus",))
+
+
+def test_the_language_data_comes_from_the_package_not_the_system() -> None:
+    assert tessdata_dir() == SHIPPED_TESSDATA
+    assert {"eng", "osd", "pol", "rus"} <= tesseract_languages()
+    assert "Apache License" in SHIPPED_TESSDATA.joinpath("LICENSE-tessdata").read_text()
 
 
 def on_a_table(page: Image.Image, margin: int = 120) -> Image.Image:

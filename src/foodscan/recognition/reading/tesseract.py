@@ -1,8 +1,10 @@
 """Tesseract OCR for the script RapidOCR cannot read (Cyrillic), through ``tesserocr``.
 
 ``TesseractEngine`` implements ``OcrEngine`` with the libtesseract that the ``tesserocr`` wheel
-bundles and the language data of the OS packages (``tesseract-ocr-rus`` and friends), found by
-``tessdata_dir``/``tesseract_languages`` with a directory listing: no subprocess, cached.
+bundles and the language data shipped inside this package (``tessdata/``: English, Polish,
+Russian and orientation, from tessdata_fast), or a folder ``FOODSCAN_TESSDATA_DIR`` names
+instead, found by ``tessdata_dir``/``tesseract_languages`` with a directory listing: no
+subprocess, cached.
 Importing this module loads nothing; the library and its models load on first use, and one
 instance serialises its calls with a lock (tesserocr releases the GIL while it reads, so
 instances may run side by side in threads). Nothing is ever downloaded.
@@ -35,9 +37,13 @@ TessIterator = Any
 
 logger = logging.getLogger(__name__)
 
-# Where OS packages put the language data: Debian/Ubuntu (Tesseract 5, then 4), Fedora, Arch and
-# Alpine, a source build, Homebrew.
+# The language data shipped with foodscan (tessdata/README.md: source, licence, checksums).
+SHIPPED_TESSDATA = Path(__file__).parent / "tessdata"
+# Where it is looked for when no folder is configured: the shipped data first; then where OS
+# packages put theirs (Debian/Ubuntu with Tesseract 5, then 4; Fedora, Arch and Alpine; a source
+# build; Homebrew), for a build of foodscan that leaves the shipped data out.
 TESSDATA_DIRS = (
+    SHIPPED_TESSDATA,
     Path("/usr/share/tesseract-ocr/5/tessdata"),
     Path("/usr/share/tesseract-ocr/4.00/tessdata"),
     Path("/usr/share/tessdata"),
