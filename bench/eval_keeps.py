@@ -7,10 +7,11 @@ Usage::
 
 Labels: ``bench/keeps_labels.csv`` (name, lang, style, entry, set), written for foodscan:
 ``fitted`` (370, written before the matcher first ran; the map was then tuned on them) and
-``fresh`` (208, written after the tuning, scored untouched): receipt-style and product-photo-style names in English, Polish and Russian
-with the FoodKeeper entry a careful person would pick, ``none`` where FoodKeeper holds nothing
-that fits (beer), ``nonfood`` for bags, deposits and batteries. Each name goes the way a receipt
-item goes in the enrich step: ``normalize_name`` → ``categorise`` → ``Keeper.entry_for``.
+``fresh`` (208, written after the tuning, scored untouched): receipt-style and
+product-photo-style names in English, Polish and Russian with the FoodKeeper entry a careful
+person would pick, ``none`` where FoodKeeper holds nothing that fits (beer), ``nonfood`` for
+bags, deposits and batteries. Each name goes the way a receipt item goes in the enrich step:
+``normalize_name`` → ``categorise`` → ``Keeper.entry_for``.
 *entry* = the labelled entry (or no entry where the label is ``none``); *category* = the chosen
 entry's FoodKeeper category is the label's (both none counts); *nonfood keeps* = non-food names
 that got an entry (must be 0). Coverage: every printed item name of ``key/*.json`` that is not
@@ -34,15 +35,17 @@ from typing import Any
 from foodscan.recognition.enrich.categorise import categorise
 from foodscan.recognition.enrich.keeps import Keeper, load_keeper
 from foodscan.recognition.enrich.names import normalize_name
-from foodscan.recognition.taxonomy import Category, Taxonomy, load_taxonomy
+from foodscan.recognition.taxonomy.categories import Category, Taxonomy, load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "bench" / "results"
 
 
-def _read(name: str, lang: str, taxonomy: Taxonomy, keeper: Keeper) -> tuple[Category | None, str | None]:
-    """The category and the FoodKeeper entry id of one printed name, as the enrich step finds them."""
+def _read(
+    name: str, lang: str, taxonomy: Taxonomy, keeper: Keeper
+) -> tuple[Category | None, str | None]:
+    """The category and FoodKeeper entry id of one printed name, as the enrich step finds them."""
     named = normalize_name(name, lang).name
     category = categorise(named, lang, taxonomy) or categorise(name, lang, taxonomy)
     entry = keeper.entry_for(named or name, category, lang)
@@ -55,7 +58,12 @@ def eval_labels(path: Path, taxonomy: Taxonomy, keeper: Keeper) -> dict[str, Any
     for row in csv.DictReader(path.open(encoding="utf-8", newline="")):
         _, found = _read(row["name"], row["lang"], taxonomy, keeper)
         label = row["entry"]
-        for group in (f"{row['set']}:{row['lang']}", f"{row['set']}:{row['style']}", row["set"], "all"):
+        for group in (
+            f"{row['set']}:{row['lang']}",
+            f"{row['set']}:{row['style']}",
+            row["set"],
+            "all",
+        ):
             counts[group]["n"] += 1
             if label == "nonfood":
                 counts[group]["nonfood"] += 1
@@ -80,7 +88,9 @@ def eval_labels(path: Path, taxonomy: Taxonomy, keeper: Keeper) -> dict[str, Any
                     "lang": row["lang"],
                     "set": row["set"],
                     "expected": label,
-                    "expected_name": keeper.entries[label].name if label in keeper.entries else None,
+                    "expected_name": keeper.entries[label].name
+                    if label in keeper.entries
+                    else None,
                     "found": found,
                     "found_name": keeper.entries[found].name if found else None,
                 }
@@ -117,7 +127,10 @@ def eval_receipts(folder: Path, taxonomy: Taxonomy, keeper: Keeper) -> dict[str,
             if found is None:
                 uncovered[printed["name"]] += 1
     summary = {
-        group: {"food_items": row["food_items"], "coverage": round(row["keeps"] / (row["food_items"] or 1), 4)}
+        group: {
+            "food_items": row["food_items"],
+            "coverage": round(row["keeps"] / (row["food_items"] or 1), 4),
+        }
         for group, row in counts.items()
     }
     items = counts["all"]["food_items"] or 1
@@ -133,18 +146,31 @@ def _pct(value: float) -> str:
 
 
 def table(results: dict[str, Any]) -> str:
-    rows = ["| labelled names | n | food | entry right | category right | non-food | non-food with keeps |"]
+    header = (
+        "| labelled names | n | food | entry right | category right | non-food | non-food keeps |"
+    )
+    rows = [header]
     rows.append("|---|---:|---:|---:|---:|---:|---:|")
-    for group, row in sorted(results["labels"]["summary"].items(), key=lambda kv: (kv[0] == "all", kv[0])):
+    for group, row in sorted(
+        results["labels"]["summary"].items(), key=lambda kv: (kv[0] == "all", kv[0])
+    ):
         rows.append(
             f"| {group} | {row['n']} | {row['food']} | {_pct(row['entry'])} | "
             f"{_pct(row['category'])} | {row['nonfood']} | {row['nonfood_keeps']} |"
         )
     if "receipts" in results:
-        rows += ["", "| receipts-synth (dev), printed names | food items | with keeps |", "|---|---:|---:|"]
-        for group, row in sorted(results["receipts"]["summary"].items(), key=lambda kv: (kv[0] == "all", kv[0])):
+        rows += [
+            "",
+            "| receipts-synth (dev), printed names | food items | with keeps |",
+            "|---|---:|---:|",
+        ]
+        for group, row in sorted(
+            results["receipts"]["summary"].items(), key=lambda kv: (kv[0] == "all", kv[0])
+        ):
             rows.append(f"| {group} | {row['food_items']} | {_pct(row['coverage'])} |")
-        rows.append(f"\nmatching (name, category, entry): {results['receipts']['ms_per_item']} ms per item")
+        rows.append(
+            f"\nmatching (name, category, entry): {results['receipts']['ms_per_item']} ms per item"
+        )
     return "\n".join(rows)
 
 

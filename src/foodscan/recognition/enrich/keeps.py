@@ -29,9 +29,9 @@ from typing import Any
 
 from foodscan.recognition.enrich.foodkeeper import Entry, load_foodkeeper
 from foodscan.recognition.enrich.names import name_language
-from foodscan.recognition.enrich.keeps_model import AfterOpening, Keeps, Place, UseBy
-from foodscan.recognition.taxonomy import Category, Taxonomy
-from foodscan.recognition.terms import Line, Term, make_term, match
+from foodscan.recognition.storage import AfterOpening, Keeps, Place, UseBy
+from foodscan.recognition.taxonomy.categories import Category, Taxonomy
+from foodscan.recognition.taxonomy.terms import Line, Term, make_term, match
 
 _FROZEN_CATEGORY = "Food Purchased Frozen"
 _NONE = ""  # the owner of the cue words that say nothing fits
@@ -100,11 +100,11 @@ class Keeper:
                 weight = quality * len(term.words) * (_HEAD if on_head else 1.0)
                 hit = (weight, quality * len(term.compact), start, end)
                 hits.setdefault(term.owner, []).append(hit)
-        scores = {}
-        for owner, found in hits.items():
+        scores: dict[str, Score] = {}
+        for owner, owned in hits.items():
             taken: list[tuple[int, int]] = []
             words = letters = 0.0
-            for weight, size, start, end in sorted(found, key=lambda h: (-h[0], -h[1])):
+            for weight, size, start, end in sorted(owned, key=lambda h: (-h[0], -h[1])):
                 if not any(start <= e and s <= end for s, e in taken):
                     taken.append((start, end))
                     words += weight

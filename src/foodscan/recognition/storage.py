@@ -1,8 +1,8 @@
 """The result schema of storage times: ``Keeps`` (how long a food keeps, from USDA FoodKeeper)
 and ``UseBy`` (a receipt item's estimated use-by date).
 
-Pydantic models (an API edge) shared by receipt items, products and recipe ingredients; they own
-names, types and descriptions only. ``enrich.keeps`` fills them.
+Pydantic models (an API edge) shared by receipt items, products and recipe ingredients, as
+``net_quantity`` is; they own names, types and descriptions only. ``enrich.keeps`` fills them.
 """
 
 from __future__ import annotations
@@ -36,9 +36,7 @@ class Keeps(_Model):
     times for the food in general, not this pack's date)."""
 
     entry: str = Field(description="The FoodKeeper entry's id", examples=["644"])
-    name: str = Field(
-        description="The entry's name and subtitle", examples=["Milk (shelf-stable)"]
-    )
+    name: str = Field(description="The entry's name and subtitle", examples=["Milk (shelf-stable)"])
     category: str = Field(
         description="The entry's FoodKeeper category", examples=["Shelf Stable Foods"]
     )
