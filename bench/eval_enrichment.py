@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from foodscan.recognition.enrich.categorise import categorise
+from foodscan.recognition.enrich.keeps import load_keeper
 from foodscan.recognition.enrich.names import normalize_name
 from foodscan.recognition.enrich.results import enrich_ingredient, enrich_item, enrich_recipe
 from foodscan.recognition.reading.documents import TEXT
@@ -75,6 +76,7 @@ def _shares(counts: Counts) -> dict[str, dict[str, float | int]]:
 
 
 def eval_receipt_names(folder: Path, taxonomy: Taxonomy) -> dict[str, Any]:
+    keeper = load_keeper(taxonomy)
     counts: Counts = {}
     items = []
     seconds = 0.0
@@ -83,7 +85,7 @@ def eval_receipt_names(folder: Path, taxonomy: Taxonomy) -> dict[str, Any]:
         for printed in key.get("items", []):
             item = Item(name=printed["name"], quantity=printed["quantity"], unit=printed["unit"])
             started = time.perf_counter()
-            got = enrich_item(item, key["locale"], taxonomy)
+            got = enrich_item(item, key["locale"], taxonomy, keeper)
             seconds += time.perf_counter() - started
             _add(
                 counts, key["locale"], category=got.category is not None, size=got.size is not None
@@ -94,24 +96,26 @@ def eval_receipt_names(folder: Path, taxonomy: Taxonomy) -> dict[str, Any]:
 
 
 def eval_receipt_reads(results: Path, taxonomy: Taxonomy) -> dict[str, Any]:
+    keeper = load_keeper(taxonomy)
     data = json.loads(results.read_text(encoding="utf-8"))
     counts: Counts = {}
     for record in data["receipts"]:
         found = ReceiptParse.model_validate(record["found"])
         locale = record.get("group", {}).get("locale") or found.language or "?"
         for item in found.items:
-            got = enrich_item(item, found.language or locale, taxonomy)
+            got = enrich_item(item, found.language or locale, taxonomy, keeper)
             _add(counts, locale, category=got.category is not None, size=got.size is not None)
     return {"summary": _shares(counts)}
 
 
 def eval_recipes(folder: Path, taxonomy: Taxonomy) -> dict[str, Any]:
+    keeper = load_keeper(taxonomy)
     counts: Counts = {}
     ingredients = []
     for path in sorted((folder / "input").glob("*.txt")):
         lines = read_document(path.read_bytes(), TEXT).lines
         parsed = build_recipe(find_structure(lines), RecipeSource(media_type=TEXT, method="text"))
-        enriched = enrich_recipe(parsed, taxonomy)
+        enriched = enrich_recipe(parsed, taxonomy, keeper)
         lang = (enriched.language or "en")[:2]
         for ingredient in enriched.ingredients:
             _add(counts, lang, category=ingredient.category is not None)
@@ -123,10 +127,11 @@ def eval_recipes(folder: Path, taxonomy: Taxonomy) -> dict[str, Any]:
 
 
 def eval_ingredients(folder: Path, taxonomy: Taxonomy) -> dict[str, Any]:
+    keeper = load_keeper(taxonomy)
     counts: Counts = {}
     with (folder / "bbc_ingredients.csv").open(encoding="utf-8", newline="") as file:
         for row in csv.DictReader(file):
-            got = enrich_ingredient(parse_line(row["input"], "en"), "en", taxonomy)
+            got = enrich_ingredient(parse_line(row["input"], "en"), "en", taxonomy, keeper)
             _add(counts, "en", category=got.category is not None)
     return {"summary": _shares(counts)}
 

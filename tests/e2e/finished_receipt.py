@@ -1,6 +1,6 @@
 """A finished receipt job as ``GET /v1/jobs/{id}`` answers it, for the web page to show without
 running one (its result a ``ReceiptParse`` with discounts, a tax line, a card payment and a
-verdict). Only ``test_web.py`` uses it.
+verdict, its items enriched as the enrich step does). Only ``test_web.py`` uses it.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from foodscan.api.schemas import JobOut
+from foodscan.recognition.enrich.keeps import load_keeper
+from foodscan.recognition.enrich.results import enrich_receipt
 from foodscan.recognition.receipt.model import (
     Item,
     Merchant,
@@ -17,6 +19,7 @@ from foodscan.recognition.receipt.model import (
     Reconciliation,
     TaxLine,
 )
+from foodscan.recognition.taxonomy.categories import load_taxonomy
 
 
 def receipt_job(job_id: str) -> dict[str, Any]:  # Any: JSON
@@ -52,6 +55,8 @@ def receipt_job(job_id: str) -> dict[str, Any]:  # Any: JSON
         payment=Payment(method="card", card_last4="4321"),
         reconciliation=Reconciliation(status="consistent", difference="0.00"),
     )
+    taxonomy = load_taxonomy()
+    parse = enrich_receipt(parse, taxonomy, load_keeper(taxonomy))  # the enrich step's fields
     now = datetime.now(UTC).isoformat()
     job = JobOut.model_validate(
         {

@@ -214,6 +214,10 @@ def test_a_receipt_result_is_a_table_of_items_with_totals_and_a_verdict(
     )
     expect(table.locator("tbody tr").nth(0)).to_contain_text("0.845 kg")
     expect(table.locator("tbody tr").nth(1)).to_contain_text("\N{MINUS SIGN}£0.50")
+    # Under each food item: how long it keeps and its use-by date, from USDA FoodKeeper.
+    expect(table.locator("tbody tr").nth(0).locator("[data-field='keeps']")).to_have_text(
+        "fridge 3 days · use by 2026-03-17 (estimate)"
+    )
     expect(table.locator("tfoot")).to_contain_text("Tax 20%")
     expect(table.locator("[data-field='total']")).to_have_text("£15.28")
     expect(page.locator(".verdict")).to_have_text(re.compile("add up to the total"))

@@ -24,6 +24,9 @@ WIRE: list[type[BaseModel]] = [
     models.JobPage,
     models.WorkerOut,
     models.Readiness,
+    models.Keeps,
+    models.AfterOpening,
+    models.UseBy,
 ]
 
 

@@ -3,8 +3,12 @@ some photos, a recipe), a job list and readiness.
 
 Pure rendering: it builds renderables from the client's models and never talks to a server.
 A receipt's fields are read from its ``summary`` and from top-level fields of a fuller parse
-(``merchant`` as a name or an object, ``items``), so a richer result still renders.
+(``merchant`` as a name or an object, ``items``), so a richer result still renders. Storage
+times (``keeps``) show where a food is usually kept and for how long (``fridge 1–2 weeks``).
 """
+
+# An en dash is meant in spans of days, not a hyphen:
+# ruff: noqa: RUF001, RUF002
 
 from __future__ import annotations
 
@@ -68,6 +72,33 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+_UNITS = ((365, "year"), (30, "month"), (7, "week"), (1, "day"))
+
+
+def _span(days: Sequence[int]) -> str:
+    """``[7, 14]`` → ``1–2 weeks``: the largest unit both ends are whole in."""
+    low, high = int(days[0]), int(days[1])
+    if high == 0:
+        return "under a day"
+    size, unit = next((s, u) for s, u in _UNITS if low % s == 0 and high % s == 0)
+    amount = str(high // size) if low == high else f"{low // size}–{high // size}"
+    return f"{amount} {unit}{'s' if high // size != 1 else ''}"
+
+
+def keeps_text(keeps: Any) -> str:
+    """Where a food is usually kept and for how long (``fridge 1–2 weeks``), from its
+    ``keeps``; ``""`` when FoodKeeper gives no time."""
+    if not isinstance(keeps, Mapping):
+        return ""
+    places = [("fridge", "fridge_days"), ("pantry", "pantry_days")]
+    if keeps.get("category") == "Food Purchased Frozen":
+        places.insert(0, ("freezer", "freezer_days"))
+    for place, key in places:
+        if keeps.get(key):
+            return f"{place} {_span(keeps[key])}"
+    return ""
+
+
 def receipt_table(fields: Mapping[str, Any]) -> Table:
     table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
     table.add_column(style="bold")
@@ -92,12 +123,21 @@ def items_table(items: Sequence[Mapping[str, Any]]) -> Table:
     discounts = any(item.get("discount") for item in items)
     if discounts:
         table.add_column("Discount", justify="right")
+    keeps = any(item.get("keeps") for item in items)
+    if keeps:
+        table.add_column("Keeps")
+        table.add_column("Use by")
+        table.caption = "Keeps and use-by dates: estimates from USDA FoodKeeper"
     for item in items:
         quantity = " ".join(_cell(item.get(k)) for k in ("quantity", "unit")).strip()
         row = [_cell(item.get("name")), quantity, _cell(item.get("unit_price"))]
         row.append(_cell(item.get("total")))
         if discounts:
             row.append(_cell(item.get("discount")))
+        if keeps:
+            use_by = item.get("use_by")
+            row.append(keeps_text(item.get("keeps")))
+            row.append(_cell(use_by.get("date")) if isinstance(use_by, Mapping) else "")
         table.add_row(*row)
     return table
 
@@ -132,7 +172,7 @@ def text_lines(result: Result) -> Text:
 def products_table(products: Sequence[Mapping[str, Any]]) -> Table:
     """One row per product found in a ``products`` job's photos (numbered from 1)."""
     table = Table(title=f"Products ({len(products)})", title_justify="left")
-    for column in ("Product", "Brand", "Size", "Category", "Barcode", "Photos"):
+    for column in ("Product", "Brand", "Size", "Category", "Keeps", "Barcode", "Photos"):
         table.add_column(column)
     for product in products:
         size = product.get("quantity")
@@ -143,6 +183,7 @@ def products_table(products: Sequence[Mapping[str, Any]]) -> Table:
             _cell(product.get("brand")),
             _cell(size.get("text")) if isinstance(size, Mapping) else "",
             _cell(product.get("category_name") or product.get("category")),
+            keeps_text(product.get("keeps")),
             ", ".join(codes),
             photos,
         )

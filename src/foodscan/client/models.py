@@ -17,15 +17,18 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "TERMINAL",
     "TERMINAL_TYPES",
+    "AfterOpening",
     "Event",
     "InputFileOut",
     "JobErrorOut",
     "JobOut",
     "JobPage",
+    "Keeps",
     "Links",
     "Readiness",
     "Status",
     "Submitted",
+    "UseBy",
     "WebhookAttemptOut",
     "WebhookDeliveryOut",
     "WebhookOut",
@@ -126,6 +129,37 @@ class JobOut(BaseModel):
     finished_at: datetime | None
     webhook: WebhookOut | None = None
     links: Links
+
+
+class AfterOpening(BaseModel):
+    """How long a food keeps once opened, in ``[min, max]`` days; ``None`` where unknown."""
+
+    pantry_days: tuple[int, int] | None
+    fridge_days: tuple[int, int] | None
+
+
+class Keeps(BaseModel):
+    """How long a food keeps, from USDA FoodKeeper (an estimate): the ``keeps`` of a receipt
+    item, a product or a recipe ingredient in ``JobOut.result``; read one with
+    ``Keeps.model_validate(result["items"][0]["keeps"])``. Days as ``[min, max]``."""
+
+    entry: str
+    name: str
+    category: str
+    pantry_days: tuple[int, int] | None
+    fridge_days: tuple[int, int] | None
+    freezer_days: tuple[int, int] | None
+    after_opening: AfterOpening | None
+    tips: str | None
+
+
+class UseBy(BaseModel):
+    """A receipt item's estimated use-by date (``result["items"][i]["use_by"]``): the purchase
+    date plus the shortest storage time where the food is usually kept (``kept``)."""
+
+    date: str
+    kept: Literal["pantry", "fridge", "freezer"]
+    estimate: bool = True
 
 
 class Submitted(BaseModel):

@@ -16,6 +16,7 @@ from typing import Any
 from foodscan.catalog.entry import CatalogEntry
 from foodscan.pipelines import assist, trace
 from foodscan.pipelines.base import Context, Pipeline, Step
+from foodscan.recognition.enrich.keeps import load_keeper
 from foodscan.recognition.enrich.results import enrich_products
 from foodscan.recognition.net_quantity import NetQuantity
 from foodscan.recognition.products.barcodes import gtin_key
@@ -139,7 +140,8 @@ async def _merge(ctx: Context) -> None:
 async def _enrich(ctx: Context) -> None:
     products: list[Product] = ctx.state["products"]
     taxonomy: Taxonomy = ctx.state["taxonomy"]
-    products = await ctx.cpu.run(enrich_products, products, ctx.lang, taxonomy)
+    keeper = load_keeper(taxonomy)
+    products = await ctx.cpu.run(enrich_products, products, ctx.lang, taxonomy, keeper)
     ctx.state["products"] = products
     ctx.partial = {"products": [p.model_dump(mode="json", exclude={"text"}) for p in products]}
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from foodscan.errors import NoTextFound
 from foodscan.pipelines import assist, trace
 from foodscan.pipelines.base import Context, Pipeline, Step
+from foodscan.recognition.enrich.keeps import load_keeper
 from foodscan.recognition.enrich.results import enrich_receipt
 from foodscan.recognition.provenance import PROVENANCE_DESCRIPTION, LlmUsage, Provenance
 from foodscan.recognition.reading.images import decode_image
@@ -138,7 +139,9 @@ async def _parse(ctx: Context) -> None:
 
 async def _enrich(ctx: Context) -> None:
     parsed: ReceiptParse = ctx.state["parsed"]
-    ctx.state["parsed"] = await ctx.cpu.run(lambda: enrich_receipt(parsed, load_taxonomy()))
+    taxonomy = load_taxonomy()
+    keeper = load_keeper(taxonomy)
+    ctx.state["parsed"] = await ctx.cpu.run(lambda: enrich_receipt(parsed, taxonomy, keeper))
 
 
 async def _check(ctx: Context) -> None:

@@ -16,6 +16,7 @@ from pydantic import Field
 from foodscan.errors import NoTextFound
 from foodscan.pipelines import assist, trace
 from foodscan.pipelines.base import Context, Pipeline, Step
+from foodscan.recognition.enrich.keeps import load_keeper
 from foodscan.recognition.enrich.results import enrich_recipe
 from foodscan.recognition.provenance import PROVENANCE_DESCRIPTION, LlmUsage, Provenance
 from foodscan.recognition.reading import documents
@@ -120,7 +121,9 @@ async def _parse(ctx: Context) -> None:
 
 async def _enrich(ctx: Context) -> None:
     parsed: RecipeParse = ctx.state["parsed"]
-    parsed = await ctx.cpu.run(lambda: enrich_recipe(parsed, load_taxonomy()))
+    taxonomy = load_taxonomy()
+    keeper = load_keeper(taxonomy)
+    parsed = await ctx.cpu.run(lambda: enrich_recipe(parsed, taxonomy, keeper))
     ctx.state["parsed"] = parsed
     ctx.partial = parsed.model_dump(mode="json")
 

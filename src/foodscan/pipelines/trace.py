@@ -4,6 +4,7 @@ Every non-null field gets an entry (``recognition.provenance.attribute``): by de
 that read the text the rules parsed it from (``rapidocr``, ``tesseract``, ``pdf-text``,
 ``schema.org`` for recipe markup, ``rules`` for plain-text documents) and the step that parsed
 it; derived fields their own (``reconciliation``: ``rules``; taxonomy fields: ``taxonomy``;
+storage times (``keeps``, ``use_by``): ``foodkeeper``;
 catalogue fields: ``catalog``; decoded barcodes: ``zxing``). What a step recorded under
 ``KNOWN`` (the vision-LLM's fields: ``llm:<model>``) wins. Raw readings (receipt ``lines``,
 product ``photos``) and bookkeeping (``confidence``, recipe ``source``) carry none.
@@ -28,8 +29,14 @@ KNOWN = "provenance"  # ctx.state: path → Source, recorded by steps (the visio
 USAGE = "llm_usage"  # ctx.state: the job's ``llm.usage.Usage``
 META = frozenset({"provenance", "llm"})
 ENRICH = Source(engine="taxonomy", step="enrich")
-# The enrichment step's fields on receipt items, ingredients and products.
-ENRICHED = dict.fromkeys(("category", "category_name", "normalized_name", "size"), ENRICH)
+FOODKEEPER = Source(engine="foodkeeper", step="enrich")
+# The enrichment step's fields on receipt items, ingredients and products; a ``keeps``' own
+# ``category`` (FoodKeeper's) is named by its whole path, before the taxonomy's ``category``.
+ENRICHED = {
+    **dict.fromkeys(("category", "category_name", "normalized_name", "size"), ENRICH),
+    **dict.fromkeys(("keeps", "use_by"), FOODKEEPER),
+    **{f"{part}[].keeps.category": FOODKEEPER for part in ("items", "ingredients", "products")},
+}
 SCHEMA_ORG = frozenset({"json-ld", "microdata"})
 CATALOG_FIELDS = (
     "name", "brand", "quantity", "category", "source", "nutrition", "allergens", "confidence",

@@ -86,3 +86,23 @@ export function amountText(quantity, quantityMax, unit) {
   const word = unit && many ? PLURALS[unit] || unit : unit;
   return [number, word].filter(Boolean).join(" ");
 }
+
+const UNITS = [[365, "year"], [30, "month"], [7, "week"], [1, "day"]];
+
+// [7, 14] days → "1–2 weeks": the largest unit both ends are whole in.
+export function daySpan([low, high]) {
+  if (high === 0) return "under a day";
+  const [size, unit] = UNITS.find(([s]) => low % s === 0 && high % s === 0);
+  const amount = low === high ? `${high / size}` : `${low / size}–${high / size}`;
+  return `${amount} ${unit}${high / size === 1 ? "" : "s"}`;
+}
+
+// Where a food is usually kept and for how long ("fridge 1–2 weeks"), from its FoodKeeper
+// storage times (an estimate); "" when there are none.
+export function keepsText(keeps) {
+  if (!keeps) return "";
+  const places = [["fridge", keeps.fridge_days], ["pantry", keeps.pantry_days]];
+  if (keeps.category === "Food Purchased Frozen") places.unshift(["freezer", keeps.freezer_days]);
+  const found = places.find(([, days]) => days);
+  return found ? `${found[0]} ${daySpan(found[1])}` : "";
+}

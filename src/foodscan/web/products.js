@@ -1,8 +1,8 @@
 // A products job's result as the page shows it: one card per product (name, brand, size,
-// category, allergens, barcodes) saying which photos it was read from.
+// category, how long it keeps, allergens, barcodes) saying which photos it was read from.
 
 import { h, terms } from "./dom.js";
-import { humanize } from "./format.js";
+import { humanize, keepsText } from "./format.js";
 
 export function renderProducts(result) {
   const cards = result.products.map((p) => {
@@ -10,7 +10,7 @@ export function renderProducts(result) {
     const codes = (p.barcodes || []).map((b) => h("span", { class: "code" }, b.text));
     const allergens = (p.allergens || []).map(humanize).join(", ");
     const facts = [["Brand", p.brand], ["Size", quantity], ["Category", p.category_name || p.category],
-      ["Allergens", allergens]].filter(([, v]) => v);
+      ["Keeps", keepsText(p.keeps)], ["Allergens", allergens]].filter(([, v]) => v);
     if (codes.length) facts.push([codes.length === 1 ? "Barcode" : "Barcodes", codes.flatMap((c, i) => (i ? [", ", c] : [c]))]);
     const photos = p.photos || [];
     const from = photos.length ? `From photo${photos.length === 1 ? "" : "s"} ${photos.map((i) => i + 1).join(", ")}` : "";

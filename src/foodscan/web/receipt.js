@@ -1,9 +1,10 @@
 // A receipt's result as the page shows it: the store and payment, the verdict of the items
-// against the total, the items as a table with subtotal, taxes and total, and the text as read.
+// against the total, the items as a table with subtotal, taxes and total (under each item how
+// long it keeps and its estimated use-by date), and the text as read.
 // Also a plain receipt result (a summary and text, no items).
 
 import { h, terms } from "./dom.js";
-import { humanize, money } from "./format.js";
+import { humanize, keepsText, money } from "./format.js";
 
 export function renderReceipt(result) {
   const summary = result.summary || {};
@@ -61,7 +62,7 @@ function itemsTable(result, currency) {
     discounts ? h("th", { scope: "col", class: "num" }, "Discount") : null,
     h("th", { scope: "col", class: "num" }, "Total"));
   const body = items.map((item) => h("tr", {},
-    h("td", { class: "item-name" }, item.name),
+    h("td", { class: "item-name" }, item.name, keepsLine(item)),
     h("td", { class: "num qty" }, quantity(item)),
     h("td", { class: "num price" }, money(item.unit_price, currency)),
     discounts ? h("td", { class: "num discount" }, item.discount ? `−${money(item.discount, currency)}` : "") : null,
@@ -80,6 +81,16 @@ function itemsTable(result, currency) {
   const caption = h("caption", {}, items.length ? `${items.length} item${items.length === 1 ? "" : "s"}` : "No items were read");
   return h("div", { class: "table-wrap" },
     h("table", { class: "items" }, caption, h("thead", {}, head), h("tbody", {}, body), h("tfoot", {}, foot)));
+}
+
+// Under the item's name: how long it keeps and its use-by date, both estimates (USDA FoodKeeper).
+function keepsLine(item) {
+  const kept = keepsText(item.keeps);
+  const date = item.use_by ? `use by ${item.use_by.date} (estimate)` : "";
+  const text = [kept, date].filter(Boolean).join(" · ");
+  if (!text) return null;
+  const title = item.keeps ? [`FoodKeeper: ${item.keeps.name}`, item.keeps.tips].filter(Boolean).join(". ") : "";
+  return h("div", { class: "keeps", "data-field": "keeps", title }, text);
 }
 
 function quantity(item) {

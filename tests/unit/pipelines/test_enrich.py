@@ -12,6 +12,7 @@ from foodscan.pipelines.base import Context, Pipeline
 from foodscan.pipelines.products import PRODUCTS
 from foodscan.pipelines.receipt import RECEIPT
 from foodscan.pipelines.recipe import RECIPE
+from foodscan.recognition.enrich.keeps import load_keeper
 from foodscan.recognition.enrich.results import enrich_products
 from foodscan.recognition.products.model import Product
 from foodscan.recognition.reading.ocr import RapidOcrEngine
@@ -93,6 +94,31 @@ async def test_receipt_items_get_a_normalised_name_a_size_and_a_category(
     assert items[1]["name"] == "CHKN BRST BNLS 500G"  # the printed text stays as it was
 
 
+async def test_receipt_items_get_storage_times_and_a_use_by_date_from_the_receipt_date(
+    tmp_path: Path, text_pdf: TextPdf
+) -> None:
+    result, _ = await run(RECEIPT, tmp_path, [text_pdf([RECEIPT_LINES])])
+
+    milk, chicken, bananas = result["items"]
+    assert result["date"] == "2026-03-14"
+    assert (chicken["keeps"]["entry"], chicken["keeps"]["fridge_days"]) == ("117", [1, 2])
+    assert chicken["keeps"]["category"] == "Poultry"
+    assert chicken["use_by"] == {"date": "2026-03-15", "kept": "fridge", "estimate": True}
+    assert bananas["use_by"]["date"] == "2026-03-17"  # three days in the fridge
+    # Fresh milk: FoodKeeper says "Package use-by date", no duration, so no estimate either.
+    assert (milk["keeps"]["name"], milk["keeps"]["fridge_days"]) == (
+        "Milk (plain or flavored)",
+        None,
+    )
+    assert milk["use_by"] is None
+    provenance = result["provenance"]
+    foodkeeper = {"engine": "foodkeeper", "step": "enrich"}
+    assert provenance["items[1].keeps.entry"] == foodkeeper
+    assert provenance["items[1].keeps.category"] == foodkeeper
+    assert provenance["items[1].use_by.date"] == foodkeeper
+    assert provenance["items[1].category"] == {"engine": "taxonomy", "step": "enrich"}
+
+
 async def test_recipe_ingredients_get_a_category(tmp_path: Path) -> None:
     result, steps = await run(RECIPE, tmp_path, [RECIPE_TEXT.encode()])
 
@@ -104,6 +130,14 @@ async def test_recipe_ingredients_get_a_category(tmp_path: Path) -> None:
         ("milk", "milk", "Milk"),
         ("salt", "spices", "Salt and spices"),
     ]
+    keeps = [i["keeps"]["name"] if i["keeps"] else None for i in result["ingredients"]]
+    assert keeps == [
+        "Flour (white)",
+        "Eggs (in shell)",
+        "Milk (plain or flavored)",
+        "Salt (table, plain, or iodized)",
+    ]
+    assert result["provenance"]["ingredients[0].keeps.entry"]["engine"] == "foodkeeper"
 
 
 async def test_products_get_their_category_from_the_packaging_text(tmp_path: Path) -> None:
@@ -115,6 +149,8 @@ async def test_products_get_their_category_from_the_packaging_text(tmp_path: Pat
     assert steps.index("merge") < steps.index("enrich") < steps.index("save")
     product = result["products"][0]
     assert (product["category"], product["category_name"]) == ("juice", "Juice")
+    assert product["keeps"]["entry"] == "455"  # orange juice, commercially packaged carton
+    assert result["provenance"]["products[0].keeps.entry"]["engine"] == "foodkeeper"
 
 
 def test_a_product_with_a_name_but_no_category_is_categorised_by_its_name() -> None:
@@ -123,6 +159,9 @@ def test_a_product_with_a_name_but_no_category_is_categorised_by_its_name() -> N
         barcodes=[], photos=[0], text="", confidence=0.5,
     )  # fmt: skip
     unknown = named.model_copy(update={"name": None})
-    found = enrich_products([named, unknown], "pl", load_taxonomy())
+    taxonomy = load_taxonomy()
+    found = enrich_products([named, unknown], "pl", taxonomy, load_keeper(taxonomy))
     assert (found[0].category, found[0].category_name) == ("milk", "Milk")
+    assert found[0].keeps is not None
+    assert found[0].keeps.entry == "27"
     assert found[1] == unknown

@@ -16,6 +16,7 @@ from foodscan.recognition.products.barcodes import Barcode
 from foodscan.recognition.products.match import ProductGuess
 from foodscan.recognition.products.photo import PhotoReading
 from foodscan.recognition.provenance import PROVENANCE_DESCRIPTION, LlmUsage, Provenance
+from foodscan.recognition.storage import Keeps
 
 
 class BarcodeRead(BaseModel):
@@ -52,6 +53,13 @@ class Product(BaseModel):
         default=None, description="Per 100 g or 100 ml, from the catalogue (e.g. energy_kcal)"
     )
     allergens: list[str] = Field(default_factory=list, description="From the catalogue")
+    keeps: Keeps | None = Field(
+        default=None,
+        description=(
+            "How long the food keeps, from the USDA FoodKeeper entry that fits it (an estimate); "
+            "null for non-food or when nothing fits"
+        ),
+    )
 
     @classmethod
     def of(cls, guess: ProductGuess, category_name: str | None) -> Product:

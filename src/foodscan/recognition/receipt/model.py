@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from foodscan.recognition.net_quantity import NetQuantity
+from foodscan.recognition.storage import Keeps, UseBy
 
 Amount = Annotated[
     str,
@@ -83,6 +84,20 @@ class Item(_Model):
     )
     category_name: str | None = Field(
         default=None, description="The category's English name, e.g. 'Milk'; null when unknown"
+    )
+    keeps: Keeps | None = Field(
+        default=None,
+        description=(
+            "How long the food keeps, from the USDA FoodKeeper entry that fits it (an estimate); "
+            "null for non-food or when nothing fits"
+        ),
+    )
+    use_by: UseBy | None = Field(
+        default=None,
+        description=(
+            "An estimated use-by date: the receipt's date plus the shortest storage time where "
+            "the food is usually kept; null without a date or a time"
+        ),
     )
 
 

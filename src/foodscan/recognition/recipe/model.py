@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from foodscan.recognition.storage import Keeps
+
 
 class Times(BaseModel):
     """How long the recipe takes, as ISO 8601 durations (``PT1H30M``); null where not given."""
@@ -40,6 +42,13 @@ class Ingredient(BaseModel):
     )
     category_name: str | None = Field(
         default=None, description="The category's English name, e.g. 'Flour'; null when unknown"
+    )
+    keeps: Keeps | None = Field(
+        default=None,
+        description=(
+            "How long the food keeps, from the USDA FoodKeeper entry that fits it (an estimate); "
+            "null when nothing fits"
+        ),
     )
 
 

@@ -20,7 +20,7 @@ def test_schema_has_the_agreed_fields_each_described() -> None:
     item = schema["$defs"]["Item"]["properties"]
     assert set(item) == {
         "name", "quantity", "unit", "unit_price", "total", "discount",
-        "normalized_name", "size", "category", "category_name",
+        "normalized_name", "size", "category", "category_name", "keeps", "use_by",
     }  # fmt: skip
     for model in schema["$defs"].values():
         for name, field in model["properties"].items():
@@ -49,6 +49,8 @@ def test_amounts_are_strings_with_a_dot_and_pieces_are_integers() -> None:
         "size": None,
         "category": None,
         "category_name": None,
+        "keeps": None,
+        "use_by": None,
     }
     assert all(0 <= score <= 1 for score in dumped["confidence"].values())
 
