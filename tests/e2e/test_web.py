@@ -292,6 +292,7 @@ def test_a_recipe_is_shown_as_ingredients_and_steps(page: Page, screenshots: Pat
     expect(ingredients.nth(0)).to_contain_text("all-purpose flour (200 g)")
     expect(ingredients.nth(2)).to_contain_text("warmed")
     expect(ingredients.nth(3).locator(".amount")).to_have_text("½ tsp")
+    expect(ingredients.nth(1).locator("[data-field='keeps']")).to_contain_text("keeps: fridge")
     expect(job.locator("[data-field='steps'] li")).to_have_count(2)
     screenshot(page, screenshots / "recipe.png")
 

@@ -198,6 +198,10 @@ def recipe_view(result: Result) -> Group:
     ingredients = Table(title="Ingredients", title_justify="left", show_header=False)
     ingredients.add_column(justify="right", style="bold")
     ingredients.add_column()
+    keeps = any(item.get("keeps") for item in result.get("ingredients") or [])
+    if keeps:
+        ingredients.add_column(style="dim")
+        ingredients.caption = "Keeps: estimates from USDA FoodKeeper"
     for item in result.get("ingredients") or []:
         amount = amount_text(item.get("quantity"), item.get("quantity_max"), item.get("unit"))
         name = _cell(item.get("name") or item.get("text"))
@@ -205,7 +209,10 @@ def recipe_view(result: Result) -> Group:
             name += f", {_cell(item['preparation'])}"
         if item.get("comment"):
             name += f" ({_cell(item['comment'])})"
-        ingredients.add_row(amount, name)
+        row = [amount, name]
+        if keeps:
+            row.append(keeps_text(item.get("keeps")))
+        ingredients.add_row(*row)
     steps = [f"{n}. {step}" for n, step in enumerate(result.get("steps") or [], start=1)]
     return Group(title, ingredients, Text("Steps", style="italic"), Text("\n".join(steps)))
 

@@ -2,7 +2,7 @@
 // their amounts, and the steps.
 
 import { h, terms } from "./dom.js";
-import { amountText } from "./format.js";
+import { amountText, keepsText } from "./format.js";
 
 function isoMinutes(duration) {
   // PT1H15M → "1 h 15 min"; anything else as written.
@@ -25,7 +25,9 @@ export function renderRecipe(result) {
       amount(i) ? h("span", { class: "amount" }, amount(i)) : null,
       h("span", { class: "ingredient-name" }, i.name || i.text),
       i.preparation ? h("span", { class: "note" }, `, ${i.preparation}`) : null,
-      i.comment ? h("span", { class: "note comment" }, ` (${i.comment})`) : null)));
+      i.comment ? h("span", { class: "note comment" }, ` (${i.comment})`) : null,
+      keepsText(i.keeps) ? h("span", { class: "keeps", "data-field": "keeps",
+        title: `FoodKeeper: ${i.keeps.name} (an estimate)` }, ` · keeps: ${keepsText(i.keeps)}`) : null)));
   const steps = h("ol", { class: "recipe-steps", "data-field": "steps" }, result.steps.map((s) => h("li", {}, s)));
   return [
     h("h3", { "data-field": "title" }, result.title || "Recipe"),

@@ -80,3 +80,26 @@ def test_the_recipe_table_shows_fractions_preparation_and_comments() -> None:
     assert "all-purpose flour (200 g)" in shown
     assert "onion, chopped" in shown
     assert "1.6667" not in shown
+    assert "Keeps" not in shown  # no ingredient carries keeps: no column, no caption
+
+
+def test_the_recipe_table_shows_how_long_each_ingredient_keeps() -> None:
+    milk = {"entry": 7, "name": "Milk", "category": "Dairy Products & Eggs",
+            "pantry_days": None, "fridge_days": [7, 7], "freezer_days": [90, 90],
+            "after_opening": None, "tips": None}  # fmt: skip
+    result = {
+        "title": "Pancakes",
+        "ingredients": [
+            {"text": "300 ml milk", "quantity": 300.0, "unit": "ml", "name": "milk",
+             "keeps": milk},
+            {"text": "a pinch of salt", "quantity": None, "unit": "pinch", "name": "salt",
+             "keeps": None},
+        ],
+        "steps": [],
+    }  # fmt: skip
+    console = Console(width=100, record=True)
+    console.print(recipe_view(result))
+    shown = " ".join(console.export_text().split())
+
+    assert "fridge 1 week" in shown
+    assert "estimates from USDA FoodKeeper" in shown
