@@ -139,7 +139,7 @@ async def submit(
         await _delete_blobs(blobs, keys)
         raise
     if [f.blob_key for f in view.job.inputs] != keys:
-        # A concurrent submit with the same Idempotency-Key won the race: keep only its files.
+        # A concurrent submit with the same key or upload won the race: keep only its files.
         await _delete_blobs(blobs, keys)
         return _submitted(response, view, 200)
     instruments.submitted.labels(view.job.kind, view.job.lane).inc()
@@ -199,6 +199,7 @@ def _submission(
         idempotency_key=idempotency_key,
         request_hash=intake.request_hash,
         callback_url=intake.callback_url,
+        dedupe=intake.options.get("dedupe", True) is not False,
     )
 
 
