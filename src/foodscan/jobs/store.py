@@ -286,15 +286,32 @@ class JobStore:
             raise NotFound(f"no job {job_id}")
         raise InvalidTransition(f"job {job_id} is {current.status} and cannot be cancelled")
 
-    async def retry(self, user_id: str, job_id: str) -> JobView:
-        """Queue a failed or cancelled job again from its stored uploads."""
+    async def retry(self, user_id: str, job_id: str, plan: str | None = None) -> JobView:
+        """Queue a failed or cancelled job again from its stored uploads.
+
+        Under the user's lock, like a submit: the retry counts against ``plan``'s (default: the
+        job's lane's) rate limit and active-jobs cap, not its pages budget (the first run paid).
+        """
         now = _now()
         async with write(self.engine, self.bus, now) as tx:
+            await sql.lock_user(tx.conn, user_id)
             current = await sql.get_job(tx.conn, job_id, user_id)
             if current is not None:
+                retryable = current.status in (Status.FAILED, Status.CANCELLED)
+                if retryable and current.inputs_purged_at is None:
+                    await limits.check(
+                        tx.conn,
+                        self.settings.limits(plan or current.lane),
+                        user_id=user_id,
+                        kind=current.kind,
+                        pages=0,
+                        now=now,
+                    )
                 max_attempts = self.settings.policy(current.kind).max_attempts
                 row = await sql.requeue_finished(tx.conn, current, now, max_attempts)
                 if row is not None:
+                    await sql.forget_retries(tx.conn, user_id, now - limits.MINUTE)
+                    await sql.record_retry(tx.conn, job_id, user_id, now)
                     return await self._requeued(tx, row)
         if current is None:
             raise NotFound(f"no job {job_id}")

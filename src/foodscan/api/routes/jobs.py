@@ -288,6 +288,8 @@ async def cancel_job(
             NotFound,
             InvalidTransition,
             InvalidInput,
+            RateLimited,
+            TooManyActive,
             details={
                 InvalidTransition.code: f"job {examples.JOB_ID} is queued; only failed or "
                 "cancelled jobs can be retried"
@@ -299,6 +301,6 @@ async def retry_job(
     job_id: str, response: Response, principal: PrincipalDep, store: StoreDep
 ) -> JobOut:
     """Queue a failed or cancelled job again from its stored uploads."""
-    view = await store.retry(principal.user_id, job_id)
+    view = await store.retry(principal.user_id, job_id, plan=principal.plan)
     response.headers["Location"] = job_path(job_id)
     return JobOut.of(view)
