@@ -68,3 +68,14 @@ def text_pdf(pages: list[list[str]]) -> bytes:
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     return build_pdf(objects)
+
+
+def shared_page_tree_pdf(levels: int, fan: int, leaf: bytes = b"/Type /Page") -> bytes:
+    """A PDF of about 1 KB whose page tree claims ``fan ** levels`` pages: each level is one
+    node listed ``fan`` times in its parent's kids, down to one shared page (``leaf`` its body)."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    for level in range(levels):
+        kids = b" ".join([b"%d 0 R" % (3 + level)] * fan)
+        objects.append(b"<< /Type /Pages /Count %d /Kids [%s] >>" % (fan ** (levels - level), kids))
+    objects.append(b"<< %s /MediaBox [0 0 72 72] >>" % leaf)
+    return build_pdf(objects)

@@ -28,4 +28,4 @@ async def test_migrate_twice_is_a_no_op(engine: AsyncEngine) -> None:
     await migrate(engine)
     async with engine.connect() as conn:
         version = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).scalar()
-    assert version == "0005"
+    assert version == "0006"

@@ -58,6 +58,7 @@ ERRORS: dict[tuple[str, str], dict[int, set[str]]] = {
         404: {"not_found"},
         409: {"invalid_transition"},
         422: {"invalid_input"},
+        429: {"rate_limited", "too_many_active_jobs"},
     },
     ("get", "/v1/jobs/{job_id}/events"): {
         401: {"unauthorized"},

@@ -138,6 +138,23 @@ def test_pdf_with_too_many_pages_is_too_many() -> None:
         inspect(pdf_bytes(4), LIMITS)
 
 
+def test_pdf_page_tree_of_a_million_shared_pages_is_refused_from_its_count() -> None:
+    # 1 KB claiming 10^6 pages: walking them took 2-4 s of CPU per refusal, under PDFium's lock.
+    data = corpus.shared_page_tree_pdf(levels=6, fan=10)
+    assert len(data) < 2000
+    with pytest.raises(TooMany, match="the PDF has 1000000 pages; the limit is 3"):
+        inspect(data, LIMITS)
+
+
+def test_pdf_page_count_is_compared_with_the_limit_before_any_page_is_read() -> None:
+    # Every page of this tree is broken: reading any of them would answer "damaged", not the count.
+    data = corpus.shared_page_tree_pdf(levels=2, fan=4, leaf=b"/Type /Broken")
+    with pytest.raises(TooMany, match="the PDF has 16 pages"):
+        inspect(data, LIMITS)
+    with pytest.raises(InvalidInput, match="damaged"):
+        inspect(data, UploadLimits(max_bytes=5_000_000, max_pages=16, max_pixels=20_000_000))
+
+
 def test_pdf_page_too_big_to_render_is_too_many() -> None:
     # 100 x 100 inches at the OCR render resolution is hundreds of megapixels.
     with pytest.raises(TooMany, match=r"page 1 of the PDF is 100\.0x100\.0 inches"):

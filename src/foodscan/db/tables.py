@@ -173,3 +173,18 @@ event_tickets = sa.Table(
     sa.Column("used_at", UtcDateTime),
     sa.Index(None, "expires_at"),
 )
+
+# A user's retry of a failed or cancelled job: the rate limit counts these with the jobs created
+# in its window (a retry re-runs the job in full), the pages budget does not (the first run paid).
+# Rows older than the rate window are pruned at the next retry of the user.
+job_retries = sa.Table(
+    "job_retries",
+    metadata,
+    sa.Column("id", EventId, primary_key=True, autoincrement=True),
+    sa.Column(
+        "job_id", sa.String(36), sa.ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("user_id", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index(None, "user_id", "created_at"),
+)

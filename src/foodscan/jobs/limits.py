@@ -1,9 +1,11 @@
 """Rate limits and budgets of a plan, checked against the jobs table at submit.
 
-Three limits, each off when 0 or None (``settings.PlanLimits``): jobs created in the last
-minute, pages of the jobs created in the last 24 hours (a rolling window, not a calendar day),
-and jobs queued or running at once. Over one, ``check`` raises a ``Limited`` error whose
-``retry_after`` says when the window frees: from the creation time of the job that must leave it.
+Three limits, each off when 0 or None (``settings.PlanLimits``): jobs created or retried in the
+last minute, pages of the jobs created in the last 24 hours (a rolling window, not a calendar
+day), and jobs queued or running at once. A retry (``pages=0``) counts against the rate and the
+active jobs, not the pages, which the job's first run paid. Over one, ``check`` raises a
+``Limited`` error whose ``retry_after`` says when the window frees: from the creation (or retry)
+time of the job that must leave it.
 
 ``JobStore.submit`` runs ``check`` inside the submit's transaction after ``sql.lock_user``, so two
 API processes cannot both let the same user pass by one; the route also runs it once before
@@ -50,8 +52,8 @@ async def check(
     now: datetime,
 ) -> None:
     """Raise ``RateLimited``, ``QuotaExceeded`` or ``TooManyActive`` if a new job of ``pages``
-    pages would go over ``limits``; ``TooMany`` if it could never fit the daily budget. The
-    use they count is one read (``sql.usage``)."""
+    pages (0: a retry) would go over ``limits``; ``TooMany`` if it could never fit the daily
+    budget. The use they count is one read (``sql.usage``)."""
     if not (limits.submits_per_minute or limits.pages_per_day or limits.active_jobs):
         return
     if limits.pages_per_day and pages > limits.pages_per_day:
@@ -64,11 +66,11 @@ async def check(
         nth=limits.submits_per_minute or 1,
         minute_since=now - MINUTE,
         active_cap=limits.active_jobs or 1,
-        day_since=now - DAY if limits.pages_per_day else None,
+        day_since=now - DAY if limits.pages_per_day and pages else None,
     )
     if limits.submits_per_minute:
         _check_rate(limits.submits_per_minute, used.nth_newest, now)
-    if limits.pages_per_day:
+    if limits.pages_per_day and pages:
         _check_pages(limits.pages_per_day, used.recent, pages, now)
     if limits.active_jobs and used.active >= limits.active_jobs:
         typical = await position.typical_duration(conn, kind)

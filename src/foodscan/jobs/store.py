@@ -43,6 +43,7 @@ class Submission:
     idempotency_key: str | None = None
     request_hash: str | None = None
     callback_url: str | None = None  # None: the user's default (``FOODSCAN_WEBHOOK_URLS``), if any
+    dedupe: bool = False  # without a key: the same upload's job, if there is one, answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,9 +135,7 @@ class JobStore:
                     conn, ask.user_id, ask.idempotency_key, ask.request_hash
                 )
             elif ask.dedupe:
-                since = _now() - timedelta(days=self.settings.upload_retention_days)
-                row = await sql.find_duplicate(conn, ask.user_id, ask.request_hash, since)
-                found = None if row is None else await self._view(conn, row)
+                found = await self._duplicate(conn, ask.user_id, ask.request_hash)
             if found is None:
                 plan = self.settings.limits(ask.plan)
                 await limits.check(
@@ -149,6 +148,8 @@ class JobStore:
 
         With ``enforce_limits`` the plan's (``sub.lane``'s) limits are checked in the same
         transaction, serialised per user, so concurrent submits cannot pass a limit together.
+        With ``sub.dedupe`` (and no Idempotency-Key) the same upload's job, if one exists, is
+        looked up there too and answers instead: concurrent identical uploads make one job.
         """
         now = _now()
         job_id = str(uuid.uuid4())
@@ -171,7 +172,13 @@ class JobStore:
             "callback_url": sub.callback_url or self.settings.webhook_urls.get(sub.user_id),
         }
 
+        dedupe = sub.dedupe and sub.idempotency_key is None and sub.request_hash is not None
+
         async def insert(tx: Write) -> JobView:
+            if dedupe and (
+                earlier := await self._duplicate(tx.conn, sub.user_id, sub.request_hash)
+            ):
+                return earlier
             if enforce_limits:
                 await self._check_locked(tx, sub)
             # Its turn and place are read first and inserted with it (``sql.admit``).
@@ -186,7 +193,8 @@ class JobStore:
 
         try:
             # Concurrent submits (one per request) share a transaction: one commit for many.
-            view = await self.group.run(insert, user_lock=sub.user_id if enforce_limits else None)
+            locked = enforce_limits or dedupe
+            view = await self.group.run(insert, user_lock=sub.user_id if locked else None)
         except (Limited, IntegrityError):
             if sub.idempotency_key is None or sub.request_hash is None:
                 raise
@@ -198,6 +206,14 @@ class JobStore:
                 raise
             return found
         return view
+
+    async def _duplicate(self, conn: Any, user_id: str, request_hash: str | None) -> JobView | None:
+        """The user's live or succeeded job of the same request within upload retention."""
+        if request_hash is None:
+            return None
+        since = _now() - timedelta(days=self.settings.upload_retention_days)
+        row = await sql.find_duplicate(conn, user_id, request_hash, since)
+        return None if row is None else await self._view(conn, row)
 
     async def _check_locked(self, tx: Write, sub: Submission) -> None:
         """The limits, under the user's lock (the batch took it: ``user_lock``)."""
@@ -270,15 +286,32 @@ class JobStore:
             raise NotFound(f"no job {job_id}")
         raise InvalidTransition(f"job {job_id} is {current.status} and cannot be cancelled")
 
-    async def retry(self, user_id: str, job_id: str) -> JobView:
-        """Queue a failed or cancelled job again from its stored uploads."""
+    async def retry(self, user_id: str, job_id: str, plan: str | None = None) -> JobView:
+        """Queue a failed or cancelled job again from its stored uploads.
+
+        Under the user's lock, like a submit: the retry counts against ``plan``'s (default: the
+        job's lane's) rate limit and active-jobs cap, not its pages budget (the first run paid).
+        """
         now = _now()
         async with write(self.engine, self.bus, now) as tx:
+            await sql.lock_user(tx.conn, user_id)
             current = await sql.get_job(tx.conn, job_id, user_id)
             if current is not None:
+                retryable = current.status in (Status.FAILED, Status.CANCELLED)
+                if retryable and current.inputs_purged_at is None:
+                    await limits.check(
+                        tx.conn,
+                        self.settings.limits(plan or current.lane),
+                        user_id=user_id,
+                        kind=current.kind,
+                        pages=0,
+                        now=now,
+                    )
                 max_attempts = self.settings.policy(current.kind).max_attempts
                 row = await sql.requeue_finished(tx.conn, current, now, max_attempts)
                 if row is not None:
+                    await sql.forget_retries(tx.conn, user_id, now - limits.MINUTE)
+                    await sql.record_retry(tx.conn, job_id, user_id, now)
                     return await self._requeued(tx, row)
         if current is None:
             raise NotFound(f"no job {job_id}")

@@ -110,13 +110,13 @@ def _inspect_image(data: bytes, media_type: str, limits: UploadLimits) -> int:
 
 def _inspect_pdf(data: bytes, limits: UploadLimits) -> int:
     try:
-        sizes = pdf.page_sizes(data)
+        count, sizes = pdf.page_sizes(data, max_pages=limits.max_pages)
     except UnreadableFile as exc:
         raise InvalidInput(exc.message) from exc
-    if not sizes:
+    if count == 0:
         raise InvalidInput("the PDF has no pages")
-    if len(sizes) > limits.max_pages:
-        raise TooMany(f"the PDF has {len(sizes)} pages; the limit is {limits.max_pages}")
+    if count > limits.max_pages:
+        raise TooMany(f"the PDF has {count} pages; the limit is {limits.max_pages}")
     for number, (width, height) in enumerate(sizes, start=1):
         pixels = pdf.render_pixels(width, height, pdf.RENDER_DPI)
         if pixels > limits.max_pixels:
@@ -125,7 +125,7 @@ def _inspect_pdf(data: bytes, limits: UploadLimits) -> int:
                 f"{images.megapixels(pixels)} at {pdf.RENDER_DPI} dpi; "
                 f"the limit is {images.megapixels(limits.max_pixels)}"
             )
-    return len(sizes)
+    return count
 
 
 def _inspect_docx(data: bytes) -> int:

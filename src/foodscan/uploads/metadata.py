@@ -2,42 +2,60 @@
 
 Done without re-encoding: JPEG segments, PNG chunks and WebP RIFF chunks that carry metadata are
 dropped, the picture data is copied as it is. A JPEG's EXIF orientation is the one tag kept (in a
-minimal EXIF block), because OCR needs the picture the right way up. PDFs pass unchanged.
-Input is assumed to have passed ``uploads.inspect``; malformed structure is returned unchanged.
+minimal EXIF block), because OCR needs the picture the right way up. PDFs and documents pass
+unchanged. A JPEG is walked as libjpeg reads it (fill bytes and stray bytes before a marker
+skipped, every scan followed to the end marker, whatever comes after it dropped), so no reader
+finds metadata the walk missed. It fails closed: an image whose structure cannot be followed
+raises ``InvalidInput`` and is never stored as sent. Input is assumed to have passed
+``uploads.checks.inspect``.
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from io import BytesIO
 
 from PIL import Image
+
+from foodscan.errors import InvalidInput
+from foodscan.recognition.reading import images
 
 _ORIENTATION_TAG = 0x0112
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_DROP = frozenset({b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"})
 _WEBP_DROP = frozenset({b"EXIF", b"XMP "})
 _VP8X_EXIF_XMP_FLAGS = 0x08 | 0x04
+_JPEG_SOI = b"\xff\xd8"
+_JPEG_EOI = 0xD9
 _JPEG_SOS = 0xDA
 _JPEG_APP0 = 0xE0
 _JPEG_APP1 = 0xE1
 _JPEG_APP15 = 0xEF
 _JPEG_COM = 0xFE
 _JPEG_APP14 = 0xEE  # Adobe colour transform: needed to decode some CMYK JPEGs
+# Markers without a length: TEM and RST0-7. A 0x00 after 0xFF is a stuffed byte, no marker.
+_JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+_JPEG_IN_SCAN = frozenset({0x00, 0xFF, *range(0xD0, 0xD8)})
 
 
 def strip_metadata(data: bytes, media_type: str) -> bytes:
-    """``data`` without its metadata; unchanged for PDFs and anything it cannot parse."""
-    try:
-        if media_type == "image/jpeg":
-            return _strip_jpeg(data)
-        if media_type == "image/png":
-            return _strip_png(data)
-        if media_type == "image/webp":
-            return _strip_webp(data)
-    except (ValueError, struct.error):
+    """``data`` without its metadata; unchanged for PDFs and documents.
+
+    Raises ``InvalidInput`` when an image's structure cannot be followed far enough to be sure
+    its metadata is gone.
+    """
+    strip = _STRIPPERS.get(media_type)
+    if strip is None:
         return data
-    return data
+    try:
+        return strip(data)
+    except (ValueError, IndexError, struct.error, *images.DECODE_ERRORS) as exc:
+        kind = media_type.removeprefix("image/").upper()
+        raise InvalidInput(
+            f"the {kind} file's structure could not be followed to remove its metadata "
+            "(EXIF, GPS): save it again and resend it"
+        ) from exc
 
 
 def _orientation_exif(data: bytes) -> bytes | None:
@@ -51,27 +69,69 @@ def _orientation_exif(data: bytes) -> bytes | None:
     return exif.tobytes()
 
 
-def _strip_jpeg(data: bytes) -> bytes:
-    if data[:2] != b"\xff\xd8":
+def _next_marker(data: bytes, position: int) -> tuple[int, int]:
+    """The next marker at or after ``position`` and where its last 0xFF is, as libjpeg finds
+    it: bytes before a 0xFF are skipped, so are fill bytes (0xFF runs) and stuffed 0xFF 0x00."""
+    while True:
+        position = data.find(b"\xff", position)
+        if position < 0:
+            raise ValueError("no JPEG marker before the end of the file")
+        while position + 1 < len(data) and data[position + 1] == 0xFF:
+            position += 1
+        if position + 1 >= len(data):
+            raise ValueError("no JPEG marker before the end of the file")
+        if data[position + 1] != 0x00:
+            return data[position + 1], position
+        position += 2
+
+
+def _scan_end(data: bytes, position: int) -> int:
+    """Where the entropy-coded data from ``position`` ends: at the first real marker, or the
+    end of the file (inside a scan, 0xFF is followed only by 0x00, a restart or fill)."""
+    while True:
+        position = data.find(b"\xff", position)
+        if position < 0 or position + 1 >= len(data):
+            return len(data)
+        if data[position + 1] not in _JPEG_IN_SCAN:
+            return position
+        position += 1
+
+
+def _jpeg_segments(data: bytes) -> tuple[list[bytes], bool]:
+    """The segments and scans to keep (metadata dropped, up to and with the end marker) and
+    whether an EXIF block was dropped."""
+    if data[:2] != _JPEG_SOI:
         raise ValueError("not a JPEG")
-    kept = [b"\xff\xd8"]
-    position = 2
-    had_exif = False
-    while position + 4 <= len(data):
-        if data[position] != 0xFF:
-            raise ValueError("bad JPEG marker")
-        marker = data[position + 1]
-        if marker == _JPEG_SOS:
-            break
+    kept, position, had_exif = [_JPEG_SOI], 2, False
+    while position < len(data):
+        marker, position = _next_marker(data, position)
+        if marker == _JPEG_EOI:
+            kept.append(b"\xff\xd9")
+            break  # what follows (appended images, trailers) is never kept
+        if marker in _JPEG_STANDALONE:
+            kept.append(data[position : position + 2])
+            position += 2
+            continue
         length = struct.unpack(">H", data[position + 2 : position + 4])[0]
-        segment = data[position : position + 2 + length]
+        end = position + 2 + length
+        if length < 2 or end > len(data):  # the length counts its own 2 bytes
+            raise ValueError("a JPEG segment runs past the end of the file")
+        segment = data[position:end]
         metadata = marker == _JPEG_COM or (
             _JPEG_APP1 <= marker <= _JPEG_APP15 and marker != _JPEG_APP14
         )
         had_exif = had_exif or (marker == _JPEG_APP1 and segment[4:10] == b"Exif\x00\x00")
         if not metadata:
             kept.append(segment)
-        position += 2 + length
+        position = end
+        if marker == _JPEG_SOS:
+            position = _scan_end(data, end)
+            kept.append(data[end:position])
+    return kept, had_exif
+
+
+def _strip_jpeg(data: bytes) -> bytes:
+    kept, had_exif = _jpeg_segments(data)
     orientation = _orientation_exif(data) if had_exif else None
     if orientation is not None:
         block = b"Exif\x00\x00" + orientation.removeprefix(b"Exif\x00\x00")
@@ -79,7 +139,7 @@ def _strip_jpeg(data: bytes) -> bytes:
         # Right after SOI, or after SOI and a JFIF APP0.
         at = 2 if len(kept) > 1 and kept[1][1] == _JPEG_APP0 else 1
         kept.insert(min(at, len(kept)), app1)
-    return b"".join(kept) + data[position:]
+    return b"".join(kept)
 
 
 def _strip_png(data: bytes) -> bytes:
@@ -117,3 +177,10 @@ def _strip_webp(data: bytes) -> bytes:
         position = end
     body = b"WEBP" + b"".join(chunks)
     return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+_STRIPPERS: dict[str, Callable[[bytes], bytes]] = {
+    "image/jpeg": _strip_jpeg,
+    "image/png": _strip_png,
+    "image/webp": _strip_webp,
+}

@@ -5,9 +5,10 @@ Standard Webhooks with a fresh timestamp, POSTed with httpx (timeouts, no redire
 response body unread) and its attempt recorded: a 2xx delivers it; anything else — an error
 status, a timeout, a refused connection, a name that does not resolve — tries again after an
 exponential backoff with jitter, until ``FOODSCAN_WEBHOOK_MAX_ATTEMPTS`` attempts failed. A
-URL that now resolves to a refused address, or a ``410 Gone``, fails it at once. A worker that
-dies mid-attempt leaves the lease to run out; any worker then sends it again (at least once:
-receivers dedupe on ``webhook-id``, which stays the same on every retry).
+URL that now resolves to a refused address, a request httpx cannot send (``InvalidURL`` and
+the like), or a ``410 Gone``, fails it at once. A worker that dies mid-attempt leaves the
+lease to run out; any worker then sends it again (at least once: receivers dedupe on
+``webhook-id``, which stays the same on every retry).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 LEASE_MARGIN_S = 30.0  # beyond the request timeout, before another worker may take the row over
 BATCH = 20  # deliveries sent in a row before the loop looks up again
+# Errors of the request itself, not of the network or the receiver: never worth another try.
+# (InvalidURL is no HTTPError: uncaught, it left the row leased and retried it forever.)
+_UNSENDABLE = (httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 
 
 def _now() -> datetime:
@@ -169,8 +173,10 @@ class Deliverer:
             )
             async with request as response:  # the status is enough: the body is never read
                 status = response.status_code
-        except httpx.HTTPError as exc:
-            return Attempt(now, None, f"{type(exc).__name__}: {exc}".rstrip(": ")), True
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            # The same unsendable request fails the same way on every attempt: no retry.
+            error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            return Attempt(now, None, error), not isinstance(exc, _UNSENDABLE)
         if response.is_success:
             return Attempt(now, status, None), True
         return Attempt(now, status, f"HTTP {status}"), status != HTTPStatus.GONE

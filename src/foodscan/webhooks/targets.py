@@ -1,9 +1,13 @@
 """Which callback URLs foodscan may call: http(s) only, and only public addresses.
 
-A host is resolved and every address it resolves to is checked (``ipaddress``): loopback,
-private, link-local, shared (CGNAT), multicast, reserved and unspecified addresses are refused,
-so a client cannot aim the workers at the machine's own services or its private network —
-unless ``FOODSCAN_WEBHOOK_ALLOW_PRIVATE`` says this deployment wants that (tests, one box).
+A URL is parsed by httpx, the parser the deliverer sends with, and refused if it holds control
+characters or spaces (``urlsplit`` drops CR, LF and tab silently; httpx refuses them). A host
+is resolved and every address it resolves to is checked (``ipaddress``): loopback, private,
+link-local, site-local, shared (CGNAT), multicast, reserved and unspecified addresses are
+refused, and so is an IPv6 address that carries such an IPv4 inside it (mapped, compatible,
+SIIT, NAT64, 6to4, Teredo), so a client cannot aim the workers at the machine's own services
+or its private network — unless ``FOODSCAN_WEBHOOK_ALLOW_PRIVATE`` says this deployment wants
+that (tests, one box).
 The check runs at submit and again before every delivery attempt; a name that changes what it
 resolves to between that check and httpx's own connect is not caught (documented limit).
 """
@@ -13,7 +17,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+import unicodedata
+
+import httpx
 
 from foodscan.errors import CallbackUnresolvable, InvalidCallbackUrl, WebhooksUnavailable
 from foodscan.settings import Settings
@@ -22,27 +28,60 @@ MAX_URL = 2048  # the jobs.callback_url column
 RESOLVE_TIMEOUT_S = 5.0
 _PORTS = {"http": 80, "https": 443}
 
+_MAX_PORT = 65535
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# IPv6 prefixes whose last 32 bits are an IPv4 address the packets end up at.
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated (RFC 4291)
+_SIIT = ipaddress.IPv6Network("::ffff:0:0:0/96")  # IPv4-translated (RFC 2765)
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # the well-known NAT64 prefix (RFC 6052)
+# Never public, whatever they embed: local-use NAT64 (RFC 8215), site-local (RFC 3879).
+_NEVER_PUBLIC = (ipaddress.IPv6Network("64:ff9b:1::/48"), ipaddress.IPv6Network("fec0::/10"))
 
 
 def _parse(url: str) -> tuple[str, int]:
     if len(url) > MAX_URL:
         raise InvalidCallbackUrl(f"the callback URL is over {MAX_URL} characters")
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in url):
+        raise InvalidCallbackUrl("the callback URL has control characters or spaces")
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
+        parts = httpx.URL(url)
+    except httpx.InvalidURL as exc:
         raise InvalidCallbackUrl(f"the callback URL is malformed: {exc}") from exc
     if parts.scheme not in _PORTS:
         raise InvalidCallbackUrl("the callback URL must be http:// or https://")
-    if not parts.hostname:
+    if not parts.host:
         raise InvalidCallbackUrl("the callback URL has no host")
-    return parts.hostname, port or _PORTS[parts.scheme]
+    port = parts.port or _PORTS[parts.scheme]
+    if not 0 < port <= _MAX_PORT:
+        raise InvalidCallbackUrl(f"the callback URL is malformed: port {port} is out of range")
+    return parts.host, port
 
 
-def _public(address: IpAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address packets to ``address`` are delivered to, if it embeds one: mapped,
+    IPv4-compatible, SIIT, NAT64 (well-known prefix), 6to4 or a Teredo client."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    low = ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
+    if address in _SIIT or address in _NAT64:
+        return low
+    if address in _IPV4_COMPATIBLE and int(low) > 1:  # ::, ::1 are IPv6's own
+        return low
+    return None
+
+
+def is_public(address: IpAddress) -> bool:
+    """Whether ``address``, and any IPv4 it carries, is a global unicast address."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.is_site_local or any(address in net for net in _NEVER_PUBLIC):
+            return False
+        inside = embedded_ipv4(address)
+        if inside is not None:
+            return is_public(inside)
     return address.is_global and not address.is_multicast
 
 
@@ -64,7 +103,7 @@ async def check_callback_url(url: str, *, allow_private: bool) -> str:
     if allow_private:
         return url
     addresses = await resolve(host, port)
-    refused = sorted({str(a) for a in addresses if not _public(a)})
+    refused = sorted({str(a) for a in addresses if not is_public(a)})
     if refused or not addresses:
         raise InvalidCallbackUrl(
             f"the callback host {host} resolves to {', '.join(refused) or 'nothing'}: "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,9 +20,11 @@ class CpuPool:
         self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="foodscan-cpu")
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:  # Any: fn's own arguments
-        """Run ``fn(*args)`` in the pool and await its result."""
+        """Run ``fn(*args)`` in the pool and await its result, in the caller's context (its
+        context variables: the job's pixel budget)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+        call = functools.partial(contextvars.copy_context().run, fn, *args)
+        return await loop.run_in_executor(self._executor, call)
 
     def close(self) -> None:
         """Stop taking work; calls still running finish in the background."""

@@ -35,6 +35,7 @@ from foodscan.recognition.reading.ocr import OcrEngine
 from foodscan.settings import Settings
 from foodscan.uploads.checks import UploadLimits
 from foodscan.webhooks.deliverer import Deliverer
+from foodscan.worker import memory
 from foodscan.worker.cpu import CpuPool
 
 logger = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ class Worker:
     async def start(self) -> None:
         """Register and start the slots and the background loops."""
         await self.queue.register(self.kinds, self.settings.worker_concurrency)
+        memory.map_large_allocations()
         loops: list[tuple[str, Callable[[], Coroutine[None, None, None]]]] = [
             (f"slot-{i}", self._slot) for i in range(self.settings.worker_concurrency)
         ]
@@ -179,7 +181,8 @@ class Worker:
             if running.stop_reason is not None:  # stopped before it began
                 await self._stopped(lease)
             else:
-                await self._execute(lease, running)
+                async with memory.job_memory(self.settings.max_pixels):
+                    await self._execute(lease, running)
         except Exception as error:
             logger.error(
                 "job outcome not recorded; its lease will expire and be rescued",

@@ -124,6 +124,15 @@ CORPUS = (
         "application/pdf",
     ),
     Hostile(
+        "pdf-shared-page-tree-1e6-pages",
+        lambda: corpus.shared_page_tree_pdf(levels=6, fan=10),
+        PDF_KINDS,
+        422,
+        "too_many",
+        "tree.pdf",
+        "application/pdf",
+    ),
+    Hostile(
         "pdf-page-200x200-inches",
         lambda: handmade_pdf(1, "0 0 14400 14400"),
         PDF_KINDS,

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 
 import pytest
 from PIL import Image
 
 from foodscan.errors import UnreadableFile
-from foodscan.recognition.reading.images import check_pixels, decode_image, read_size
+from foodscan.recognition.reading.images import (
+    DECODE_PIXELS,
+    PixelBudget,
+    check_pixels,
+    decode_image,
+    job_budget,
+    read_size,
+)
 
 MAX_PIXELS = 10_000_000
 
@@ -71,3 +80,59 @@ def test_truncated_jpeg_raises_unreadable_file() -> None:
     data = encode(Image.effect_noise((300, 200), 50).convert("RGB"), "JPEG")
     with pytest.raises(UnreadableFile, match="could not be decoded"):
         decode_image(data[: len(data) // 2], max_pixels=MAX_PIXELS)
+
+
+def test_half_transparent_pixels_are_blended_onto_white() -> None:
+    grey = Image.new("RGBA", (8, 8), (0, 0, 0, 128))
+    red, green, blue = decode_image(encode(grey, "PNG"), max_pixels=MAX_PIXELS).getpixel((4, 4))
+    assert 120 <= red == green == blue <= 135
+
+
+@pytest.mark.parametrize(("fmt", "mode"), [("PNG", "RGB"), ("PNG", "RGBA"), ("JPEG", "RGB")])
+def test_an_image_over_the_decode_size_is_decoded_reduced(fmt: str, mode: str) -> None:
+    # 7070 x 7070 (50 megapixels) decodes at half size in each direction: 12.5 megapixels.
+    big = Image.new(mode, (7070, 7070), "white")
+    big.paste((0, 0, 0) if mode == "RGB" else (0, 0, 0, 255), (0, 0, 7070, 700))
+    decoded = decode_image(encode(big, fmt), max_pixels=50_000_000)
+    assert decoded.size == (3535, 3535)
+    assert decoded.mode == "RGB"
+    assert decoded.size[0] * decoded.size[1] <= DECODE_PIXELS
+    assert decoded.getpixel((1000, 100))[0] < 30  # the black band, still at the top
+    assert decoded.getpixel((1000, 1000)) == (255, 255, 255)
+
+
+def test_an_image_within_the_decode_size_keeps_every_pixel() -> None:
+    data = encode(Image.new("RGB", (6000, 4000), "white"), "JPEG")
+    assert decode_image(data, max_pixels=50_000_000).size == (6000, 4000)
+
+
+def test_a_jobs_budget_bounds_the_pixels_decoding_at_once() -> None:
+    side = 1000
+    photos = [encode(Image.new("RGB", (side, side), "white"), "PNG") for _ in range(8)]
+    budget = PixelBudget(2 * side * side)
+    token = job_budget.set(budget)
+    try:
+        # As the worker's pool does: each call runs in a copy of the job's context.
+        calls = [contextvars.copy_context() for _ in photos]
+        with ThreadPoolExecutor(len(photos)) as pool:
+            decoded = list(
+                pool.map(
+                    lambda pair: pair[0].run(decode_image, pair[1], max_pixels=MAX_PIXELS),
+                    zip(calls, photos, strict=True),
+                )
+            )
+    finally:
+        job_budget.reset(token)
+    assert [image.size for image in decoded] == [(side, side)] * len(photos)
+    assert side * side <= budget.peak <= budget.capacity
+
+
+def test_an_image_larger_than_the_whole_budget_still_decodes_alone() -> None:
+    budget = PixelBudget(100)
+    token = job_budget.set(budget)
+    try:
+        decoded = decode_image(encode(Image.new("RGB", (20, 20)), "PNG"), max_pixels=MAX_PIXELS)
+    finally:
+        job_budget.reset(token)
+    assert decoded.size == (20, 20)
+    assert budget.peak == 100

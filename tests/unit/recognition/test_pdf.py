@@ -26,7 +26,7 @@ def test_image_only_page_is_rendered_for_ocr(image_pdf: ImagePdf) -> None:
     assert page.text == ""
     assert page.image is not None
     assert page.image.mode == "RGB"
-    [(width, height)] = page_sizes(image_pdf(1))
+    _, [(width, height)] = page_sizes(image_pdf(1), max_pages=1)
     assert page.image.size == pytest.approx(
         (width * RENDER_DPI / 72, height * RENDER_DPI / 72), abs=1
     )
@@ -42,7 +42,7 @@ def test_page_with_too_little_text_is_rendered(text_pdf: TextPdf) -> None:
 
 def test_render_resolution_follows_dpi(image_pdf: ImagePdf) -> None:
     [low] = read_pdf(image_pdf(1), max_pages=1, dpi=72)
-    [width, height] = page_sizes(image_pdf(1))[0]
+    [width, height] = page_sizes(image_pdf(1), max_pages=1)[1][0]
     assert low.image is not None
     assert low.image.size == pytest.approx((width, height), abs=1)
 
@@ -65,7 +65,7 @@ def test_password_protected_pdf_is_unreadable(password_pdf: bytes) -> None:
     with pytest.raises(UnreadableFile, match="password-protected"):
         read_pdf(password_pdf, max_pages=5)
     with pytest.raises(UnreadableFile, match="password-protected"):
-        page_sizes(password_pdf)
+        page_sizes(password_pdf, max_pages=5)
 
 
 @pytest.mark.parametrize("data", [b"", b"%PDF-1.4\nnot a pdf", b"\x89PNG\r\n\x1a\n"])

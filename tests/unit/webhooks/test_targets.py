@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
 from foodscan.errors import CallbackUnresolvable, InvalidCallbackUrl, WebhooksUnavailable
 from foodscan.settings import Settings
-from foodscan.webhooks.targets import accept_callback_url, check_callback_url
+from foodscan.webhooks.targets import (
+    accept_callback_url,
+    check_callback_url,
+    embedded_ipv4,
+    is_public,
+)
 
 SECRET = "whsec_" + "A" * 32
 
@@ -30,11 +37,81 @@ SECRET = "whsec_" + "A" * 32
         "http://0.0.0.0/hook",
         "http://224.0.0.1/hook",
         "http://2130706433/hook",  # 127.0.0.1 as one number
+        # IPv6 forms that carry a loopback, private or link-local IPv4 inside them:
+        "http://[::127.0.0.1]/hook",  # IPv4-compatible
+        "http://[::7f00:1]/hook",  # the same, in hex
+        "http://[::ffff:0:7f00:1]/hook",  # SIIT (IPv4-translated)
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",  # NAT64 to 169.254.169.254
+        "http://[64:ff9b::a00:7]/hook",  # NAT64 to 10.0.0.7
+        "http://[2002:7f00:1::]/hook",  # 6to4 of 127.0.0.1
+        "http://[2002:c0a8:101::1]/hook",  # 6to4 of 192.168.1.1
+        "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",  # Teredo to 127.0.0.1
+        "http://[64:ff9b:1::a00:7]/hook",  # local-use NAT64 (RFC 8215)
+        "http://[fec0::1]/hook",  # deprecated site-local
+        "http://[::]/hook",
     ],
 )
 async def test_non_public_addresses_are_refused(url: str) -> None:
     with pytest.raises(InvalidCallbackUrl, match=r"refused|resolve"):
         await check_callback_url(url, allow_private=False)
+
+
+@pytest.mark.parametrize(
+    ("address", "inside"),
+    [
+        ("::ffff:127.0.0.1", "127.0.0.1"),
+        ("::127.0.0.1", "127.0.0.1"),
+        ("::7f00:1", "127.0.0.1"),
+        ("::ffff:0:7f00:1", "127.0.0.1"),
+        ("64:ff9b::a9fe:a9fe", "169.254.169.254"),
+        ("2002:7f00:1::", "127.0.0.1"),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "127.0.0.1"),
+        ("2606:4700:4700::1111", None),
+        ("::1", None),
+        ("::", None),
+    ],
+)
+def test_the_ipv4_inside_an_ipv6_address_is_found(address: str, inside: str | None) -> None:
+    found = embedded_ipv4(ipaddress.IPv6Address(address))
+    assert (str(found) if found else None) == inside
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.216.34", True),
+        ("2606:4700:4700::1111", True),
+        ("64:ff9b::5db8:d822", True),  # NAT64 to 93.184.216.34
+        ("2002:5db8:d822::1", True),  # 6to4 of 93.184.216.34
+        ("::ffff:93.184.216.34", True),
+        ("::ffff:0:7f00:1", False),
+        ("fec0::1", False),
+        ("ff02::1", False),
+        ("224.0.0.1", False),
+    ],
+)
+def test_is_public_looks_through_embedded_ipv4(address: str, public: bool) -> None:
+    assert is_public(ipaddress.ip_address(address)) is public
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://93.184.216.34/hook\r\nX-Injected: 1",
+        "http://93.184.216.34/ho\nok",
+        "http://93.184.216.34/ho\tok",
+        "http://93.184.216.34/ho\x00ok",
+        "http://93.184.216.34/ho ok",
+        "http://93.184.216.34/ho\x7fok",
+        "http://93.184.216.34/ho\x85ok",
+        "http://93.184.216.34/ho\u2028ok",
+        " http://93.184.216.34/hook",
+    ],
+)
+async def test_urls_with_control_characters_or_spaces_are_refused(url: str) -> None:
+    # urlsplit drops CR, LF and tab silently; httpx refuses them on every delivery attempt.
+    with pytest.raises(InvalidCallbackUrl, match="control characters or spaces"):
+        await check_callback_url(url, allow_private=True)
 
 
 @pytest.mark.parametrize(

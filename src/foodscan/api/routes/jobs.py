@@ -139,7 +139,7 @@ async def submit(
         await _delete_blobs(blobs, keys)
         raise
     if [f.blob_key for f in view.job.inputs] != keys:
-        # A concurrent submit with the same Idempotency-Key won the race: keep only its files.
+        # A concurrent submit with the same key or upload won the race: keep only its files.
         await _delete_blobs(blobs, keys)
         return _submitted(response, view, 200)
     instruments.submitted.labels(view.job.kind, view.job.lane).inc()
@@ -199,6 +199,7 @@ def _submission(
         idempotency_key=idempotency_key,
         request_hash=intake.request_hash,
         callback_url=intake.callback_url,
+        dedupe=intake.options.get("dedupe", True) is not False,
     )
 
 
@@ -287,6 +288,8 @@ async def cancel_job(
             NotFound,
             InvalidTransition,
             InvalidInput,
+            RateLimited,
+            TooManyActive,
             details={
                 InvalidTransition.code: f"job {examples.JOB_ID} is queued; only failed or "
                 "cancelled jobs can be retried"
@@ -298,6 +301,6 @@ async def retry_job(
     job_id: str, response: Response, principal: PrincipalDep, store: StoreDep
 ) -> JobOut:
     """Queue a failed or cancelled job again from its stored uploads."""
-    view = await store.retry(principal.user_id, job_id)
+    view = await store.retry(principal.user_id, job_id, plan=principal.plan)
     response.headers["Location"] = job_path(job_id)
     return JobOut.of(view)

@@ -50,7 +50,9 @@ from foodscan.jobs.sql.upkeep import (
 from foodscan.jobs.sql.usage import (
     EVENT_ORDER_LOCK,
     Usage,
+    forget_retries,
     lock_user,
+    record_retry,
     usage,
 )
 
@@ -74,6 +76,7 @@ __all__ = [
     "find_duplicate",
     "finish",
     "finished_since",
+    "forget_retries",
     "get_by_idempotency_key",
     "get_job",
     "insert_job",
@@ -87,6 +90,7 @@ __all__ = [
     "queue_depth",
     "queue_order",
     "recent_durations",
+    "record_retry",
     "redeem_ticket",
     "release",
     "renew_leases",

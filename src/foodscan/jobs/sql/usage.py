@@ -1,7 +1,8 @@
 """Statements that measure one user's use of the service, for the rate limits and budgets of a
 plan (``jobs.limits``), and the lock that makes a check and the insert after it one step.
 
-Everything is derived from the jobs table through its ``(user_id, created_at)`` index; no counter
+Everything is derived from the jobs table through its ``(user_id, created_at)`` index, and from
+``job_retries`` (a user's retries, which the rate counts too) through the same index; no counter
 is kept anywhere, so every API process sees the same numbers.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from foodscan.db.tables import jobs
+from foodscan.db.tables import job_retries, jobs
 from foodscan.jobs.sql.lifecycle import Row
 from foodscan.jobs.states import Status
 
@@ -53,7 +54,7 @@ EVENT_ORDER_LOCK = 0x666F6F6473636E
 class Usage:
     """One user's use of the service now, as the plan's limits read it (``jobs.limits``)."""
 
-    nth_newest: datetime | None  # when the user's n-th newest job of the last minute was made
+    nth_newest: datetime | None  # the user's n-th newest submit or retry of the last minute
     active: int  # the user's jobs queued or running, counted up to the cap asked for
     recent: list[Row]  # (created_at, inputs) of the user's jobs of the last day, oldest first
 
@@ -63,13 +64,19 @@ def _usage_query(pages: bool) -> sa.Select[Any]:
     """Everything the limits read, in one statement: a head row (the rate's n-th newest
     creation, the active count), joined to the day's inputs when the plan counts pages."""
     user = sa.bindparam("u_user", type_=jobs.c.user_id.type)
+    minute = sa.bindparam("u_minute", type_=jobs.c.created_at.type)
+    # Submits and retries of the last minute: each of the two selects reads its own index.
+    admitted = sa.union_all(
+        sa.select(jobs.c.created_at.label("at")).where(
+            jobs.c.user_id == user, jobs.c.created_at > minute
+        ),
+        sa.select(job_retries.c.created_at.label("at")).where(
+            job_retries.c.user_id == user, job_retries.c.created_at > minute
+        ),
+    ).subquery("admitted")
     nth_newest = (
-        sa.select(jobs.c.created_at)
-        .where(
-            jobs.c.user_id == user,
-            jobs.c.created_at > sa.bindparam("u_minute", type_=jobs.c.created_at.type),
-        )
-        .order_by(jobs.c.created_at.desc())
+        sa.select(admitted.c.at)
+        .order_by(admitted.c.at.desc())
         .offset(sa.bindparam("u_offset", type_=sa.Integer))
         .limit(1)
         .scalar_subquery()
@@ -106,7 +113,7 @@ async def usage(
     active_cap: int,
     day_since: datetime | None,
 ) -> Usage:
-    """The user's ``nth`` newest creation after ``minute_since`` (``nth`` ≥ 1), active jobs
+    """The user's ``nth`` newest submit or retry after ``minute_since`` (``nth`` ≥ 1), active jobs
     (counted up to ``active_cap``: a limit needs no more, and a queue of thousands is not
     counted at every submit), and, when ``day_since`` is given, the inputs of the jobs created
     after it, in one read."""
@@ -123,3 +130,19 @@ async def usage(
     # With the day's inputs joined, a user with no job that day still has the head row.
     recent = [row for row in rows if row.created_at is not None] if day_since is not None else []
     return Usage(found, int(rows[0].active), recent)
+
+
+async def record_retry(conn: AsyncConnection, job_id: str, user_id: str, now: datetime) -> None:
+    """Note a user's retry of a job, which the rate limit counts like a submit."""
+    await conn.execute(
+        sa.insert(job_retries).values(job_id=job_id, user_id=user_id, created_at=now)
+    )
+
+
+async def forget_retries(conn: AsyncConnection, user_id: str, before: datetime) -> None:
+    """Drop the user's retries from before ``before``: no rate window counts them any more."""
+    await conn.execute(
+        sa.delete(job_retries).where(
+            job_retries.c.user_id == user_id, job_retries.c.created_at < before
+        )
+    )

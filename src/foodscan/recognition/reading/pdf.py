@@ -51,11 +51,19 @@ def _open(data: bytes) -> pdfium.PdfDocument:
         raise UnreadableFile("the PDF could not be read: it is damaged or truncated") from exc
 
 
-def page_sizes(data: bytes) -> list[tuple[float, float]]:
-    """The width and height, in points, of each page; loads no page content."""
+def page_sizes(data: bytes, *, max_pages: int) -> tuple[int, list[tuple[float, float]]]:
+    """The page count and, when it is within ``max_pages``, the width and height in points of
+    each page; loads no page content.
+
+    Over the limit no page is looked up: a page tree that lists one node many times claims a
+    million pages in a kilobyte, and walking them costs seconds of CPU under the PDFium lock.
+    """
     with _PDFIUM, _open(data) as pdf:
+        count = len(pdf)  # PDFium takes the tree's /Count, up to its own cap, without walking
+        if count > max_pages:
+            return count, []
         try:
-            return [pdf.get_page_size(index) for index in range(len(pdf))]
+            return count, [pdf.get_page_size(index) for index in range(count)]
         except pdfium.PdfiumError as exc:
             raise UnreadableFile("the PDF could not be read: a page is damaged") from exc
 
