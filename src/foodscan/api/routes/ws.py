@@ -17,6 +17,7 @@ import json
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from foodscan.api.client_feed import Feed
+from foodscan.api.problems import status_of
 from foodscan.auth import Principal, authenticate
 from foodscan.errors import AuthError, FoodscanError, InvalidInput
 from foodscan.jobs import tickets
@@ -87,7 +88,7 @@ async def events_socket(
     except FoodscanError as exc:
         error = {"type": "error", "code": exc.code, "message": exc.message}
         await websocket.send_text(json.dumps(error))
-        await websocket.close(code=_CLOSE_BASE + exc.status, reason=exc.code)
+        await websocket.close(code=_CLOSE_BASE + status_of(type(exc)), reason=exc.code)
         return
     pump = asyncio.create_task(_pump(websocket, feed))
     closed = asyncio.create_task(_until_closed(websocket))
