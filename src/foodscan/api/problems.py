@@ -226,8 +226,8 @@ def _class_title(error: type[FoodscanError]) -> str:
 ROUTE_PROBLEMS = documented(AuthError, InvalidInput)
 
 
-async def on_foodscan_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, FoodscanError)  # noqa: S101 - registered for FoodscanError only
+def answer(exc: FoodscanError) -> JSONResponse:
+    """The problem document of ``exc``, with ``Retry-After`` for a ``Limited``."""
     status = status_of(type(exc))
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         logger.error("request failed: %s", exc.message, exc_info=exc)
@@ -241,6 +241,11 @@ async def on_foodscan_error(_request: Request, exc: Exception) -> JSONResponse:
             retry_after=exc.retry_after,
         )
     return problem(status, exc.code, exc.message, title=_title(exc))
+
+
+async def on_foodscan_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, FoodscanError)  # noqa: S101 - registered for FoodscanError only
+    return answer(exc)
 
 
 async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -267,9 +272,7 @@ async def on_http_exception(_request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == HTTPStatus.BAD_REQUEST:
         # FastAPI's "error parsing the body" (bytes that are not JSON text): an invalid request
         # like any other, 422 ``invalid_input`` as a malformed multipart body already is.
-        return problem(
-            status_of(InvalidInput), InvalidInput.code, str(exc.detail), title=_title(InvalidInput())
-        )
+        return answer(InvalidInput(str(exc.detail)))
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     return problem(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {}))
 
