@@ -127,6 +127,8 @@ class Settings(BaseSettings):
 
     sse_heartbeat_s: float = Field(default=15.0, gt=0)
     sse_retry_ms: int = Field(default=3000, ge=0)
+    # Event-stream tickets one user may be issued per 60 s; 0 turns the limit off.
+    tickets_per_minute: int = Field(default=60, ge=0)
 
     local_user: str = "local"
     local_plan: str = "paid"

@@ -44,6 +44,6 @@ def test_no_error_class_carries_an_http_status(error: type[errors.FoodscanError]
     assert "status" not in vars(error)
 
 
-@pytest.mark.parametrize(("error", "status"), EXPECTED.items(), ids=lambda v: str(v))
+@pytest.mark.parametrize(("error", "status"), EXPECTED.items(), ids=str)
 def test_each_error_answers_its_status(error: type[errors.FoodscanError], status: int) -> None:
     assert status_of(error) == status

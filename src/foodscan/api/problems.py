@@ -100,6 +100,7 @@ class Problem(BaseModel):
 # Example ``detail`` of each code in the OpenAPI document (default: the error's docstring).
 _EXAMPLE_DETAILS = {
     AuthError.code: "missing bearer token",
+    CrossSiteRequest.code: "requests from pages of http://evil.example are not accepted here",
     NotFound.code: "no job 3f0c6a52-8d1e-4b7a-9c2f-5e8d1a7b4c90",
     InvalidTransition.code: "job 3f0c6a52-8d1e-4b7a-9c2f-5e8d1a7b4c90 is succeeded and cannot "
     "be cancelled",

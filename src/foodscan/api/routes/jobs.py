@@ -22,6 +22,7 @@ from foodscan.auth import Principal
 from foodscan.blobs import BlobStore
 from foodscan.errors import (
     AuthError,
+    CrossSiteRequest,
     IdempotencyConflict,
     InvalidCallbackUrl,
     InvalidInput,
@@ -95,6 +96,7 @@ _SUBMIT_BODY: dict[str, Any] = {  # Any: an OpenAPI fragment; the form is parsed
         **examples.json_examples(202, examples.SUBMITTED_EXAMPLES),
         **documented(
             AuthError,
+            CrossSiteRequest,
             IdempotencyConflict,
             TooLarge,
             UnsupportedType,
@@ -265,7 +267,7 @@ async def get_job(job_id: str, principal: PrincipalDep, store: StoreDep) -> JobO
             "description": "the running job was asked to stop",
             "content": {"application/json": {"examples": examples.STOPPING_EXAMPLES}},
         },
-        **documented(AuthError, NotFound, InvalidTransition, InvalidInput),
+        **documented(AuthError, CrossSiteRequest, NotFound, InvalidTransition, InvalidInput),
     },
 )
 async def cancel_job(
@@ -284,6 +286,7 @@ async def cancel_job(
         **examples.json_examples(202, examples.RETRIED_EXAMPLES),
         **documented(
             AuthError,
+            CrossSiteRequest,
             NotFound,
             InvalidTransition,
             InvalidInput,
