@@ -8,6 +8,7 @@ This module knows nothing of HTTP beyond the ``Authorization`` header's text.
 from __future__ import annotations
 
 import ipaddress
+import re
 import time
 from dataclasses import dataclass
 
@@ -22,6 +23,11 @@ DEFAULT_TTL_S = 30 * 24 * 3600
 # RFC 7518 §3.2: an HS256 key must be at least as long as the hash (PyJWT warns below it).
 MIN_KEY_BYTES = 32
 PLANS = frozenset(lane.value for lane in Lane)
+# The users columns hold 200 characters; PostgreSQL text cannot hold NUL, nor UTF-8 a lone
+# surrogate; control characters in a user id only ever hide something in logs.
+MAX_USER_CHARS = 200
+_UNUSABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+USER_RULE = f"1-{MAX_USER_CHARS} characters, none of them a control character"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,13 @@ def check_bind(settings: Settings, host: str) -> None:
         )
 
 
+def valid_user(user: object) -> bool:
+    """Whether ``user`` can be a user id (a token's ``sub``) on every engine."""
+    return (
+        isinstance(user, str) and 0 < len(user) <= MAX_USER_CHARS and _UNUSABLE.search(user) is None
+    )
+
+
 def mint_token(settings: Settings, user: str, plan: str, ttl_s: int = DEFAULT_TTL_S) -> str:
     """A signed token for ``user`` in lane ``plan``, valid for ``ttl_s`` seconds."""
     key = signing_key(settings)
@@ -71,8 +84,8 @@ def mint_token(settings: Settings, user: str, plan: str, ttl_s: int = DEFAULT_TT
         raise InvalidInput("no FOODSCAN_SECRET_KEY is configured; tokens cannot be minted")
     if plan not in PLANS:
         raise InvalidInput(f"unknown plan {plan!r}; use one of {', '.join(sorted(PLANS))}")
-    if not user:
-        raise InvalidInput("the user must not be empty")
+    if not valid_user(user):
+        raise InvalidInput(f"the user must be {USER_RULE}")
     now = int(time.time())
     claims = {"sub": user, "plan": plan, "iat": now, "exp": now + ttl_s}
     return jwt.encode(claims, key, algorithm=ALGORITHM)
@@ -99,6 +112,8 @@ def authenticate(settings: Settings, authorization_header: str | None) -> Princi
     user, plan = claims.get("sub"), claims.get("plan")
     if not isinstance(user, str) or not user:
         raise AuthError("the token names no user")
+    if not valid_user(user):
+        raise AuthError(f"the token's user (sub) must be {USER_RULE}")
     if plan not in PLANS:
         raise AuthError("the token's plan claim must be one of: " + ", ".join(sorted(PLANS)))
     return Principal(user, str(plan))

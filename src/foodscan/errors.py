@@ -3,20 +3,21 @@
 ::
 
     FoodscanError
-    ├── InputError ─────── UnsupportedType (415), TooLarge (413), TooMany (422), InvalidInput (422),
-    │                      LanguageUnavailable (422), WebhooksUnavailable (422),
-    │                      InvalidCallbackUrl (422) ── CallbackUnresolvable
-    ├── AuthError (401)
-    ├── Limited (429, Retry-After) ── RateLimited, QuotaExceeded, TooManyActive
-    ├── NotFound (404)
-    ├── Conflict (409) ─── IdempotencyConflict, InvalidTransition
+    ├── InputError ─────── UnsupportedType, TooLarge, TooMany, InvalidInput, LanguageUnavailable,
+    │                      WebhooksUnavailable, InvalidCallbackUrl ── CallbackUnresolvable
+    ├── AuthError
+    ├── CrossSiteRequest, HostNotAllowed, RequestTimeout     (refused at the API's edge)
+    ├── Limited (with retry_after) ── RateLimited, QuotaExceeded, TooManyActive
+    ├── NotFound
+    ├── Conflict ───────── IdempotencyConflict, InvalidTransition
     └── JobError
         ├── TransientError (retry with backoff) ── LlmUnavailable
         ├── PermanentError (fail now) ── UnreadableFile, NoTextFound, LlmRejected,
         │                                LlmInvalidAnswer
         ├── LeaseLost, Cancelled, TimeLimit, Lost
 
-Codes are API: never rename one. ``api/problems.py`` alone maps these to HTTP.
+Codes are API: never rename one. ``api/problems.py`` alone maps these to HTTP status codes;
+nothing here knows HTTP.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ class FoodscanError(Exception):
     """Something went wrong in foodscan."""
 
     code = "error"
-    status = 500
 
     def __init__(self, message: str | None = None) -> None:
         self.message = message or (self.__doc__ or self.code).strip()
@@ -37,49 +37,42 @@ class InputError(FoodscanError):
     """The request is not acceptable."""
 
     code = "invalid_input"
-    status = 422
 
 
 class UnsupportedType(InputError):
     """The file type is not supported."""
 
     code = "unsupported_type"
-    status = 415
 
 
 class TooLarge(InputError):
     """The upload is too large."""
 
     code = "too_large"
-    status = 413
 
 
 class TooMany(InputError):
     """Too many files, pages or pixels."""
 
     code = "too_many"
-    status = 422
 
 
 class InvalidInput(InputError):
     """A field of the request is invalid."""
 
     code = "invalid_input"
-    status = 422
 
 
 class LanguageUnavailable(InputError):
     """This server cannot read the language asked for (its OCR data is not installed)."""
 
     code = "language_unavailable"
-    status = 422
 
 
 class InvalidCallbackUrl(InputError):
     """The callback URL cannot be used: not http(s), malformed, unresolvable or not public."""
 
     code = "invalid_callback_url"
-    status = 422
 
 
 class CallbackUnresolvable(InvalidCallbackUrl):
@@ -90,21 +83,36 @@ class WebhooksUnavailable(InputError):
     """This server sends no webhooks: it has no webhook secret configured."""
 
     code = "webhooks_unavailable"
-    status = 422
 
 
 class AuthError(FoodscanError):
     """Missing or invalid credentials."""
 
     code = "unauthorized"
-    status = 401
+
+
+class CrossSiteRequest(FoodscanError):
+    """A page of another site sent this request (its Origin or Sec-Fetch-Site says so)."""
+
+    code = "cross_site_request"
+
+
+class HostNotAllowed(FoodscanError):
+    """The Host header names no address this server answers to."""
+
+    code = "host_not_allowed"
+
+
+class RequestTimeout(FoodscanError):
+    """The request did not arrive in time."""
+
+    code = "request_timeout"
 
 
 class Limited(FoodscanError):
     """The user's plan does not allow this now; try again after ``retry_after`` seconds."""
 
     code = "limited"
-    status = 429
 
     def __init__(self, message: str | None = None, *, retry_after: int) -> None:
         super().__init__(message)
@@ -133,14 +141,12 @@ class NotFound(FoodscanError):
     """No such resource."""
 
     code = "not_found"
-    status = 404
 
 
 class Conflict(FoodscanError):
     """The request conflicts with the current state."""
 
     code = "conflict"
-    status = 409
 
 
 class IdempotencyConflict(Conflict):

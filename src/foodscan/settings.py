@@ -92,6 +92,17 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    # Host names (the Host header, any port) answered besides loopback's. Without a secret key
+    # only loopback names are answered unless listed here (DNS rebinding); with a key and an
+    # empty list, every Host is.
+    allowed_hosts: list[str] = Field(default_factory=list)
+    # Origins (scheme://host[:port]) whose pages may send state-changing requests and open the
+    # WebSocket without a secret key, besides the server's own (a page behind a proxy).
+    allowed_origins: list[str] = Field(default_factory=list)
+    # Slow clients: the request head must arrive within header_timeout_s of its first byte (or
+    # of the connection); the body may pause at most body_timeout_s between two reads.
+    header_timeout_s: float = Field(default=10.0, gt=0)
+    body_timeout_s: float = Field(default=30.0, gt=0)
 
     worker_concurrency: int = Field(default=2, ge=1, le=256)
     cpu_workers: int | None = Field(default=None, ge=1, le=256)
@@ -116,6 +127,8 @@ class Settings(BaseSettings):
 
     sse_heartbeat_s: float = Field(default=15.0, gt=0)
     sse_retry_ms: int = Field(default=3000, ge=0)
+    # Event-stream tickets one user may be issued per 60 s; 0 turns the limit off.
+    tickets_per_minute: int = Field(default=60, ge=0)
 
     local_user: str = "local"
     local_plan: str = "paid"
@@ -168,6 +181,22 @@ class Settings(BaseSettings):
     def _over_plan_defaults(cls, value: object) -> object:
         """``FOODSCAN_PLANS__FREE__SUBMITS_PER_MINUTE=30`` keeps the free plan's other limits."""
         return _over_defaults(_default_plans(), value)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        names = [name.strip().lower() for name in value]
+        if any(not name or "/" in name or name.startswith(".") for name in names):
+            raise ValueError("allowed hosts are host names such as foodscan.example.org")
+        return names
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        origins = [origin.strip().lower().rstrip("/") for origin in value]
+        if any(not origin.startswith(("http://", "https://")) for origin in origins):
+            raise ValueError("allowed origins are scheme://host[:port], e.g. https://food.example")
+        return origins
 
     @field_validator("lane_shares")
     @classmethod

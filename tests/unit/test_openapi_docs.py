@@ -28,6 +28,7 @@ PROBLEM_REF = "#/components/schemas/Problem"
 ERRORS: dict[tuple[str, str], dict[int, set[str]]] = {
     ("post", "/v1/jobs"): {
         401: {"unauthorized"},
+        403: {"cross_site_request"},
         409: {"idempotency_conflict"},
         413: {"too_large"},
         415: {"unsupported_type"},
@@ -49,12 +50,14 @@ ERRORS: dict[tuple[str, str], dict[int, set[str]]] = {
     },
     ("delete", "/v1/jobs/{job_id}"): {
         401: {"unauthorized"},
+        403: {"cross_site_request"},
         404: {"not_found"},
         409: {"invalid_transition"},
         422: {"invalid_input"},
     },
     ("post", "/v1/jobs/{job_id}/retry"): {
         401: {"unauthorized"},
+        403: {"cross_site_request"},
         404: {"not_found"},
         409: {"invalid_transition"},
         422: {"invalid_input"},
@@ -68,8 +71,10 @@ ERRORS: dict[tuple[str, str], dict[int, set[str]]] = {
     ("get", "/v1/events"): {401: {"unauthorized"}, 422: {"invalid_input"}},
     ("post", "/v1/events/tickets"): {
         401: {"unauthorized"},
+        403: {"cross_site_request"},
         404: {"not_found"},
         422: {"invalid_input"},
+        429: {"rate_limited"},
     },
     ("get", "/metrics"): {401: {"unauthorized"}},
     ("get", "/readyz"): {503: set()},  # a Readiness body, not a problem

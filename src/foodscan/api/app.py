@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 import foodscan
 from foodscan.api import openapi, problems
+from foodscan.api.guard import Guard
 from foodscan.api.routes import events, health, jobs, metrics, web, ws
 from foodscan.metrics import Metrics
 from foodscan.settings import Settings
@@ -36,6 +37,7 @@ def create_api(
     )
     app.state.settings = settings
     app.state.metrics = instruments
+    app.add_middleware(Guard, settings=settings)
     problems.install(app)
     openapi.install(app)
     app.include_router(jobs.router)

@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foodscan.api.capabilities import Capabilities
+from foodscan.api.cursor import AfterQuery, LastEventIdHeader, resume_after
 from foodscan.auth import Principal, authenticate
 from foodscan.blobs import BlobStore
 from foodscan.errors import AuthError
@@ -84,13 +85,16 @@ PrincipalDep = Annotated[Principal, Depends(_principal)]
 
 @dataclass(frozen=True, slots=True)
 class StreamAccess:
-    """Who opens an event stream, and the one job a ticket limits it to (None: any)."""
+    """Who opens an event stream, the one job a ticket limits it to (None: any), and the
+    cursor to resume after."""
 
     principal: Principal
     only_job: str | None = None
+    after: int = 0
 
 
-async def _stream_access(
+async def _stream_access(  # keyword-only: FastAPI fills every parameter by name
+    *,
     request: Request,
     settings: SettingsDep,
     engine: EngineDep,
@@ -98,14 +102,19 @@ async def _stream_access(
     ticket: Annotated[
         str | None, Query(description="a ticket from POST /v1/events/tickets (browsers)")
     ] = None,
+    after: AfterQuery = None,
+    last_event_id: LastEventIdHeader = None,
 ) -> StreamAccess:
-    """A ``?ticket=`` (redeemed once) or, without one, the ``Authorization`` header."""
+    """A ``?ticket=`` (redeemed once) or, without one, the ``Authorization`` header; the
+    cursor is checked first, so a request refused for it does not spend its ticket."""
+    cursor = resume_after(after, last_event_id)
     if ticket is None:
-        return StreamAccess(authenticate(settings, request.headers.get("Authorization")))
+        principal = authenticate(settings, request.headers.get("Authorization"))
+        return StreamAccess(principal, after=cursor)
     redeemed = await tickets.redeem(engine, ticket)
     if redeemed is None:
         raise AuthError("the ticket is unknown, used or expired; ask for a new one")
-    return StreamAccess(Principal(redeemed.user_id, redeemed.plan), redeemed.job_id)
+    return StreamAccess(Principal(redeemed.user_id, redeemed.plan), redeemed.job_id, cursor)
 
 
 StreamAccessDep = Annotated[StreamAccess, Depends(_stream_access)]

@@ -281,7 +281,13 @@ _READY = {
     "ocr_languages": ["en", "pl", "ru"],
     "reason": None,
 }  # fmt: skip
-READY_EXAMPLES: Examples = {"ready": _named("A worker is alive", _READY)}
+READY_EXAMPLES: Examples = {
+    "ready": _named("A worker is alive", _READY),
+    "bare": _named(
+        "A worker is alive (to a client that may not see the details)",
+        {"status": "ok", "database": "ok", "reason": None},
+    ),
+}
 UNREADY_EXAMPLES: Examples = {
     "no_worker": _named(
         "No worker heartbeat",

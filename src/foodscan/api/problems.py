@@ -20,7 +20,11 @@ from starlette.requests import ClientDisconnect
 
 from foodscan.errors import (
     AuthError,
+    Conflict,
+    CrossSiteRequest,
     FoodscanError,
+    HostNotAllowed,
+    InputError,
     InvalidCallbackUrl,
     InvalidInput,
     InvalidTransition,
@@ -29,6 +33,7 @@ from foodscan.errors import (
     NotFound,
     QuotaExceeded,
     RateLimited,
+    RequestTimeout,
     TooLarge,
     TooMany,
     TooManyActive,
@@ -41,6 +46,19 @@ logger = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:foodscan:problem:"
 PROBLEM_REF = "#/components/schemas/Problem"  # ``api/openapi.py`` adds ``Problem`` there
+# The HTTP status of each error, by the nearest class in its MRO; anything else is 500.
+STATUSES: dict[type[FoodscanError], int] = {
+    InputError: 422,
+    UnsupportedType: 415,
+    TooLarge: 413,
+    AuthError: 401,
+    CrossSiteRequest: 403,
+    HostNotAllowed: 421,
+    RequestTimeout: 408,
+    Limited: 429,
+    NotFound: 404,
+    Conflict: 409,
+}
 # Codes for the few errors the framework itself raises (unknown route, wrong method).
 _HTTP_CODES = {
     404: "not_found",
@@ -82,6 +100,7 @@ class Problem(BaseModel):
 # Example ``detail`` of each code in the OpenAPI document (default: the error's docstring).
 _EXAMPLE_DETAILS = {
     AuthError.code: "missing bearer token",
+    CrossSiteRequest.code: "requests from pages of http://evil.example are not accepted here",
     NotFound.code: "no job 3f0c6a52-8d1e-4b7a-9c2f-5e8d1a7b4c90",
     InvalidTransition.code: "job 3f0c6a52-8d1e-4b7a-9c2f-5e8d1a7b4c90 is succeeded and cannot "
     "be cancelled",
@@ -113,12 +132,20 @@ _HEADERS: dict[int, dict[str, Any]] = {  # Any: OpenAPI header objects
 }
 
 
+def status_of(error: type[FoodscanError]) -> int:
+    """The HTTP status ``error`` is answered with."""
+    for cls in error.__mro__:
+        if cls in STATUSES:
+            return STATUSES[cls]
+    return 500
+
+
 def example(error: type[FoodscanError], detail: str | None = None) -> dict[str, Any]:
     """The problem document ``error`` is answered with, as an example (Any: JSON)."""
     body: dict[str, Any] = {
         "type": TYPE_PREFIX + error.code,
         "title": _class_title(error),
-        "status": error.status,
+        "status": status_of(error),
         "detail": detail or _EXAMPLE_DETAILS.get(error.code) or _class_title(error),
         "code": error.code,
     }
@@ -134,15 +161,16 @@ def documented(
     schema, its headers and one example per code (``details`` overrides an example's detail)."""
     found: dict[int | str, dict[str, Any]] = {}
     for error in errors:
+        status = status_of(error)
         response = found.setdefault(
-            error.status,
+            status,
             {
-                "description": _phrase(error.status),
+                "description": _phrase(status),
                 "content": {MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}, "examples": {}}},
             },
         )
-        if error.status in _HEADERS:
-            response["headers"] = _HEADERS[error.status]
+        if status in _HEADERS:
+            response["headers"] = _HEADERS[status]
         response["content"][MEDIA_TYPE]["examples"][error.code] = {
             "summary": _class_title(error),
             "value": example(error, (details or {}).get(error.code)),
@@ -191,7 +219,7 @@ def _title(exc: FoodscanError) -> str:
 
 def _class_title(error: type[FoodscanError]) -> str:
     doc = (error.__doc__ or "").strip()
-    return doc.splitlines()[0] if doc else _phrase(error.status)
+    return doc.splitlines()[0] if doc else _phrase(status_of(error))
 
 
 # The errors every route that needs a token may answer (without this, FastAPI documents no 401
@@ -199,20 +227,26 @@ def _class_title(error: type[FoodscanError]) -> str:
 ROUTE_PROBLEMS = documented(AuthError, InvalidInput)
 
 
-async def on_foodscan_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, FoodscanError)  # noqa: S101 - registered for FoodscanError only
-    if exc.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+def answer(exc: FoodscanError) -> JSONResponse:
+    """The problem document of ``exc``, with ``Retry-After`` for a ``Limited``."""
+    status = status_of(type(exc))
+    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         logger.error("request failed: %s", exc.message, exc_info=exc)
     if isinstance(exc, Limited):
         return problem(
-            exc.status,
+            status,
             exc.code,
             exc.message,
             title=_title(exc),
             headers={"Retry-After": str(exc.retry_after)},
             retry_after=exc.retry_after,
         )
-    return problem(exc.status, exc.code, exc.message, title=_title(exc))
+    return problem(status, exc.code, exc.message, title=_title(exc))
+
+
+async def on_foodscan_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, FoodscanError)  # noqa: S101 - registered for FoodscanError only
+    return answer(exc)
 
 
 async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -226,7 +260,7 @@ async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse
         or InvalidInput.__doc__
     )
     return problem(
-        InvalidInput.status,
+        status_of(InvalidInput),
         InvalidInput.code,
         str(detail),
         title=_title(InvalidInput()),
@@ -239,9 +273,7 @@ async def on_http_exception(_request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == HTTPStatus.BAD_REQUEST:
         # FastAPI's "error parsing the body" (bytes that are not JSON text): an invalid request
         # like any other, 422 ``invalid_input`` as a malformed multipart body already is.
-        return problem(
-            InvalidInput.status, InvalidInput.code, str(exc.detail), title=_title(InvalidInput())
-        )
+        return answer(InvalidInput(str(exc.detail)))
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     return problem(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {}))
 

@@ -211,13 +211,14 @@ class WorkerOut(BaseModel):
 
 
 class Readiness(BaseModel):
-    """Whether this node can serve: the database answers and a worker is alive; and what the
-    queue and the workers are doing (``foodscan inspect``)."""
+    """Whether this node can serve: the database answers and a worker is alive; and, to the
+    clients ``/metrics`` answers, what the queue and the workers are doing (``foodscan inspect``).
+    Any other client gets ``status``, ``database`` and ``reason`` only."""
 
     status: str
     database: str
-    workers: int
-    queue_depth: dict[str, int] = Field(description="queued jobs per lane")
+    workers: int | None = Field(default=None, description="live workers (details only)")
+    queue_depth: dict[str, int] = Field(default_factory=dict, description="queued jobs per lane")
     running: dict[str, int] = Field(default_factory=dict, description="running jobs per lane")
     finished: dict[str, int] = Field(
         default_factory=dict,

@@ -12,6 +12,7 @@ import contextlib
 import gc
 import logging
 import os
+import socket
 from typing import Annotated
 
 import typer
@@ -19,7 +20,7 @@ import uvicorn
 
 from foodscan.cli import catalog, scan
 from foodscan.client import ClientError
-from foodscan.errors import FoodscanError
+from foodscan.errors import FoodscanError, InvalidInput
 from foodscan.settings import Settings
 
 app = typer.Typer(
@@ -40,7 +41,11 @@ def serve(
     port: Annotated[int | None, typer.Option(help="port to bind")] = None,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="API only")] = False,
 ) -> None:
-    """Start the API (and, unless --no-worker, a worker) in this process."""
+    """Start the API (and, unless --no-worker, a worker) in this process.
+
+    The port is bound before anything starts: a server that cannot listen never starts its
+    worker, so it never claims a job it cannot finish."""
+    from foodscan.api.read_deadlines import protocol_class  # noqa: PLC0415
     from foodscan.auth import check_bind  # noqa: PLC0415
     from foodscan.serve import create_app  # noqa: PLC0415 - keeps `foodscan token` light
 
@@ -48,16 +53,39 @@ def serve(
     settings = Settings()
     bind = host or settings.host
     check_bind(settings, bind)
+    listening = _listen(bind, port if port is not None else settings.port)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     application = create_app(settings, run_worker=not no_worker)
     _freeze_startup()
-    uvicorn.run(
+    config = uvicorn.Config(
         application,
-        host=bind,
-        port=port if port is not None else settings.port,
         log_level="info",
         timeout_graceful_shutdown=15,
+        http=protocol_class(settings.header_timeout_s, settings.body_timeout_s),
     )
+    logger.info("listening on %s", _address(listening))
+    uvicorn.Server(config).run(sockets=[listening])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``; ``InvalidInput`` (exit 2) when it cannot be."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as exc:
+        raise InvalidInput(f"cannot listen on {host}:{port}: {exc}") from exc
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    return sock
+
+
+def _address(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _freeze_startup() -> None:

@@ -293,7 +293,9 @@ def readiness_table(server: str, ready: Readiness) -> Table:
     verdict = "ready" if ok else f"not ready: {ready.reason or ready.status}"
     table.add_row("Readiness", Text(verdict, style="green" if ok else "red"))
     table.add_row("Database", ready.database)
-    table.add_row("Workers", str(ready.workers))
+    table.add_row(
+        "Workers", "not shown to this client" if ready.workers is None else str(ready.workers)
+    )
     for worker in ready.worker_list:
         load = f"{worker.running}/{worker.concurrency} running"
         seen = f"heartbeat {worker.heartbeat_age_s:g} s ago"

@@ -196,8 +196,8 @@ class Readiness(BaseModel):
 
     status: str
     database: str
-    workers: int
-    queue_depth: dict[str, int]
+    workers: int | None = None  # None: the server shows its details only to operators
+    queue_depth: dict[str, int] = Field(default_factory=dict)
     running: dict[str, int] = Field(default_factory=dict)
     finished: dict[str, int] = Field(default_factory=dict)
     worker_list: list[WorkerOut] = Field(default_factory=list)

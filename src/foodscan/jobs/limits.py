@@ -9,7 +9,9 @@ time of the job that must leave it.
 
 ``JobStore.submit`` runs ``check`` inside the submit's transaction after ``sql.lock_user``, so two
 API processes cannot both let the same user pass by one; the route also runs it once before
-storing the uploads, so a refused submit usually stores nothing at all.
+storing the uploads, so a refused submit usually stores nothing at all, and ``check_early``
+before it reads the body at all: a user already over a limit costs one read, not the parse,
+inspection and stripping of up to the whole body limit.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from foodscan.errors import QuotaExceeded, RateLimited, TooMany, TooManyActive
 from foodscan.jobs import position, sql
@@ -47,7 +49,7 @@ async def check(
     limits: PlanLimits,
     *,
     user_id: str,
-    kind: str,
+    kind: str | None,
     pages: int,
     now: datetime,
 ) -> None:
@@ -73,13 +75,37 @@ async def check(
     if limits.pages_per_day and pages:
         _check_pages(limits.pages_per_day, used.recent, pages, now)
     if limits.active_jobs and used.active >= limits.active_jobs:
-        typical = await position.typical_duration(conn, kind)
+        typical = (
+            ACTIVE_RETRY_MIN_S if kind is None else await position.typical_duration(conn, kind)
+        )
         wait = min(ACTIVE_RETRY_MAX_S, max(ACTIVE_RETRY_MIN_S, math.ceil(typical)))
         raise TooManyActive(
             f"{used.active} of your jobs are queued or running; the plan allows "
             f"{limits.active_jobs} at once",
             retry_after=wait,
         )
+
+
+async def check_early(
+    engine: AsyncEngine,
+    limits: PlanLimits,
+    *,
+    user_id: str,
+    idempotency_key: str | None,
+    now: datetime,
+) -> None:
+    """``check`` for a job of one page (the least a job has) of no known kind, before the body
+    is read; a request whose Idempotency-Key already made a job passes (it may be its replay,
+    answered 200 whatever the limits)."""
+    if not (limits.submits_per_minute or limits.pages_per_day or limits.active_jobs):
+        return
+    async with engine.connect() as conn:
+        replay = idempotency_key is not None and (
+            await sql.get_by_idempotency_key(conn, user_id, idempotency_key) is not None
+        )
+        if replay:
+            return
+        await check(conn, limits, user_id=user_id, kind=None, pages=1, now=now)
 
 
 def _check_rate(limit: int, oldest: datetime | None, now: datetime) -> None:

@@ -143,6 +143,17 @@ class JobStore:
                 )
             return found
 
+    async def check_early(self, user_id: str, plan: str, idempotency_key: str | None) -> None:
+        """``Limited`` if ``user_id`` is over a limit of ``plan`` already, before a submit's
+        body is read (``limits.check_early``)."""
+        await limits.check_early(
+            self.engine,
+            self.settings.limits(plan),
+            user_id=user_id,
+            idempotency_key=idempotency_key,
+            now=_now(),
+        )
+
     async def submit(self, sub: Submission, *, enforce_limits: bool = False) -> JobView:
         """Insert a queued job and its ``job.queued`` event in one transaction.
 

@@ -4,21 +4,26 @@ header, opens ``/v1/events`` or ``/v1/jobs/{id}/events`` without a long-lived to
 ``POST /v1/events/tickets`` (with the user's token) returns a random ticket that is valid for
 ``TICKET_TTL_S`` seconds, once, for that user (and, if asked, one job). Only its SHA-256 is
 stored; redeeming it is one guarded UPDATE, so two streams can never share one ticket, on any
-number of API processes.
+number of API processes. A user may be issued at most ``per_minute`` tickets in 60 s (counted
+under the user's lock, as the plan limits are), so nobody fills the table with them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from foodscan.errors import RateLimited
 from foodscan.jobs import sql
+from foodscan.jobs.sql.tickets import nth_newest_ticket
 
 TICKET_TTL_S = 60.0
+WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +48,28 @@ def _digest(ticket: str) -> str:
     return hashlib.sha256(ticket.encode()).hexdigest()
 
 
-async def issue(engine: AsyncEngine, user_id: str, plan: str, job_id: str | None) -> Ticket:
-    """A new ticket for ``user_id`` (and ``job_id``, if given)."""
+async def issue(
+    engine: AsyncEngine,
+    user_id: str,
+    plan: str,
+    job_id: str | None,
+    *,
+    per_minute: int | None = None,
+) -> Ticket:
+    """A new ticket for ``user_id`` (and ``job_id``, if given); ``RateLimited`` when
+    ``per_minute`` tickets were issued to them in the last minute (0 or None: no limit)."""
     now = datetime.now(UTC)
     ticket = secrets.token_urlsafe(32)
     expires = now + timedelta(seconds=TICKET_TTL_S)
     async with engine.begin() as conn:
+        if per_minute:
+            await sql.lock_user(conn, user_id)
+            oldest = await nth_newest_ticket(conn, user_id, per_minute, now - WINDOW)
+            if oldest is not None:
+                wait = math.ceil((oldest + WINDOW - now).total_seconds())
+                raise RateLimited(
+                    f"at most {per_minute} event-stream tickets per minute", retry_after=wait
+                )
         await sql.insert_ticket(
             conn,
             {

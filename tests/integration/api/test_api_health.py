@@ -1,10 +1,13 @@
-"""/healthz and /readyz: liveness always; readiness needs the database and a live worker."""
+"""/healthz and /readyz: liveness always; readiness needs the database and a live worker; its
+details (workers, queue) only for the clients /metrics answers."""
 
 from __future__ import annotations
 
+import httpx
+
 from foodscan.db.engine import create_engine
 from foodscan.recognition.reading.engines import readable_languages
-from tests.integration.api.support import Api
+from tests.integration.api.support import SECRET, Api
 
 
 async def test_healthz_is_ok_without_a_token(secured_api: Api) -> None:
@@ -84,3 +87,46 @@ async def test_readyz_is_503_when_the_database_does_not_answer(api: Api) -> None
     body = response.json()
     assert (body["status"], body["database"], body["workers"]) == ("unavailable", "unreachable", 0)
     assert body["reason"]
+
+
+async def _ready_with_a_worker(api: Api, client: tuple[str, int], **headers: str) -> httpx.Response:
+    queue = api.queue("w-1")
+    await queue.register(["receipt"], concurrency=2)
+    transport = httpx.ASGITransport(app=api.app, client=client)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as remote:
+        return await remote.get("/readyz", headers=headers)
+
+
+BARE = {"status": "ok", "database": "ok", "reason": None}
+
+
+async def test_readyz_is_bare_to_a_client_off_loopback(secured_api: Api) -> None:
+    # Issue 15, item 16: hosts, PIDs and counts were shown to anyone, a key set or not.
+    response = await _ready_with_a_worker(secured_api, ("203.0.113.9", 40000))
+
+    assert response.status_code == 200
+    assert response.json() == BARE
+
+
+async def test_readyz_details_follow_the_metrics_token(api_factory) -> None:
+    async with api_factory(secret_key=SECRET, metrics_token="scrape-" + "x" * 20) as api:
+        local = await _ready_with_a_worker(api, ("127.0.0.1", 40000))
+        user = await _ready_with_a_worker(api, ("203.0.113.9", 40000), **api.auth("alice"))
+        scraper = await _ready_with_a_worker(
+            api, ("203.0.113.9", 40000), Authorization="Bearer scrape-" + "x" * 20
+        )
+
+    assert local.json() == BARE  # with a token, loopback alone is not enough (as for /metrics)
+    assert user.json() == BARE  # a user's token is not the metrics token
+    assert scraper.json()["worker_list"][0]["id"] == "w-1"
+    assert scraper.json()["workers"] == 1
+
+
+async def test_a_bare_readyz_still_says_503(api: Api) -> None:
+    transport = httpx.ASGITransport(app=api.app, client=("203.0.113.9", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as remote:
+        response = await remote.get("/readyz")
+
+    assert response.status_code == 503
+    assert set(response.json()) == {"status", "database", "reason"}
+    assert response.json()["status"] == "unavailable"

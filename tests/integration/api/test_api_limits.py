@@ -1,5 +1,6 @@
 """Rate limits and budgets of a plan at POST /v1/jobs, on both engines: 429 with Retry-After,
 nothing stored when refused, replays never refused, and one limit shared by two API processes.
+(``test_api_limits_early.py``: refused before the body is read.)
 """
 
 from __future__ import annotations
@@ -67,10 +68,10 @@ async def test_retry_after_counts_from_the_oldest_job_in_the_window(
         assert (await api.submit(receipt_image(), headers=alice)).status_code == 202
 
 
-async def test_replays_and_duplicate_uploads_are_neither_refused_nor_counted(
+async def test_replays_and_duplicate_uploads_are_not_counted_and_replays_never_refused(
     api_factory: ApiFactory, receipt_image
 ) -> None:
-    async with api_factory(**free_plan(submits_per_minute=2)) as api:
+    async with api_factory(**free_plan(submits_per_minute=3)) as api:
         alice = api.auth("alice", "free")
         keyed, same = receipt_image(), receipt_image()
         first = await api.submit(keyed, headers={**alice, "Idempotency-Key": "k-1"})
@@ -78,16 +79,23 @@ async def test_replays_and_duplicate_uploads_are_neither_refused_nor_counted(
 
         replay = await api.submit(keyed, headers={**alice, "Idempotency-Key": "k-1"})
         duplicate = await api.submit(same, headers=alice)
+        third = await api.submit(receipt_image(), headers=alice)
         new = await api.submit(receipt_image(), headers=alice)
+        replay_at_the_limit = await api.submit(keyed, headers={**alice, "Idempotency-Key": "k-1"})
+        # At the limit a duplicate is refused with the rest: the limits are checked before the
+        # body, whose hash finds the duplicate, is read (issue 15, item 7).
+        duplicate_at_the_limit = await api.submit(same, headers=alice)
 
-        assert (first.status_code, second.status_code) == (202, 202)
+        assert (first.status_code, second.status_code, third.status_code) == (202, 202, 202)
         assert (replay.status_code, replay.json()["job_id"]) == (200, first.json()["job_id"])
         assert (duplicate.status_code, duplicate.json()["job_id"]) == (
             200,
             second.json()["job_id"],
         )
         assert_limited(new, "rate_limited")
-        assert await api.job_count() == 2
+        assert replay_at_the_limit.status_code == 200
+        assert_limited(duplicate_at_the_limit, "rate_limited")
+        assert await api.job_count() == 3
 
 
 async def test_daily_pages_are_a_rolling_budget(

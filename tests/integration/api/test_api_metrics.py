@@ -45,7 +45,7 @@ async def scrape(client: httpx.AsyncClient, **headers: str) -> str:
 
 def client_from(api: Api, host: str) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=api.app, client=(host, 40000))
-    return httpx.AsyncClient(transport=transport, base_url="http://foodscan.example")
+    return httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000")
 
 
 async def test_loopback_scrapes_without_a_token_others_are_401(api: Api) -> None:

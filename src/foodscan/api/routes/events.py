@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from prometheus_client import Gauge
 from pydantic import BaseModel, Field
@@ -30,7 +30,7 @@ from foodscan.api.deps import (
 )
 from foodscan.api.problems import ROUTE_PROBLEMS, documented
 from foodscan.api.sse_response import EventStreamResponse
-from foodscan.errors import AuthError, InvalidInput, NotFound
+from foodscan.errors import AuthError, CrossSiteRequest, InvalidInput, NotFound, RateLimited
 from foodscan.events.sse_frames import HEADERS
 from foodscan.jobs import tickets
 from foodscan.metrics import Metrics
@@ -49,22 +49,10 @@ _STREAM: dict[int | str, dict[str, Any]] = {  # Any: OpenAPI fragments
         "`type` first) per event, a `: heartbeat` comment every 15 s",
     },
 }
-_BAD_CURSOR = {InvalidInput.code: "Last-Event-ID must be an event id (a non-negative integer)"}
-AfterQuery = Annotated[int | None, Query(ge=0, description="resume after this event id")]
-LastEventIdHeader = Annotated[str | None, Header(description="resume after this event id")]
-
-
-def resume_after(after: int | None, last_event_id: str | None) -> int:
-    """The cursor to resume after: ``Last-Event-ID`` (the browser's latest) wins over ``after``."""
-    if last_event_id is not None and last_event_id.strip():
-        try:
-            value = int(last_event_id.strip())
-        except ValueError:
-            value = -1
-        if value < 0:
-            raise InvalidInput("Last-Event-ID must be an event id (a non-negative integer)")
-        return value
-    return after or 0
+_BAD_CURSOR = {
+    InvalidInput.code: "Last-Event-ID must be an event id (an integer from 0 to "
+    "9223372036854775807)"
+}
 
 
 async def _counted(frames: AsyncIterator[bytes], open_streams: Gauge) -> AsyncIterator[bytes]:
@@ -95,19 +83,21 @@ async def job_events(
     hub: HubDep,
     settings: SettingsDep,
     instruments: MetricsDep,
-    after: AfterQuery = None,
-    last_event_id: LastEventIdHeader = None,
 ) -> StreamingResponse:
     """One job's events: its history, then live; the stream ends after the terminal event.
 
     Authorised by the bearer token, or by ``?ticket=`` (``POST /v1/events/tickets``)."""
-    cursor = resume_after(after, last_event_id)
     user_id = access.principal.user_id
     if access.only_job is not None and access.only_job != job_id:
         raise AuthError("this ticket opens another job's events")
     await store.get(user_id, job_id)  # another user's job is 404
     feed = Feed(
-        engine=engine, hub=hub, settings=settings, user_id=user_id, job_id=job_id, after=cursor
+        engine=engine,
+        hub=hub,
+        settings=settings,
+        user_id=user_id,
+        job_id=job_id,
+        after=access.after,
     )
     return _stream(feed, instruments)
 
@@ -124,13 +114,10 @@ async def user_events(
     hub: HubDep,
     settings: SettingsDep,
     instruments: MetricsDep,
-    after: AfterQuery = None,
-    last_event_id: LastEventIdHeader = None,
 ) -> StreamingResponse:
     """Every event of every job of the caller, from the cursor on; long-lived.
 
     Authorised by the bearer token, or by ``?ticket=`` of a ticket not limited to one job."""
-    cursor = resume_after(after, last_event_id)
     if access.only_job is not None:
         raise AuthError("this ticket opens one job's events: /v1/jobs/{id}/events")
     feed = Feed(
@@ -139,7 +126,7 @@ async def user_events(
         settings=settings,
         user_id=access.principal.user_id,
         job_id=None,
-        after=cursor,
+        after=access.after,
     )
     return _stream(feed, instruments)
 
@@ -164,7 +151,14 @@ class TicketOut(BaseModel):
     response_model=TicketOut,
     responses={
         **examples.json_examples(201, examples.TICKET_EXAMPLES),
-        **documented(AuthError, NotFound, InvalidInput),
+        **documented(
+            AuthError,
+            CrossSiteRequest,
+            NotFound,
+            InvalidInput,
+            RateLimited,
+            details={RateLimited.code: "at most 60 event-stream tickets per minute"},
+        ),
     },
     openapi_extra={
         "requestBody": {"content": {"application/json": {"examples": examples.TICKET_REQUEST}}}
@@ -174,6 +168,7 @@ async def new_ticket(
     principal: PrincipalDep,
     store: StoreDep,
     engine: EngineDep,
+    settings: SettingsDep,
     body: TicketRequest | None = None,
 ) -> TicketOut:
     """A ticket that opens an event stream once within 60 s, for browsers' ``EventSource``
@@ -181,5 +176,7 @@ async def new_ticket(
     job_id = body.job_id if body is not None else None
     if job_id is not None:
         await store.get(principal.user_id, job_id)  # another user's job is 404
-    made = await tickets.issue(engine, principal.user_id, principal.plan, job_id)
+    made = await tickets.issue(
+        engine, principal.user_id, principal.plan, job_id, per_minute=settings.tickets_per_minute
+    )
     return TicketOut(ticket=made.ticket, expires_at=made.expires_at, job_id=made.job_id)

@@ -1,9 +1,10 @@
 """Liveness and readiness probes; no token needed.
 
 ``/healthz`` says the process answers; ``/readyz`` says it can do useful work: the database
-answers and at least one worker sent a heartbeat recently. It also says what the queue and the
-workers are doing (queued and running per lane, throughput, each live worker), which
-``foodscan inspect`` prints.
+answers and at least one worker sent a heartbeat recently (the bare status a load balancer
+needs, to anyone). To the clients ``/metrics`` answers it also says what the queue and the
+workers are doing (queued and running per lane, throughput, each live worker: hosts and PIDs),
+which ``foodscan inspect`` prints.
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from foodscan.api import examples
+from foodscan.api.capabilities import Capabilities
 from foodscan.api.deps import CapabilitiesDep, EngineDep, SettingsDep
+from foodscan.api.routes.metrics import authorize
 from foodscan.api.schemas import Health, Readiness, WorkerOut
+from foodscan.errors import AuthError
 from foodscan.jobs import sql
 from foodscan.jobs.states import Lane, Status
 
@@ -49,37 +54,62 @@ async def healthz() -> Health:
         },
     },
 )
-async def readyz(engine: EngineDep, settings: SettingsDep, able: CapabilitiesDep) -> JSONResponse:
-    """200 when the database answers and a worker is alive; 503 with the reason otherwise."""
+async def readyz(
+    request: Request, engine: EngineDep, settings: SettingsDep, able: CapabilitiesDep
+) -> JSONResponse:
+    """200 when the database answers and a worker is alive; 503 with the reason otherwise.
+
+    The queue and the workers are shown only to the clients ``GET /metrics`` answers (with
+    ``FOODSCAN_METRICS_TOKEN``: its bearer; without: loopback); others get the bare status."""
+    try:
+        authorize(request, settings)
+        details = True
+    except AuthError:
+        details = False
     window = max(settings.lease_s, MISSED_BEATS * settings.heartbeat_s)
-    since = datetime.now(UTC) - timedelta(seconds=window)
-    now = datetime.now(UTC)
     try:
         async with asyncio.timeout(DATABASE_TIMEOUT_S), engine.connect() as conn:
-            workers = await sql.live_workers(conn, since)
-            counts = await sql.status_counts(conn)
-            busy = await sql.running_by_worker(conn)
-            moments = [now - timedelta(minutes=m) for m in THROUGHPUT_MINUTES]
-            counts_since = await sql.finished_since(conn, moments)
-            finished = {f"{m}m": n for m, n in zip(THROUGHPUT_MINUTES, counts_since, strict=True)}
+            ready = await _read(conn, able, window, details=details)
     except (SQLAlchemyError, OSError, TimeoutError) as exc:
         logger.warning("readiness: database unreachable: %s", exc)
-        body = Readiness(
+        ready = Readiness(
             status="unavailable",
             database="unreachable",
-            workers=0,
-            queue_depth={},
             reason=f"the database does not answer: {type(exc).__name__}",
         )
-        return JSONResponse(body.model_dump(), status_code=503)
+        if details:
+            ready.workers, ready.queue_depth = 0, {}
+        return _answer(ready, 503)
+    return _answer(ready, 200 if ready.status == "ok" else 503)
+
+
+def _answer(ready: Readiness, status: int) -> JSONResponse:
+    # Bare answers leave out what they do not show; detailed ones show every field.
+    body = ready.model_dump(exclude_unset=ready.workers is None)
+    return JSONResponse(body, status_code=status)
+
+
+async def _read(
+    conn: AsyncConnection, able: Capabilities, window: float, *, details: bool
+) -> Readiness:
+    now = datetime.now(UTC)
+    workers = await sql.live_workers(conn, now - timedelta(seconds=window))
+    reason = None if workers else f"no worker sent a heartbeat in the last {window:g} s"
+    status = "ok" if workers else "unavailable"
+    if not details:
+        return Readiness(status=status, database="ok", reason=reason)
+    counts = await sql.status_counts(conn)
+    busy = await sql.running_by_worker(conn)
+    moments = [now - timedelta(minutes=m) for m in THROUGHPUT_MINUTES]
+    counts_since = await sql.finished_since(conn, moments)
     lanes = {lane.value: 0 for lane in Lane}
-    ready = Readiness(
-        status="ok",
+    return Readiness(
+        status=status,
         database="ok",
         workers=len(workers),
         queue_depth=lanes | {lane: n for (lane, st), n in counts.items() if st == Status.QUEUED},
         running=lanes | {lane: n for (lane, st), n in counts.items() if st == Status.RUNNING},
-        finished=finished,
+        finished={f"{m}m": n for m, n in zip(THROUGHPUT_MINUTES, counts_since, strict=True)},
         worker_list=[
             WorkerOut(
                 id=w.id,
@@ -93,9 +123,5 @@ async def readyz(engine: EngineDep, settings: SettingsDep, able: CapabilitiesDep
             for w in workers
         ],
         ocr_languages=sorted(able.ocr_languages),
+        reason=reason,
     )
-    if not workers:
-        ready.status = "unavailable"
-        ready.reason = f"no worker sent a heartbeat in the last {window:g} s"
-        return JSONResponse(ready.model_dump(), status_code=503)
-    return JSONResponse(ready.model_dump())

@@ -1,9 +1,11 @@
 """``/v1/jobs``: submit, read, list, cancel and retry the caller's jobs.
 
-A submit is checked in full (``api.intake``) and against the plan's rate limits and budgets
-(``jobs.limits``) before anything is stored; if storing or queueing fails (the limits are checked
-again inside the insert's transaction), the blobs already written are deleted, so a refused upload
-leaves nothing behind. Idempotent replays and duplicate uploads answer before any limit applies.
+A submit is checked against the plan's rate limits and budgets (``jobs.limits``) before its body
+is read (as a job of one page: a user already over a limit costs one read, not a parsed body),
+then in full (``api.intake``) and against the limits again before anything is stored; if storing
+or queueing fails (the limits are checked again inside the insert's transaction), the blobs
+already written are deleted, so a refused upload leaves nothing behind. Idempotent replays answer
+whatever the limits; duplicate uploads answer before the later checks, once the early one passed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from foodscan.auth import Principal
 from foodscan.blobs import BlobStore
 from foodscan.errors import (
     AuthError,
+    CrossSiteRequest,
     IdempotencyConflict,
     InvalidCallbackUrl,
     InvalidInput,
@@ -95,6 +98,7 @@ _SUBMIT_BODY: dict[str, Any] = {  # Any: an OpenAPI fragment; the form is parsed
         **examples.json_examples(202, examples.SUBMITTED_EXAMPLES),
         **documented(
             AuthError,
+            CrossSiteRequest,
             IdempotencyConflict,
             TooLarge,
             UnsupportedType,
@@ -122,6 +126,11 @@ async def submit(
 ) -> Submitted:
     """Check the upload, store it and queue a job; answers at once with where to follow it."""
     key = check_idempotency_key(idempotency_key)
+    try:
+        await store.check_early(principal.user_id, principal.plan, key)
+    except Limited as exc:
+        instruments.refused.labels(exc.code).inc()
+        raise
     intake = await read_submission(request, settings)
     # A replay of this key, or (without one) the same files and options again within upload
     # retention: the earlier job answers. Else the plan's limits, before any blob is stored.
@@ -266,7 +275,7 @@ async def get_job(job_id: str, principal: PrincipalDep, store: StoreDep) -> JobO
             "description": "the running job was asked to stop",
             "content": {"application/json": {"examples": examples.STOPPING_EXAMPLES}},
         },
-        **documented(AuthError, NotFound, InvalidTransition, InvalidInput),
+        **documented(AuthError, CrossSiteRequest, NotFound, InvalidTransition, InvalidInput),
     },
 )
 async def cancel_job(
@@ -285,6 +294,7 @@ async def cancel_job(
         **examples.json_examples(202, examples.RETRIED_EXAMPLES),
         **documented(
             AuthError,
+            CrossSiteRequest,
             NotFound,
             InvalidTransition,
             InvalidInput,

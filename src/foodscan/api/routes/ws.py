@@ -17,8 +17,10 @@ import json
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from foodscan.api.client_feed import Feed
+from foodscan.api.cursor import parse
+from foodscan.api.problems import status_of
 from foodscan.auth import Principal, authenticate
-from foodscan.errors import AuthError, FoodscanError, InvalidInput
+from foodscan.errors import AuthError, FoodscanError
 from foodscan.jobs import tickets
 from foodscan.jobs.store import JobStore
 
@@ -39,11 +41,11 @@ async def _principal(websocket: WebSocket, ticket: str | None) -> tuple[Principa
 
 
 async def _open(
-    websocket: WebSocket, job_id: str | None, after: int | None, ticket: str | None
+    websocket: WebSocket, job_id: str | None, after: str | None, ticket: str | None
 ) -> Feed:
+    # The cursor first: a request refused for it does not spend its ticket.
+    cursor = 0 if after is None else parse("'after'", after)
     principal, only_job = await _principal(websocket, ticket)
-    if after is not None and after < 0:
-        raise InvalidInput("'after' must be an event id (a non-negative integer)")
     if only_job is not None and job_id != only_job:
         raise AuthError("this ticket opens one job's events: add ?job_id=" + only_job)
     if job_id is not None:
@@ -56,7 +58,7 @@ async def _open(
         settings=state.settings,
         user_id=principal.user_id,
         job_id=job_id,
-        after=after or 0,
+        after=cursor,
     )
 
 
@@ -77,7 +79,7 @@ async def _until_closed(websocket: WebSocket) -> None:
 async def events_socket(
     websocket: WebSocket,
     job_id: str | None = None,
-    after: int | None = None,
+    after: str | None = None,  # text: a bad one is a 4422 close, not a refused handshake
     ticket: str | None = None,
 ) -> None:
     """Stream events to a WebSocket client (see the module docstring)."""
@@ -87,7 +89,7 @@ async def events_socket(
     except FoodscanError as exc:
         error = {"type": "error", "code": exc.code, "message": exc.message}
         await websocket.send_text(json.dumps(error))
-        await websocket.close(code=_CLOSE_BASE + exc.status, reason=exc.code)
+        await websocket.close(code=_CLOSE_BASE + status_of(type(exc)), reason=exc.code)
         return
     pump = asyncio.create_task(_pump(websocket, feed))
     closed = asyncio.create_task(_until_closed(websocket))

@@ -1,4 +1,4 @@
-"""Statements of event-stream tickets: issue, redeem once, purge."""
+"""Statements of event-stream tickets: issue, count, redeem once, purge."""
 
 from __future__ import annotations
 
@@ -16,6 +16,21 @@ Row = sa.Row[*tuple[Any, ...]]  # Any: a ticket row's columns
 async def insert_ticket(conn: AsyncConnection, values: dict[str, Any]) -> None:
     """Store a ticket (by the digest of its secret)."""
     await conn.execute(event_tickets.insert().values(values))
+
+
+async def nth_newest_ticket(
+    conn: AsyncConnection, user_id: str, nth: int, since: datetime
+) -> datetime | None:
+    """When the ``nth`` newest ticket of ``user_id`` issued after ``since`` was; None if fewer."""
+    query = (
+        sa.select(event_tickets.c.created_at)
+        .where(event_tickets.c.user_id == user_id, event_tickets.c.created_at > since)
+        .order_by(event_tickets.c.created_at.desc())
+        .offset(nth - 1)
+        .limit(1)
+    )
+    found: datetime | None = (await conn.execute(query)).scalar_one_or_none()
+    return found
 
 
 async def redeem_ticket(conn: AsyncConnection, digest: str, now: datetime) -> Row | None:
