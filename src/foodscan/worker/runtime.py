@@ -28,7 +28,7 @@ from foodscan.jobs.maintenance import Maintenance
 from foodscan.jobs.queue import JobQueue, Lease
 from foodscan.llm.client import LlmProvider, build_provider
 from foodscan.metrics import Metrics
-from foodscan.pipelines import registry
+from foodscan.pipelines import runnable
 from foodscan.pipelines.base import Context, Pipeline
 from foodscan.recognition.reading.engines import build_picker
 from foodscan.recognition.reading.ocr import OcrEngine
@@ -68,7 +68,7 @@ class Worker:
         settings: Settings,
         blobs: BlobStore,
         ocr: OcrEngine | None = None,
-        pipelines: Mapping[str, Pipeline] | None = None,
+        pipelines: Mapping[str, Pipeline[Any]] | None = None,
         metrics: Metrics | None = None,
         llm: LlmProvider | None = None,
     ) -> None:
@@ -88,7 +88,7 @@ class Worker:
         self.llm = llm if llm is not None else build_provider(settings)
         self._owns_llm = llm is None  # one given by the caller is the caller's to close
         self.webhooks = Deliverer(engine, settings)
-        self.pipelines = dict(pipelines if pipelines is not None else registry.PIPELINES)
+        self.pipelines = dict(pipelines if pipelines is not None else runnable.PIPELINES)
         self.kinds = sorted(self.pipelines)
         # Each kind's first step starts with the claim (its job.progress commits with it).
         self.first_steps = {
@@ -205,6 +205,7 @@ class Worker:
             cpu=self.cpu,
             ocr=self.ocr,
             limits=self.limits,
+            state=pipeline.new_state(),
             catalog=self.catalog,
             llm=self.llm,
         )

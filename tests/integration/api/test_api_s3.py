@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from foodscan.blobs import open_blob_store
-from foodscan.pipelines.base import Context, Pipeline, Step
+from foodscan.pipelines.base import Context, Pipeline, Step, no_state
 from foodscan.worker.runtime import Worker
 from tests.integration.api.conftest import ApiFactory
 from tests.integration.s3_server import S3Server
@@ -32,6 +32,7 @@ DIGEST = Pipeline(
     result_model=Digest,
     steps=(Step(name="read", weight=1.0, message="reading the upload", run=_digest),),
     accepts=frozenset({"image/jpeg"}),
+    new_state=no_state,
     max_files=1,
 )
 

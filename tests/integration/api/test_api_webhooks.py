@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from foodscan.pipelines.base import Context, Pipeline, Step
+from foodscan.pipelines.base import Context, Pipeline, Step, no_state
 from foodscan.webhooks.deliverer import Deliverer
 from foodscan.webhooks.outbox import DeliveryQueue
 from foodscan.worker.runtime import Worker
@@ -250,6 +250,7 @@ def _echo_pipeline() -> Pipeline:
         result_model=_Echo,
         steps=(Step(name="echo", weight=1.0, message="echo", run=run),),
         accepts=frozenset({"image/jpeg"}),
+        new_state=no_state,
         max_files=1,
     )
 
