@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from foodscan.clock import Clock, utc_now
 from foodscan.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -75,10 +76,6 @@ class Page:
     deliveries: dict[str, list[Delivery]] = field(default_factory=dict)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def encode_cursor(job: Job) -> str:
     raw = f"{job.created_at.isoformat()}|{job.id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -100,13 +97,15 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 class JobStore:
     """Jobs as the API sees them, always scoped to one user."""
 
-    def __init__(self, engine: AsyncEngine, bus: Bus, settings: Settings) -> None:
+    def __init__(
+        self, engine: AsyncEngine, bus: Bus, settings: Settings, *, clock: Clock = utc_now
+    ) -> None:
         self.engine = engine
         self.bus = bus
         self.settings = settings
         self.fair_share = position.fair_share(settings)
-        # A lambda, not _now itself: tests replace the module's _now after this is built.
-        self.group = GroupCommit(engine, bus, clock=lambda: _now())  # noqa: PLW0108
+        self.clock = clock
+        self.group = GroupCommit(engine, bus, clock=clock)
 
     async def find_idempotent(self, user_id: str, key: str, request_hash: str) -> JobView | None:
         """The job earlier submitted with this key; ``IdempotencyConflict`` if its input differs."""
@@ -134,13 +133,18 @@ class JobStore:
                     conn, ask.user_id, ask.idempotency_key, ask.request_hash
                 )
             elif ask.dedupe:
-                since = _now() - timedelta(days=self.settings.upload_retention_days)
+                since = self.clock() - timedelta(days=self.settings.upload_retention_days)
                 row = await sql.find_duplicate(conn, ask.user_id, ask.request_hash, since)
                 found = None if row is None else await self._view(conn, row)
             if found is None:
                 plan = self.settings.limits(ask.plan)
                 await limits.check(
-                    conn, plan, user_id=ask.user_id, kind=ask.kind, pages=ask.pages, now=_now()
+                    conn,
+                    plan,
+                    user_id=ask.user_id,
+                    kind=ask.kind,
+                    pages=ask.pages,
+                    now=self.clock(),
                 )
             return found
 
@@ -150,7 +154,7 @@ class JobStore:
         With ``enforce_limits`` the plan's (``sub.lane``'s) limits are checked in the same
         transaction, serialised per user, so concurrent submits cannot pass a limit together.
         """
-        now = _now()
+        now = self.clock()
         job_id = str(uuid.uuid4())
         values = {
             "id": job_id,
@@ -221,7 +225,7 @@ class JobStore:
     async def _view(self, conn: Any, row: sql.Row) -> JobView:
         if row.status != Status.QUEUED:
             return JobView(Job.from_row(row))
-        place, eta = await position.estimate(conn, row, _now(), self.fair_share)
+        place, eta = await position.estimate(conn, row, self.clock(), self.fair_share)
         return JobView(Job.from_row(row), place, eta)
 
     async def get(self, user_id: str, job_id: str) -> JobView:
@@ -256,7 +260,7 @@ class JobStore:
 
     async def cancel(self, user_id: str, job_id: str) -> JobView:
         """Cancel a queued job now; ask a running one to stop (its worker does within a second)."""
-        now = _now()
+        now = self.clock()
         async with write(self.engine, self.bus, now) as tx:
             row = await sql.cancel_queued(tx.conn, job_id, user_id, now)
             if row is not None:
@@ -272,7 +276,7 @@ class JobStore:
 
     async def retry(self, user_id: str, job_id: str) -> JobView:
         """Queue a failed or cancelled job again from its stored uploads."""
-        now = _now()
+        now = self.clock()
         async with write(self.engine, self.bus, now) as tx:
             current = await sql.get_job(tx.conn, job_id, user_id)
             if current is not None:

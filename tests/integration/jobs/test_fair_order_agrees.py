@@ -158,7 +158,7 @@ async def test_claims_places_and_the_queue_order_are_one_order(
     await _places_agree(engine, policy, now)
 
     newcomer = Submission(user_id="u4", lane="free", kind="receipt", inputs=[make_input()])
-    admitted = await JobStore(engine, bus, config).submit(newcomer)
+    admitted = await JobStore(engine, bus, config, clock=clock.now).submit(newcomer)
     async with engine.connect() as conn:
         row = (await conn.execute(sa.select(jobs).where(jobs.c.id == admitted.job.id))).one()
         assert admitted.position == await sql.position(conn, policy, row, clock.now())
@@ -166,4 +166,6 @@ async def test_claims_places_and_the_queue_order_are_one_order(
 
     clock.advance(60)  # every backoff is over: the claims may take any queued job
     await _places_agree(engine, policy, clock.now())
-    await _claims_follow_the_order(JobQueue(engine, bus, config, worker_id="w"), engine, clock)
+    await _claims_follow_the_order(
+        JobQueue(engine, bus, config, worker_id="w", clock=clock.now), engine, clock
+    )
