@@ -40,9 +40,9 @@ from foodscan.events.bus import LocalBus
 from foodscan.events.pg_listen import bus_for
 from foodscan.jobs.job import InputFile
 from foodscan.jobs.store import JobStore, Submission
-from foodscan.pipelines.base import Context, Pipeline, Step
+from foodscan.pipelines.base import Context, Pipeline, Step, no_state
+from foodscan.serve import build_worker
 from foodscan.settings import Settings
-from foodscan.worker.runtime import Worker
 
 KIND = "noop"
 INPUT = InputFile("00/bench.jpg", "0" * 64, "image/jpeg", 1024, "bench.jpg")
@@ -65,7 +65,7 @@ def noop_pipeline(record: Record) -> Pipeline:
         record(int(ctx.options["tag"]), start, time.perf_counter())
 
     step = Step("run", 1.0, "Running", run)
-    return Pipeline(KIND, NoopResult, (step,), frozenset({"image/jpeg"}))
+    return Pipeline(KIND, NoopResult, (step,), frozenset({"image/jpeg"}), no_state)
 
 
 def _submission(job: str, tag: int) -> Submission:
@@ -142,9 +142,7 @@ class EmbeddedSqlite(_Api):
         settings = self.settings.model_copy(update={"worker_concurrency": slots})
         blobs = blob_store_for(settings)
         pipelines = {KIND: noop_pipeline(self.collector.record)}
-        worker = Worker(
-            engine=self.engine, bus=self.bus, settings=settings, blobs=blobs, pipelines=pipelines
-        )
+        worker = build_worker(self.engine, self.bus, settings, blobs, pipelines=pipelines)
         await worker.start()
         try:
             yield
@@ -184,7 +182,7 @@ async def serve_worker(url: str, slots: int, folder: Path) -> None:
     await bus.start()
     blobs = blob_store_for(settings)
     pipelines = {KIND: noop_pipeline(probe.report)}
-    worker = Worker(engine=engine, bus=bus, settings=settings, blobs=blobs, pipelines=pipelines)
+    worker = build_worker(engine, bus, settings, blobs, pipelines=pipelines)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await worker.start()

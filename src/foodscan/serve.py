@@ -12,34 +12,87 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foodscan.api.app import create_api
 from foodscan.api.capabilities import Capabilities
 from foodscan.auth import check_bind
-from foodscan.blobs import blob_store_for
+from foodscan.blobs import BlobStore, blob_store_for
+from foodscan.catalog.store import SqlCatalog
+from foodscan.clock import Clock, utc_now
 from foodscan.db.engine import create_engine
 from foodscan.db.migrate import migrate
+from foodscan.events.bus import LocalBus
 from foodscan.events.pg_listen import bus_for
+from foodscan.jobs.announce import PositionAnnouncer
+from foodscan.jobs.maintenance import Maintenance
+from foodscan.jobs.queue import JobQueue
 from foodscan.jobs.store import JobStore
+from foodscan.llm.client import LlmProvider, build_provider
 from foodscan.metrics import Metrics, export
-from foodscan.recognition.reading.engines import readable_languages
+from foodscan.pipelines import runnable
+from foodscan.pipelines.base import Pipeline
+from foodscan.recognition.reading.engines import build_picker, readable_languages
+from foodscan.recognition.reading.ocr import OcrEngine
 from foodscan.settings import Settings
+from foodscan.webhooks.deliverer import Deliverer
+from foodscan.worker.cpu import CpuPool
 from foodscan.worker.runtime import Worker
 
 logger = logging.getLogger(__name__)
 
 
+def build_worker(
+    engine: AsyncEngine,
+    bus: LocalBus,
+    settings: Settings,
+    blobs: BlobStore,
+    *,
+    metrics: Metrics | None = None,
+    clock: Clock = utc_now,
+    pipelines: Mapping[str, Pipeline[Any]] | None = None,
+    ocr: OcrEngine | None = None,
+    llm: LlmProvider | None = None,
+) -> Worker:
+    """A worker and the collaborators it runs with: its queue, maintenance and position
+    announcer (on ``clock``), CPU pool, OCR engines (``ocr``, by default the Latin/Cyrillic
+    picker), catalogue, webhook deliverer and the kinds' pipelines (by default every registered
+    kind). ``llm`` (None: no vision-LLM) stays the caller's to close."""
+    return Worker(
+        settings=settings,
+        bus=bus,
+        blobs=blobs,
+        queue=JobQueue(engine, bus, settings, clock=clock),
+        maintenance=Maintenance(engine, bus, blobs, settings, clock=clock),
+        positions=PositionAnnouncer(engine, bus, settings, clock=clock),
+        cpu=CpuPool(settings.cpu_pool_size),
+        ocr=ocr or build_picker(tessdata=settings.tessdata_dir),
+        catalog=SqlCatalog(engine),
+        webhooks=Deliverer(engine, settings),
+        pipelines=pipelines if pipelines is not None else runnable.PIPELINES,
+        # Without one from the edge, durations go to a registry nobody reads.
+        metrics=metrics or Metrics(CollectorRegistry()),
+        llm=llm,
+    )
+
+
 def create_app(
-    settings: Settings, *, run_worker: bool = True, registry: CollectorRegistry | None = None
+    settings: Settings,
+    *,
+    run_worker: bool = True,
+    registry: CollectorRegistry | None = None,
+    clock: Clock = utc_now,
 ) -> FastAPI:
     """The API (and, with ``run_worker``, an embedded worker) configured by ``settings``.
 
-    Its metrics (``GET /metrics``) go to ``registry``, by default one of its own.
+    Its metrics (``GET /metrics``) go to ``registry``, by default one of its own; the job store
+    and the worker read the time from ``clock``.
     """
     check_bind(settings, settings.host)
     instruments = Metrics(registry if registry is not None else CollectorRegistry())
@@ -47,7 +100,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            await _start(app, settings, instruments, stack, run_worker=run_worker)
+            await _start(app, settings, instruments, stack, run_worker=run_worker, clock=clock)
             yield
 
     return create_api(settings, instruments=instruments, lifespan=lifespan)
@@ -60,6 +113,7 @@ async def _start(
     stack: AsyncExitStack,
     *,
     run_worker: bool,
+    clock: Clock,
 ) -> None:
     """Build and start every part; ``stack`` stops them in reverse order on shutdown."""
     if settings.database_url is None:
@@ -79,11 +133,16 @@ async def _start(
     app.state.hub = bus.hub
     app.state.bus = bus
     app.state.blobs = blobs
-    app.state.store = JobStore(engine, bus, settings)
+    app.state.store = JobStore(engine, bus, settings, clock=clock)
     app.state.capabilities = Capabilities(ocr_languages=readable_languages(settings.tessdata_dir))
     app.state.worker = None
     if run_worker:
-        worker = Worker(engine=engine, bus=bus, settings=settings, blobs=blobs, metrics=instruments)
+        llm = build_provider(settings)
+        if llm is not None:
+            stack.push_async_callback(llm.close)
+        worker = build_worker(
+            engine, bus, settings, blobs, metrics=instruments, clock=clock, llm=llm
+        )
         await worker.start()
         stack.push_async_callback(worker.stop)
         app.state.worker = worker
@@ -103,7 +162,8 @@ async def run_worker(settings: Settings) -> None:
     bus.observe(metrics.observe)
     await bus.start()
     blobs = blob_store_for(settings)
-    worker = Worker(engine=engine, bus=bus, settings=settings, blobs=blobs, metrics=metrics)
+    llm = build_provider(settings)
+    worker = build_worker(engine, bus, settings, blobs, metrics=metrics, llm=llm)
     stop_metrics = None
     if settings.metrics_port is not None:
         stop_metrics = export(metrics, settings.host, settings.metrics_port)
@@ -116,6 +176,8 @@ async def run_worker(settings: Settings) -> None:
         await stop.wait()
     finally:
         await worker.stop()
+        if llm is not None:
+            await llm.close()
         if stop_metrics is not None:
             stop_metrics()
         await blobs.close()

@@ -1,7 +1,8 @@
 """Factories for the store/queue/event-log suite; every fixture runs on both engines via ``engine``.
 
 ``clock`` moves the jobs layer's notion of "now" forward (real time plus an offset), so leases
-expire and backoffs pass without sleeping.
+expire and backoffs pass without sleeping; the store, queue and maintenance fixtures read it
+(``clock=clock.now``), and so must anything a test builds that should follow it.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from foodscan.db.tables import jobs
 from foodscan.events import log
 from foodscan.events.bus import LocalBus
 from foodscan.events.log import EventRecord
-from foodscan.jobs import queue as queue_module
-from foodscan.jobs import store as store_module
 from foodscan.jobs.job import InputFile, Job
 from foodscan.jobs.maintenance import Maintenance
 from foodscan.jobs.queue import JobQueue
@@ -34,7 +33,7 @@ KINDS = ("receipt", "products", "recipe")
 
 
 class Clock:
-    """Real time plus an offset that tests push forward; patched into the jobs layer."""
+    """Real time plus an offset that tests push forward; injected into the jobs layer."""
 
     def __init__(self) -> None:
         self.offset = timedelta()
@@ -48,11 +47,8 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(queue_module, "_now", fake.now)
-    monkeypatch.setattr(store_module, "_now", fake.now)
-    return fake
+def clock() -> Clock:
+    return Clock()
 
 
 @pytest.fixture
@@ -74,8 +70,8 @@ def bus() -> LocalBus:
 
 
 @pytest.fixture
-def store(engine: AsyncEngine, bus: LocalBus, settings: Settings) -> JobStore:
-    return JobStore(engine, bus, settings)
+def store(engine: AsyncEngine, bus: LocalBus, settings: Settings, clock: Clock) -> JobStore:
+    return JobStore(engine, bus, settings, clock=clock.now)
 
 
 @pytest.fixture
@@ -85,20 +81,22 @@ def blobs(tmp_path: Path) -> LocalBlobStore:
 
 @pytest.fixture
 def maintenance(
-    engine: AsyncEngine, bus: LocalBus, blobs: LocalBlobStore, settings: Settings
+    engine: AsyncEngine, bus: LocalBus, blobs: LocalBlobStore, settings: Settings, clock: Clock
 ) -> Maintenance:
-    return Maintenance(engine, bus, blobs, settings)
+    return Maintenance(engine, bus, blobs, settings, clock=clock.now)
 
 
 QueueFactory = Callable[..., JobQueue]
 
 
 @pytest.fixture
-def queue_factory(engine: AsyncEngine, bus: LocalBus, settings: Settings) -> QueueFactory:
+def queue_factory(
+    engine: AsyncEngine, bus: LocalBus, settings: Settings, clock: Clock
+) -> QueueFactory:
     """``make(worker_id, other_engine=None)``: a worker's queue, on its own engine if given."""
 
     def make(worker_id: str, other_engine: AsyncEngine | None = None) -> JobQueue:
-        return JobQueue(other_engine or engine, bus, settings, worker_id=worker_id)
+        return JobQueue(other_engine or engine, bus, settings, worker_id=worker_id, clock=clock.now)
 
     return make
 

@@ -46,7 +46,12 @@ async def test_a_connection_back_a_moment_ago_is_not_pinged(postgres_url, monkey
     monkeypatch.setattr(engine_module, "PING_IDLE_S", 3600.0)
     engine = create_engine(postgres_url, pool_size=1)
     pings: list[object] = []
-    monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: pings.append(conn) or True)
+
+    def ping(conn: object) -> bool:
+        pings.append(conn)
+        return True
+
+    monkeypatch.setattr(engine.dialect, "do_ping", ping)
     try:
         first = await _pid(engine)
         assert await _pid(engine) == first  # the same connection, reused without a ping

@@ -14,6 +14,7 @@ import pytest
 
 from tests.reliability import load
 from tests.reliability.harness import sized
+from tests.reliability.load_checks import failures
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(1800)]
 
@@ -30,6 +31,6 @@ def test_every_client_sees_exactly_the_log_under_load(postgres_url: str, tmp_pat
     )
     print(json.dumps(figures, indent=2))  # noqa: T201 - the figures, for the CI log
 
-    assert load.failures(figures) == [], figures
+    assert failures(figures) == [], figures
     assert figures["submits"] == figures["submit_statuses"].get("202"), figures
     assert figures["frames_received"] >= figures["events_logged"], figures

@@ -24,6 +24,7 @@ PLANTS = [
     ("api/routes/jobs.py", "from foodscan.worker import runtime"),
     ("worker/runtime.py", "from foodscan.api import deps"),
     ("api/app.py", "from foodscan import serve"),
+    ("api/intake.py", "from foodscan.pipelines import runnable"),
     ("client/aio.py", "from foodscan.api import schemas"),
     ("client/models.py", "import sqlalchemy"),
 ]

@@ -30,7 +30,7 @@ from foodscan.errors import (
     UnsupportedType,
 )
 from foodscan.pipelines import registry
-from foodscan.pipelines.base import Pipeline
+from foodscan.pipelines.kinds import Kind
 from foodscan.settings import Settings
 from foodscan.uploads.checks import Inspected, UploadLimits, inspect, safe_name
 from foodscan.uploads.metadata import strip_metadata
@@ -76,7 +76,7 @@ class Upload:
 class Intake:
     """A checked submit request, ready to store and queue."""
 
-    pipeline: Pipeline
+    pipeline: Kind
     files: list[Upload]
     lang: str | None
     options: dict[str, Any]  # Any: the client's own JSON object
@@ -282,7 +282,7 @@ def _mb(count: int) -> str:
     return f"{count / 1_000_000:.1f} MB" if count >= 100_000 else f"{count} bytes"
 
 
-def _files(form: FormData, pipeline: Pipeline, settings: Settings) -> list[UploadFile]:
+def _files(form: FormData, pipeline: Kind, settings: Settings) -> list[UploadFile]:
     values = form.getlist("file")
     if not values:
         raise InvalidInput("send at least one 'file'")
@@ -295,7 +295,7 @@ def _files(form: FormData, pipeline: Pipeline, settings: Settings) -> list[Uploa
     return uploads
 
 
-async def _inspect(upload: UploadFile, pipeline: Pipeline, limits: UploadLimits) -> Upload:
+async def _inspect(upload: UploadFile, pipeline: Kind, limits: UploadLimits) -> Upload:
     name = safe_name(upload.filename)
     data = await upload.read(limits.max_bytes + 1)
     if len(data) > limits.max_bytes:

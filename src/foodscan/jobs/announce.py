@@ -12,10 +12,11 @@ announcement per job per ``QUIET_S``, however many workers announce.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from foodscan.clock import Clock, utc_now
 from foodscan.jobs import position, sql
 from foodscan.jobs.transaction import Bus, write
 from foodscan.settings import Settings
@@ -37,8 +38,11 @@ def worth_announcing(old: int | None, new: int) -> bool:
 class PositionAnnouncer:
     """Appends ``job.queued`` (position, eta_seconds) for jobs whose place moved."""
 
-    def __init__(self, engine: AsyncEngine, bus: Bus, settings: Settings) -> None:
+    def __init__(
+        self, engine: AsyncEngine, bus: Bus, settings: Settings, *, clock: Clock = utc_now
+    ) -> None:
         self.engine = engine
+        self.clock = clock
         self.bus = bus
         self.policy = position.fair_share(settings)
 
@@ -48,7 +52,7 @@ class PositionAnnouncer:
         The order is read outside any write, so an idle queue costs one read and no lock;
         only the places worth announcing open a write (guarded: a job claimed meanwhile, or
         announced by another worker, is skipped)."""
-        now = now or datetime.now(UTC)
+        now = now or self.clock()
         async with self.engine.connect() as conn:
             order = await sql.queue_order(conn, self.policy, now)
         places: Counter[str] = Counter()

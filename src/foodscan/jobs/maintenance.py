@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foodscan.blobs import BlobStore
+from foodscan.clock import Clock, utc_now
 from foodscan.errors import Lost
 from foodscan.jobs import sql
 from foodscan.jobs.transaction import Bus, write
@@ -22,15 +23,24 @@ STALE_WORKER_LEASES = 3
 class Maintenance:
     """The maintenance tasks; any process may run them, they are safe to run concurrently."""
 
-    def __init__(self, engine: AsyncEngine, bus: Bus, blobs: BlobStore, settings: Settings) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        bus: Bus,
+        blobs: BlobStore,
+        settings: Settings,
+        *,
+        clock: Clock = utc_now,
+    ) -> None:
         self.engine = engine
         self.bus = bus
         self.blobs = blobs
         self.settings = settings
+        self.clock = clock
 
     async def rescue(self, now: datetime | None = None) -> int:
         """Expired leases: cancel if asked, fail (``lost``) when rescued too often, else requeue."""
-        now = now or datetime.now(UTC)
+        now = now or self.clock()
         lost = {"code": Lost.code, "message": "its worker stopped responding too many times"}
         async with write(self.engine, self.bus, now) as tx:
             for row in await sql.cancel_expired(tx.conn, now):
@@ -56,7 +66,7 @@ class Maintenance:
     async def purge(self, now: datetime | None = None) -> tuple[int, int]:
         """Delete uploads and finished jobs past retention (and expired event-stream tickets);
         returns (uploads, jobs) purged."""
-        now = now or datetime.now(UTC)
+        now = now or self.clock()
         uploads_cutoff = now - timedelta(days=self.settings.upload_retention_days)
         jobs_cutoff = now - timedelta(days=self.settings.job_retention_days)
         # Rows first (guarded, so a job retried meanwhile is skipped), blobs after the commit:
@@ -72,7 +82,7 @@ class Maintenance:
         return len(stale_inputs), len(old_jobs)
 
     async def drop_dead_workers(self, now: datetime | None = None) -> None:
-        now = now or datetime.now(UTC)
+        now = now or self.clock()
         cutoff = now - timedelta(seconds=self.settings.lease_s * STALE_WORKER_LEASES)
         async with self.engine.begin() as conn:
             await sql.delete_stale_workers(conn, cutoff)

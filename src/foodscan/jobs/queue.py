@@ -13,11 +13,12 @@ import socket
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from foodscan.clock import Clock, utc_now
 from foodscan.errors import LeaseLost
 from foodscan.jobs import sql
 from foodscan.jobs.group_commit import GroupCommit
@@ -29,10 +30,6 @@ from foodscan.retry import backoff_delay
 from foodscan.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +53,21 @@ class JobQueue:
     """Jobs as one worker sees them."""
 
     def __init__(
-        self, engine: AsyncEngine, bus: Bus, settings: Settings, worker_id: str | None = None
+        self,
+        engine: AsyncEngine,
+        bus: Bus,
+        settings: Settings,
+        worker_id: str | None = None,
+        *,
+        clock: Clock = utc_now,
     ) -> None:
         self.engine = engine
         self.bus = bus
         self.settings = settings
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.fair_share = fair_share(settings)
-        # A lambda, not _now itself: tests replace the module's _now after this is built.
-        self.group = GroupCommit(engine, bus, clock=lambda: _now())  # noqa: PLW0108
+        self.clock = clock
+        self.group = GroupCommit(engine, bus, clock=clock)
         self._registration: dict[str, Any] | None = None
         self._background: set[asyncio.Task[None]] = set()
 
@@ -73,7 +76,7 @@ class JobQueue:
 
     async def register(self, kinds: Sequence[str], concurrency: int) -> None:
         """Add this worker to the registry (``/readyz`` and ETAs count it)."""
-        now = _now()
+        now = self.clock()
         self._registration = {
             "id": self.worker_id,
             "host": socket.gethostname(),

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from foodscan.clock import Clock, utc_now
 from foodscan.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -76,10 +77,6 @@ class Page:
     deliveries: dict[str, list[Delivery]] = field(default_factory=dict)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def encode_cursor(job: Job) -> str:
     raw = f"{job.created_at.isoformat()}|{job.id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -101,13 +98,15 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 class JobStore:
     """Jobs as the API sees them, always scoped to one user."""
 
-    def __init__(self, engine: AsyncEngine, bus: Bus, settings: Settings) -> None:
+    def __init__(
+        self, engine: AsyncEngine, bus: Bus, settings: Settings, *, clock: Clock = utc_now
+    ) -> None:
         self.engine = engine
         self.bus = bus
         self.settings = settings
         self.fair_share = position.fair_share(settings)
-        # A lambda, not _now itself: tests replace the module's _now after this is built.
-        self.group = GroupCommit(engine, bus, clock=lambda: _now())  # noqa: PLW0108
+        self.clock = clock
+        self.group = GroupCommit(engine, bus, clock=clock)
 
     async def find_idempotent(self, user_id: str, key: str, request_hash: str) -> JobView | None:
         """The job earlier submitted with this key; ``IdempotencyConflict`` if its input differs."""
@@ -139,7 +138,12 @@ class JobStore:
             if found is None:
                 plan = self.settings.limits(ask.plan)
                 await limits.check(
-                    conn, plan, user_id=ask.user_id, kind=ask.kind, pages=ask.pages, now=_now()
+                    conn,
+                    plan,
+                    user_id=ask.user_id,
+                    kind=ask.kind,
+                    pages=ask.pages,
+                    now=self.clock(),
                 )
             return found
 
@@ -151,7 +155,7 @@ class JobStore:
             self.settings.limits(plan),
             user_id=user_id,
             idempotency_key=idempotency_key,
-            now=_now(),
+            now=self.clock(),
         )
 
     async def submit(self, sub: Submission, *, enforce_limits: bool = False) -> JobView:
@@ -162,7 +166,7 @@ class JobStore:
         With ``sub.dedupe`` (and no Idempotency-Key) the same upload's job, if one exists, is
         looked up there too and answers instead: concurrent identical uploads make one job.
         """
-        now = _now()
+        now = self.clock()
         job_id = str(uuid.uuid4())
         values = {
             "id": job_id,
@@ -222,7 +226,7 @@ class JobStore:
         """The user's live or succeeded job of the same request within upload retention."""
         if request_hash is None:
             return None
-        since = _now() - timedelta(days=self.settings.upload_retention_days)
+        since = self.clock() - timedelta(days=self.settings.upload_retention_days)
         row = await sql.find_duplicate(conn, user_id, request_hash, since)
         return None if row is None else await self._view(conn, row)
 
@@ -248,7 +252,7 @@ class JobStore:
     async def _view(self, conn: Any, row: sql.Row) -> JobView:
         if row.status != Status.QUEUED:
             return JobView(Job.from_row(row))
-        place, eta = await position.estimate(conn, row, _now(), self.fair_share)
+        place, eta = await position.estimate(conn, row, self.clock(), self.fair_share)
         return JobView(Job.from_row(row), place, eta)
 
     async def get(self, user_id: str, job_id: str) -> JobView:
@@ -283,7 +287,7 @@ class JobStore:
 
     async def cancel(self, user_id: str, job_id: str) -> JobView:
         """Cancel a queued job now; ask a running one to stop (its worker does within a second)."""
-        now = _now()
+        now = self.clock()
         async with write(self.engine, self.bus, now) as tx:
             row = await sql.cancel_queued(tx.conn, job_id, user_id, now)
             if row is not None:
@@ -303,7 +307,7 @@ class JobStore:
         Under the user's lock, like a submit: the retry counts against ``plan``'s (default: the
         job's lane's) rate limit and active-jobs cap, not its pages budget (the first run paid).
         """
-        now = _now()
+        now = self.clock()
         async with write(self.engine, self.bus, now) as tx:
             await sql.lock_user(tx.conn, user_id)
             current = await sql.get_job(tx.conn, job_id, user_id)

@@ -10,6 +10,8 @@ recorded for the result's provenance (``trace.KNOWN``), its tokens in the job's 
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PIL import Image
 
 from foodscan.llm.client import LlmProvider
@@ -23,42 +25,37 @@ from foodscan.llm.merge import (
 from foodscan.llm.photos import data_url
 from foodscan.llm.readings import read_products, read_receipt, read_recipe
 from foodscan.llm.usage import Usage
-from foodscan.pipelines import trace
-from foodscan.pipelines.base import Context, Step
-from foodscan.recognition.products.model import Product
+from foodscan.pipelines.base import Context
+from foodscan.pipelines.kinds import ASK_LLM
+from foodscan.pipelines.state import ProductsState, ReceiptState, RecipeState, Traced, ready
 from foodscan.recognition.provenance import Source
 from foodscan.recognition.reading.images import decode_image
-from foodscan.recognition.reading.ocr import OcrLine
 from foodscan.recognition.reading.pdf import RENDER_DPI, read_pdf
 from foodscan.recognition.receipt.masking import mask_card_numbers
-from foodscan.recognition.receipt.model import ReceiptParse
-from foodscan.recognition.recipe.model import RecipeParse
-from foodscan.recognition.taxonomy.categories import Taxonomy
 from foodscan.uploads.checks import sniff
 
-NAME = "ask_llm"
-MESSAGE = "Asking the vision-LLM"
 PDF = "application/pdf"
+S = TypeVar("S")
+T = TypeVar("T", bound=Traced)
 
 
-def _llm(ctx: Context) -> LlmProvider:
+def _llm(ctx: Context[S]) -> LlmProvider:
     if ctx.llm is None:
         raise RuntimeError("the ask_llm step ran without a provider")
     return ctx.llm
 
 
-def _usage(ctx: Context) -> Usage:
-    usage: Usage | None = ctx.state.get(trace.USAGE)
-    if usage is None:
-        usage = ctx.state[trace.USAGE] = _llm(ctx).usage()
-    return usage
+def _usage(ctx: Context[T]) -> Usage:
+    if ctx.state.usage is None:
+        ctx.state.usage = _llm(ctx).usage()
+    return ctx.state.usage
 
 
-def _source(ctx: Context) -> Source:
-    return Source(engine=_llm(ctx).engine, step=NAME)
+def _source(ctx: Context[S]) -> Source:
+    return Source(engine=_llm(ctx).engine, step=ASK_LLM)
 
 
-async def _images(ctx: Context) -> list[str]:
+async def _images(ctx: Context[S]) -> list[str]:
     """The job's files as data URLs: each photo, and each PDF page without a text layer."""
     side = _llm(ctx).config.max_image_side
     images: list[Image.Image] = []
@@ -76,17 +73,19 @@ async def _images(ctx: Context) -> list[str]:
     return [await ctx.cpu.run(data_url, image, side) for image in images]
 
 
-def _off(ctx: Context) -> bool:
+def off(ctx: Context[S]) -> bool:
+    """Whether the step is skipped: no model configured, or not for this kind."""
     return ctx.llm is None or not ctx.llm.wants(ctx.kind)
 
 
 # ---- products ---------------------------------------------------------------------------------
 
 
-async def _products(ctx: Context) -> None:
+async def products(ctx: Context[ProductsState]) -> None:
+    """The model's reading of every photo, merged with the offline one."""
     llm = _llm(ctx)
-    offline: list[Product] = ctx.state["products"]
-    taxonomy: Taxonomy = ctx.state["taxonomy"]
+    offline = ctx.state.products
+    taxonomy = ready(ctx.state.taxonomy, "taxonomy")
     images = await _images(ctx)
     await ctx.progress(f"Sending {len(images)} photos to the vision-LLM", 0.2)
     codes = [code.text for product in offline for code in product.barcodes]
@@ -94,26 +93,25 @@ async def _products(ctx: Context) -> None:
     merged, supplied = merge_products(
         offline, answer, taxonomy, photos=len(images), llm=_source(ctx)
     )
-    ctx.state["products"] = merged
-    trace.known(ctx).update(supplied)
+    ctx.state.products = merged
+    ctx.state.known.update(supplied)
     ctx.partial = {"products": [p.model_dump(mode="json", exclude={"text"}) for p in merged]}
-
-
-PRODUCTS = Step(NAME, 15, MESSAGE, _products, skip=_off)
 
 
 # ---- receipts ---------------------------------------------------------------------------------
 
 
-def _receipt_is_sure(ctx: Context) -> bool:
-    parsed: ReceiptParse = ctx.state["parsed"]
-    return _off(ctx) or receipt_confidence(parsed) >= _llm(ctx).config.min_confidence
+def receipt_is_sure(ctx: Context[ReceiptState]) -> bool:
+    """Whether the step is skipped: off, or the offline reading is sure enough."""
+    parsed = ready(ctx.state.parsed, "parsed")
+    return off(ctx) or receipt_confidence(parsed) >= _llm(ctx).config.min_confidence
 
 
-async def _receipt(ctx: Context) -> None:
+async def receipt(ctx: Context[ReceiptState]) -> None:
+    """The model fills what the offline reading left empty or weak."""
     llm = _llm(ctx)
-    parsed: ReceiptParse = ctx.state["parsed"]
-    per_page: list[tuple[int, str, list[OcrLine]]] = ctx.state["per_page"]
+    parsed = ready(ctx.state.parsed, "parsed")
+    per_page = ctx.state.per_page
     text = "\n".join(mask_card_numbers(line.text) for _, _, lines in per_page for line in lines)
     images = await _images(ctx)
     await ctx.progress("The offline reading is unsure: asking the vision-LLM", 0.2)
@@ -121,35 +119,32 @@ async def _receipt(ctx: Context) -> None:
     filled, supplied = fill_receipt(
         parsed, answer, min_confidence=llm.config.min_confidence, llm=_source(ctx)
     )
-    ctx.state["parsed"] = filled
-    trace.known(ctx).update(supplied)
-
-
-RECEIPT = Step(NAME, 10, MESSAGE, _receipt, skip=_receipt_is_sure)
+    ctx.state.parsed = filled
+    ctx.state.known.update(supplied)
 
 
 # ---- recipes ----------------------------------------------------------------------------------
 
 
-def _recipe_is_sure(ctx: Context) -> bool:
-    parsed: RecipeParse = ctx.state["parsed"]
-    return _off(ctx) or recipe_confidence(parsed) >= _llm(ctx).config.min_confidence
+def recipe_is_sure(ctx: Context[RecipeState]) -> bool:
+    """Whether the step is skipped: off, or the offline reading is sure enough."""
+    parsed = ready(ctx.state.parsed, "parsed")
+    return off(ctx) or recipe_confidence(parsed) >= _llm(ctx).config.min_confidence
 
 
-async def _recipe(ctx: Context) -> None:
+async def recipe(ctx: Context[RecipeState]) -> None:
+    """The model fills what the offline reading left empty or weak."""
     llm = _llm(ctx)
-    parsed: RecipeParse = ctx.state["parsed"]
+    parsed = ready(ctx.state.parsed, "parsed")
     photo = parsed.source.method in {"image-ocr", "pdf-ocr"}
     images = await _images(ctx) if photo else []
     await ctx.progress("The offline reading is unsure: asking the vision-LLM", 0.2)
-    text: str = ctx.state.get("text", "")
-    answer = await read_recipe(llm, images, text, _usage(ctx), source=parsed.source, lang=ctx.lang)
+    answer = await read_recipe(
+        llm, images, ctx.state.text, _usage(ctx), source=parsed.source, lang=ctx.lang
+    )
     filled, supplied = fill_recipe(
         parsed, answer, min_confidence=llm.config.min_confidence, llm=_source(ctx)
     )
-    ctx.state["parsed"] = filled
-    trace.known(ctx).update(supplied)
+    ctx.state.parsed = filled
+    ctx.state.known.update(supplied)
     ctx.partial = filled.model_dump(mode="json")
-
-
-RECIPE = Step(NAME, 10, MESSAGE, _recipe, skip=_recipe_is_sure)

@@ -1,25 +1,29 @@
 """Step, Pipeline and the per-job Context a pipeline's steps share.
 
-A pipeline is data: a result schema and ordered, weighted steps. The worker runtime runs the
-steps in order and turns each step boundary into a ``job.progress`` event whose ``progress`` is
-the share of the weights already done (0 to 100).
+A pipeline is data: a kind's description (``pipelines.kinds``: result schema, accepted files,
+ordered weighted steps) with each step bound to its code. The worker runtime runs the steps in
+order and turns each step boundary into a ``job.progress`` event whose ``progress`` is the share
+of the weights already done (0 to 100). The steps of a kind hand each other a typed state (one
+dataclass per kind, ``pipelines.state``), so mypy checks what one step leaves for the next.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
 from foodscan.blobs import BlobStore
 from foodscan.catalog.entry import ProductLookup
 from foodscan.llm.client import LlmProvider
+from foodscan.pipelines.kinds import Kind, Stage
 from foodscan.recognition.reading.ocr import OcrEngine
 from foodscan.uploads.checks import UploadLimits
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 
 class CpuRunner(Protocol):
@@ -29,8 +33,8 @@ class CpuRunner(Protocol):
 
 
 @dataclass
-class Context:
-    """Everything one job's steps may use, and the state they hand to each other."""
+class Context(Generic[S]):
+    """Everything one job's steps may use, and the state (``S``) they hand to each other."""
 
     job_id: str
     kind: str
@@ -41,7 +45,7 @@ class Context:
     cpu: CpuRunner
     ocr: OcrEngine
     limits: UploadLimits
-    state: dict[str, Any] = field(default_factory=dict)
+    state: S
     result: BaseModel | None = None
     partial: dict[str, Any] | None = None
     reporter: StepReporter | None = None
@@ -65,30 +69,42 @@ class Context:
 # (step, progress 0 to 100, message, partial result or None)
 ProgressFn = Callable[[str, int, str, dict[str, Any] | None], Awaitable[None]]
 StepReporter = Callable[[str, float], Awaitable[None]]
-StepFn = Callable[[Context], Awaitable[None]]
+StepFn = Callable[[Context[S]], Awaitable[None]]
+SkipFn = Callable[[Context[S]], bool]
 
 
 @dataclass(frozen=True, slots=True)
-class Step:
+class Step(Generic[S]):
     """One named step: its weight in the job's progress and the message shown while it runs."""
 
     name: str
     weight: float
     message: str
-    run: StepFn
+    run: StepFn[S]
     # Asked when the step is due: True skips it, with no progress event (an optional step).
-    skip: Callable[[Context], bool] | None = None
+    skip: SkipFn[S] | None = None
+
+
+def no_state() -> None:
+    """The state of a pipeline whose steps hand each other nothing."""
 
 
 @dataclass(frozen=True, slots=True)
-class Pipeline:
-    """A kind of job: what it accepts, what it returns and the steps in between."""
+class Pipeline(Generic[S]):
+    """A kind of job: what it accepts, what it returns, the steps in between and the fresh state
+    (``new_state()``) its steps share in each job."""
 
     kind: str
     result_model: type[BaseModel]
-    steps: tuple[Step, ...]
+    steps: tuple[Step[S], ...]
     accepts: frozenset[str]
+    new_state: Callable[[], S]
     max_files: int = 1
+
+    def describe(self) -> Kind:
+        """The kind as the API sees it (``pipelines.kinds``)."""
+        stages = tuple(Stage(s.name, s.weight, s.message) for s in self.steps)
+        return Kind(self.kind, self.result_model, self.accepts, stages, self.max_files)
 
     def progress_before(self, index: int) -> int:
         """Progress (0 to 100) when step ``index`` starts."""
@@ -97,7 +113,7 @@ class Pipeline:
         return round(100 * done / total)
 
     async def run(
-        self, ctx: Context, report: ProgressFn, *, started: bool = False
+        self, ctx: Context[S], report: ProgressFn, *, started: bool = False
     ) -> dict[str, Any]:
         """Run every step, reporting each boundary; returns the validated result as JSON data.
 
@@ -125,3 +141,23 @@ class Pipeline:
             raise RuntimeError(f"pipeline {self.kind} finished without a result")
         checked = self.result_model.model_validate(ctx.result.model_dump())
         return checked.model_dump(mode="json")
+
+
+def bind(
+    kind: Kind,
+    new_state: Callable[[], S],
+    runs: Mapping[str, StepFn[S]],
+    skips: Mapping[str, SkipFn[S]] | None = None,
+) -> Pipeline[S]:
+    """``kind``'s pipeline: each of its steps (by name) bound to the code in ``runs`` (and, for an
+    optional step, the test in ``skips``); ``ValueError`` unless every step has code."""
+    names = [stage.name for stage in kind.steps]
+    if sorted(runs) != sorted(names) or not set(skips or {}) <= set(names):
+        raise ValueError(f"the {kind.kind} steps are {names}, the code is for {sorted(runs)}")
+    steps = tuple(
+        Step(s.name, s.weight, s.message, runs[s.name], (skips or {}).get(s.name))
+        for s in kind.steps
+    )
+    return Pipeline(
+        kind.kind, kind.result_model, steps, kind.accepts, new_state, max_files=kind.max_files
+    )

@@ -15,7 +15,10 @@ from typing import Any
 
 from foodscan.catalog.entry import CatalogEntry
 from foodscan.pipelines import assist, trace
-from foodscan.pipelines.base import Context, Pipeline, Step
+from foodscan.pipelines.base import Context, bind
+from foodscan.pipelines.kinds import ASK_LLM
+from foodscan.pipelines.kinds import products as described
+from foodscan.pipelines.state import ProductsState, ready
 from foodscan.recognition.enrich.keeps import load_keeper
 from foodscan.recognition.enrich.results import enrich_products
 from foodscan.recognition.net_quantity import NetQuantity
@@ -28,9 +31,8 @@ from foodscan.recognition.reading.images import decode_image
 from foodscan.recognition.taxonomy.categories import Taxonomy, load_taxonomy
 from foodscan.uploads.checks import inspect
 
-ACCEPTS = frozenset({"image/jpeg", "image/png", "image/webp"})
-MAX_FILES = 10
 CATALOG_CONFIDENCE = 0.95
+Ctx = Context[ProductsState]
 
 
 def _product(guess_: ProductGuess, taxonomy: Taxonomy) -> Product:
@@ -38,18 +40,18 @@ def _product(guess_: ProductGuess, taxonomy: Taxonomy) -> Product:
     return Product.of(guess_, category.name() if category else None)
 
 
-async def _validate(ctx: Context) -> None:
+async def _validate(ctx: Ctx) -> None:
     photos = []
     for item in ctx.inputs:
         data = await ctx.blobs.get(item["blob_key"])
         await ctx.cpu.run(inspect, data, ctx.limits)
         photos.append(data)
-    ctx.state["photos"] = photos
-    ctx.state["taxonomy"] = await ctx.cpu.run(load_taxonomy)
+    ctx.state.photos = photos
+    ctx.state.taxonomy = await ctx.cpu.run(load_taxonomy)
 
 
 async def _read_one(
-    ctx: Context, index: int, data: bytes, taxonomy: Taxonomy
+    ctx: Ctx, index: int, data: bytes, taxonomy: Taxonomy
 ) -> tuple[PhotoReading, ProductGuess]:
     image = await ctx.cpu.run(lambda: decode_image(data, max_pixels=ctx.limits.max_pixels))
     reading = await ctx.cpu.run(read_photo, image, ctx.ocr, index, ctx.lang)
@@ -70,9 +72,9 @@ def _partial(
     }
 
 
-async def _read_photos(ctx: Context) -> None:
-    photos: list[bytes] = ctx.state.pop("photos")
-    taxonomy: Taxonomy = ctx.state["taxonomy"]
+async def _read_photos(ctx: Ctx) -> None:
+    photos, ctx.state.photos = ctx.state.photos, []
+    taxonomy = ready(ctx.state.taxonomy, "taxonomy")
     tasks = [
         asyncio.create_task(_read_one(ctx, index, data, taxonomy))
         for index, data in enumerate(photos)
@@ -91,16 +93,15 @@ async def _read_photos(ctx: Context) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    ctx.state["read"] = [done[index] for index in sorted(done)]
+    ctx.state.read = [done[index] for index in sorted(done)]
 
 
-async def _look_up(ctx: Context) -> None:
-    read: list[tuple[PhotoReading, ProductGuess]] = ctx.state["read"]
-    codes = [code.text for reading, _ in read for code in reading.barcodes]
+async def _look_up(ctx: Ctx) -> None:
+    codes = [code.text for reading, _ in ctx.state.read for code in reading.barcodes]
     found: dict[str, CatalogEntry] = {}
     if codes and ctx.catalog is not None:
         found = await ctx.catalog.find(codes)
-    ctx.state["catalog"] = found
+    ctx.state.catalog = found
 
 
 def _from_catalog(product: Product, entry: CatalogEntry, taxonomy: Taxonomy) -> Product:
@@ -121,11 +122,10 @@ def _from_catalog(product: Product, entry: CatalogEntry, taxonomy: Taxonomy) -> 
     )
 
 
-async def _merge(ctx: Context) -> None:
-    read: list[tuple[PhotoReading, ProductGuess]] = ctx.state["read"]
-    taxonomy: Taxonomy = ctx.state["taxonomy"]
-    catalog: dict[str, CatalogEntry] = ctx.state["catalog"]
-    merged = await ctx.cpu.run(group, [g for _, g in read], taxonomy)
+async def _merge(ctx: Ctx) -> None:
+    taxonomy = ready(ctx.state.taxonomy, "taxonomy")
+    catalog = ctx.state.catalog
+    merged = await ctx.cpu.run(group, [g for _, g in ctx.state.read], taxonomy)
     products = []
     for item in merged:
         product = _product(item, taxonomy)
@@ -133,41 +133,34 @@ async def _merge(ctx: Context) -> None:
             (catalog[k] for k in (gtin_key(c.text) for c in item.barcodes) if k in catalog), None
         )
         products.append(_from_catalog(product, entry, taxonomy) if entry else product)
-    ctx.state["products"] = products
+    ctx.state.products = products
     ctx.partial = {"products": [p.model_dump(mode="json", exclude={"text"}) for p in products]}
 
 
-async def _enrich(ctx: Context) -> None:
-    products: list[Product] = ctx.state["products"]
-    taxonomy: Taxonomy = ctx.state["taxonomy"]
+async def _enrich(ctx: Ctx) -> None:
+    taxonomy = ready(ctx.state.taxonomy, "taxonomy")
     keeper = load_keeper(taxonomy)
-    products = await ctx.cpu.run(enrich_products, products, ctx.lang, taxonomy, keeper)
-    ctx.state["products"] = products
+    products = await ctx.cpu.run(enrich_products, ctx.state.products, ctx.lang, taxonomy, keeper)
+    ctx.state.products = products
     ctx.partial = {"products": [p.model_dump(mode="json", exclude={"text"}) for p in products]}
 
 
-async def _save(ctx: Context) -> None:
-    read: list[tuple[PhotoReading, ProductGuess]] = ctx.state["read"]
-    ctx.result = trace.products(
-        ctx,
-        ProductsResult(
-            products=ctx.state["products"], photos=[Photo.of(reading) for reading, _ in read]
-        ),
-    )
+async def _save(ctx: Ctx) -> None:
+    photos = [Photo.of(reading) for reading, _ in ctx.state.read]
+    ctx.result = trace.products(ctx, ProductsResult(products=ctx.state.products, photos=photos))
 
 
-PRODUCTS = Pipeline(
-    kind="products",
-    result_model=ProductsResult,
-    accepts=ACCEPTS,
-    max_files=MAX_FILES,
-    steps=(
-        Step("validate", 5, "Checking the photos", _validate),
-        Step("read_photos", 80, "Reading barcodes and packaging text", _read_photos),
-        Step("look_up", 5, "Looking barcodes up in the catalogue", _look_up),
-        Step("merge", 5, "Matching photos to products", _merge),
-        assist.PRODUCTS,
-        Step("enrich", 2, "Sorting the products", _enrich),
-        Step("save", 5, "Saving the result", _save),
-    ),
+PRODUCTS = bind(
+    described.PRODUCTS,
+    ProductsState,
+    {
+        "validate": _validate,
+        "read_photos": _read_photos,
+        "look_up": _look_up,
+        "merge": _merge,
+        ASK_LLM: assist.products,
+        "enrich": _enrich,
+        "save": _save,
+    },
+    skips={ASK_LLM: assist.off},
 )

@@ -8,14 +8,15 @@ and totals once parsed, then the items. Card numbers are masked in every stored 
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
-
 from foodscan.errors import NoTextFound
 from foodscan.pipelines import assist, trace
-from foodscan.pipelines.base import Context, Pipeline, Step
+from foodscan.pipelines.base import Context, bind
+from foodscan.pipelines.kinds import ASK_LLM
+from foodscan.pipelines.kinds import receipt as described
+from foodscan.pipelines.kinds.receipt import ReceiptResult, TextLine
+from foodscan.pipelines.state import PageLines, ReceiptState, ready
 from foodscan.recognition.enrich.keeps import load_keeper
 from foodscan.recognition.enrich.results import enrich_receipt
-from foodscan.recognition.provenance import PROVENANCE_DESCRIPTION, LlmUsage, Provenance
 from foodscan.recognition.reading.images import decode_image
 from foodscan.recognition.reading.ocr import OcrLine
 from foodscan.recognition.reading.pdf import RENDER_DPI, PdfPage, read_pdf
@@ -26,34 +27,11 @@ from foodscan.recognition.receipt.model import ReceiptParse
 from foodscan.recognition.taxonomy.categories import load_taxonomy
 from foodscan.uploads.checks import inspect
 
-ACCEPTS = frozenset({"image/jpeg", "image/png", "image/webp", "application/pdf"})
-MAX_FILES = 5
 TEXT_LINE_HEIGHT = 20.0
 TEXT_LINE_WIDTH = 1000.0
 PARSER_LANGS = frozenset({"en", "pl", "ru"})
 HEADER_FIELDS = ("language", "merchant", "date", "time", "currency", "subtotal", "tax", "total")
-
-
-class TextLine(BaseModel):
-    """One line of text: where it is, how sure the reader is, and where it came from."""
-
-    page: int
-    text: str
-    box: list[list[float]] | None = Field(
-        description="Four corner points [x, y] in page pixels; null for PDF text-layer lines"
-    )
-    confidence: float
-    source: str = Field(description="'ocr' or 'pdf_text'")
-
-
-class ReceiptResult(ReceiptParse):
-    """What a ``receipt`` job returns: the structured receipt and the lines it was read from."""
-
-    pages: int = Field(description="Pages and photos read")
-    text: str = Field(description="All lines, one per row, card numbers masked")
-    lines: list[TextLine] = Field(description="Every line read, card numbers masked")
-    provenance: Provenance = Field(default_factory=dict, description=PROVENANCE_DESCRIPTION)
-    llm: LlmUsage | None = Field(default=None, description="The vision-LLM's use; null if none")
+Ctx = Context[ReceiptState]
 
 
 def parser_lang(lang: str | None) -> str | None:
@@ -62,17 +40,18 @@ def parser_lang(lang: str | None) -> str | None:
     return head if head in PARSER_LANGS else None
 
 
-async def _validate(ctx: Context) -> None:
+async def _validate(ctx: Ctx) -> None:
     files = []
     for item in ctx.inputs:
         data = await ctx.blobs.get(item["blob_key"])
         files.append(((await ctx.cpu.run(inspect, data, ctx.limits)).media_type, data))
-    ctx.state["files"] = files
+    ctx.state.files = files
 
 
-async def _read_pages(ctx: Context) -> None:
+async def _read_pages(ctx: Ctx) -> None:
     pages: list[PdfPage] = []
-    for media_type, data in ctx.state.pop("files"):
+    files, ctx.state.files = ctx.state.files, []
+    for media_type, data in files:
         if media_type == "application/pdf":
             found = await ctx.cpu.run(
                 lambda d=data: read_pdf(d, max_pages=ctx.limits.max_pages, dpi=RENDER_DPI)
@@ -83,7 +62,7 @@ async def _read_pages(ctx: Context) -> None:
                 lambda d=data: decode_image(d, max_pixels=ctx.limits.max_pixels)
             )
             pages.append(PdfPage(index=len(pages), text="", image=image))
-    ctx.state["pages"] = pages
+    ctx.state.pages = pages
 
 
 def _text_layer_lines(page: PdfPage) -> list[OcrLine]:
@@ -108,9 +87,9 @@ def _header(parse: ReceiptParse) -> dict[str, object]:
     return parse.model_dump(mode="json", include=set(HEADER_FIELDS))
 
 
-async def _ocr(ctx: Context) -> None:
-    pages: list[PdfPage] = ctx.state.pop("pages")
-    per_page: list[tuple[int, str, list[OcrLine]]] = []
+async def _ocr(ctx: Ctx) -> None:
+    pages, ctx.state.pages = ctx.state.pages, []
+    per_page: list[PageLines] = []
     for number, page in enumerate(pages, start=1):
         if page.image is None:
             per_page.append((number - 1, "pdf_text", _text_layer_lines(page)))
@@ -125,32 +104,31 @@ async def _ocr(ctx: Context) -> None:
             )
     if not any(lines for _, _, lines in per_page):
         raise NoTextFound("no text was found on the receipt")
-    ctx.state["per_page"] = per_page
-    ctx.state["page_count"] = len(pages)
+    ctx.state.per_page = per_page
+    ctx.state.page_count = len(pages)
 
 
-async def _parse(ctx: Context) -> None:
-    per_page: list[tuple[int, str, list[OcrLine]]] = ctx.state["per_page"]
-    merged = stitch([lines for _, _, lines in per_page])
+async def _parse(ctx: Ctx) -> None:
+    merged = stitch([lines for _, _, lines in ctx.state.per_page])
     parsed = await ctx.cpu.run(lambda: parse_receipt(merged, lang=parser_lang(ctx.lang)))
-    ctx.state["parsed"] = parsed
+    ctx.state.parsed = parsed
     ctx.partial = _header(parsed)  # sent with the next step's progress event
 
 
-async def _enrich(ctx: Context) -> None:
-    parsed: ReceiptParse = ctx.state["parsed"]
+async def _enrich(ctx: Ctx) -> None:
+    parsed = ready(ctx.state.parsed, "parsed")
     taxonomy = load_taxonomy()
     keeper = load_keeper(taxonomy)
-    ctx.state["parsed"] = await ctx.cpu.run(lambda: enrich_receipt(parsed, taxonomy, keeper))
+    ctx.state.parsed = await ctx.cpu.run(lambda: enrich_receipt(parsed, taxonomy, keeper))
 
 
-async def _check(ctx: Context) -> None:
-    parsed: ReceiptParse = ctx.state["parsed"]
+async def _check(ctx: Ctx) -> None:
+    parsed = ready(ctx.state.parsed, "parsed")
     # The parser reconciled items and total; the items join the partial result from here on.
     ctx.partial = parsed.model_dump(mode="json", exclude={"confidence"})
 
 
-def _masked_lines(per_page: list[tuple[int, str, list[OcrLine]]]) -> list[TextLine]:
+def _masked_lines(per_page: list[PageLines]) -> list[TextLine]:
     out = []
     for page, source, lines in per_page:
         for line in lines:
@@ -167,31 +145,30 @@ def _masked_lines(per_page: list[tuple[int, str, list[OcrLine]]]) -> list[TextLi
     return out
 
 
-async def _save(ctx: Context) -> None:
-    parsed: ReceiptParse = ctx.state["parsed"]
-    lines = _masked_lines(ctx.state["per_page"])
+async def _save(ctx: Ctx) -> None:
+    parsed = ready(ctx.state.parsed, "parsed")
+    lines = _masked_lines(ctx.state.per_page)
     result = ReceiptResult(
         **parsed.model_dump(),
-        pages=ctx.state["page_count"],
+        pages=ctx.state.page_count,
         text="\n".join(line.text for line in lines),
         lines=lines,
     )
     ctx.result = trace.receipt(ctx, result)
 
 
-RECEIPT = Pipeline(
-    kind="receipt",
-    result_model=ReceiptResult,
-    accepts=ACCEPTS,
-    max_files=MAX_FILES,
-    steps=(
-        Step("validate", 5, "Checking the files", _validate),
-        Step("read_pages", 10, "Reading pages", _read_pages),
-        Step("ocr", 65, "Reading text", _ocr),
-        Step("parse", 10, "Understanding the receipt", _parse),
-        assist.RECEIPT,
-        Step("enrich", 3, "Naming and sorting the items", _enrich),
-        Step("check", 5, "Checking the totals", _check),
-        Step("save", 5, "Saving the result", _save),
-    ),
+RECEIPT = bind(
+    described.RECEIPT,
+    ReceiptState,
+    {
+        "validate": _validate,
+        "read_pages": _read_pages,
+        "ocr": _ocr,
+        "parse": _parse,
+        ASK_LLM: assist.receipt,
+        "enrich": _enrich,
+        "check": _check,
+        "save": _save,
+    },
+    skips={ASK_LLM: assist.receipt_is_sure},
 )

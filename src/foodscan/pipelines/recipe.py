@@ -11,19 +11,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pydantic import Field
-
 from foodscan.errors import NoTextFound
 from foodscan.pipelines import assist, trace
-from foodscan.pipelines.base import Context, Pipeline, Step
+from foodscan.pipelines.base import Context, bind
+from foodscan.pipelines.kinds import ASK_LLM
+from foodscan.pipelines.kinds import recipe as described
+from foodscan.pipelines.kinds.recipe import IMAGES, PDF, RecipeResult
+from foodscan.pipelines.state import RecipeState, ready
 from foodscan.recognition.enrich.keeps import load_keeper
 from foodscan.recognition.enrich.results import enrich_recipe
-from foodscan.recognition.provenance import PROVENANCE_DESCRIPTION, LlmUsage, Provenance
-from foodscan.recognition.reading import documents
 from foodscan.recognition.reading.images import decode_image
 from foodscan.recognition.reading.ocr import row_texts
 from foodscan.recognition.reading.pdf import RENDER_DPI, PdfPage, read_pdf
-from foodscan.recognition.recipe.model import RecipeParse, RecipeSource
+from foodscan.recognition.recipe.model import RecipeSource
 from foodscan.recognition.recipe.ocr_text import repair_line
 from foodscan.recognition.recipe.parse import build_recipe, preview
 from foodscan.recognition.recipe.sources import ReadDocument, read_document
@@ -31,27 +31,19 @@ from foodscan.recognition.recipe.structure import RecipeDraft, find_structure
 from foodscan.recognition.taxonomy.categories import load_taxonomy
 from foodscan.uploads.checks import inspect
 
-IMAGES = frozenset({"image/jpeg", "image/png", "image/webp"})
-PDF = "application/pdf"
-ACCEPTS = frozenset({documents.TEXT, documents.HTML, documents.DOCX, PDF}) | IMAGES
+Ctx = Context[RecipeState]
 
 
-class RecipeResult(RecipeParse):
-    """What a ``recipe`` job returns."""
-
-    provenance: Provenance = Field(default_factory=dict, description=PROVENANCE_DESCRIPTION)
-    llm: LlmUsage | None = Field(default=None, description="The vision-LLM's use; null if none")
-
-
-async def _validate(ctx: Context) -> None:
+async def _validate(ctx: Ctx) -> None:
     item = ctx.inputs[0]
     data = await ctx.blobs.get(item["blob_key"])
-    ctx.state["file"] = ((await ctx.cpu.run(inspect, data, ctx.limits)).media_type, data)
+    ctx.state.file = ((await ctx.cpu.run(inspect, data, ctx.limits)).media_type, data)
 
 
-async def _read(ctx: Context) -> None:
-    media_type, data = ctx.state.pop("file")
-    ctx.state["media_type"] = media_type
+async def _read(ctx: Ctx) -> None:
+    media_type, data = ready(ctx.state.file, "file")
+    ctx.state.file = None
+    ctx.state.media_type = media_type
     pages: list[PdfPage] = []
     if media_type == PDF:
         pages = await ctx.cpu.run(
@@ -61,8 +53,8 @@ async def _read(ctx: Context) -> None:
         image = await ctx.cpu.run(lambda: decode_image(data, max_pixels=ctx.limits.max_pixels))
         pages = [PdfPage(index=0, text="", image=image)]
     else:
-        ctx.state["document"] = await ctx.cpu.run(read_document, data, media_type)
-    ctx.state["pages"] = pages
+        ctx.state.document = await ctx.cpu.run(read_document, data, media_type)
+    ctx.state.pages = pages
 
 
 def _method(media_type: str, pages: list[PdfPage]) -> str:
@@ -71,9 +63,9 @@ def _method(media_type: str, pages: list[PdfPage]) -> str:
     return "pdf-ocr" if any(page.image is not None for page in pages) else "pdf-text"
 
 
-async def _ocr(ctx: Context) -> None:
-    pages: list[PdfPage] = ctx.state.pop("pages")
-    if "document" in ctx.state:
+async def _ocr(ctx: Ctx) -> None:
+    pages, ctx.state.pages = ctx.state.pages, []
+    if ctx.state.document is not None:
         return
     lines: list[str] = []
     for number, page in enumerate(pages, start=1):
@@ -86,9 +78,8 @@ async def _ocr(ctx: Context) -> None:
             lines.extend(repair_line(row) for row in row_texts(found, separator=" "))
         lines.append("")
         await ctx.progress(f"Reading text (page {number} of {len(pages)})", number / len(pages))
-    method = _method(ctx.state["media_type"], pages)
-    ctx.state["document"] = ReadDocument(lines, method)
-    ctx.state["pages_read"] = len(pages)
+    ctx.state.document = ReadDocument(lines, _method(ctx.state.media_type, pages))
+    ctx.state.pages_read = len(pages)
 
 
 def _draft(document: ReadDocument) -> RecipeDraft:
@@ -97,8 +88,9 @@ def _draft(document: ReadDocument) -> RecipeDraft:
     return find_structure(document.lines)
 
 
-async def _parse(ctx: Context) -> None:
-    document: ReadDocument = ctx.state.pop("document")
+async def _parse(ctx: Ctx) -> None:
+    document = ready(ctx.state.document, "document")
+    ctx.state.document = None
     if not any(line.strip() for line in document.lines) and document.draft is None:
         raise NoTextFound("no text was found in the recipe file")
     draft = await ctx.cpu.run(_draft, document)
@@ -106,47 +98,46 @@ async def _parse(ctx: Context) -> None:
         raise NoTextFound("no ingredients or steps were found in the recipe file")
     await ctx.progress("Found the recipe's parts", 0.2, preview(draft))
     source = RecipeSource(
-        media_type=ctx.state["media_type"],
+        media_type=ctx.state.media_type,
         method=document.method,
         url=document.url,
-        pages=ctx.state.get("pages_read", 1),
+        pages=ctx.state.pages_read,
     )
     if document.language is not None and draft.language is None:
         draft = replace(draft, language=document.language)
     parsed = await ctx.cpu.run(lambda: build_recipe(draft, source, hint=ctx.lang))
-    ctx.state["parsed"] = parsed
-    ctx.state["text"] = "\n".join(document.lines)  # what a vision-LLM fallback reads
+    ctx.state.parsed = parsed
+    ctx.state.text = "\n".join(document.lines)  # what a vision-LLM fallback reads
     ctx.partial = parsed.model_dump(mode="json")  # sent with the save step's progress event
 
 
-async def _enrich(ctx: Context) -> None:
-    parsed: RecipeParse = ctx.state["parsed"]
+async def _enrich(ctx: Ctx) -> None:
+    read = ready(ctx.state.parsed, "parsed")
     taxonomy = load_taxonomy()
     keeper = load_keeper(taxonomy)
-    parsed = await ctx.cpu.run(lambda: enrich_recipe(parsed, taxonomy, keeper))
-    ctx.state["parsed"] = parsed
+    parsed = await ctx.cpu.run(lambda: enrich_recipe(read, taxonomy, keeper))
+    ctx.state.parsed = parsed
     ctx.partial = parsed.model_dump(mode="json")
 
 
-async def _save(ctx: Context) -> None:
-    parsed: RecipeParse = ctx.state["parsed"]
+async def _save(ctx: Ctx) -> None:
+    parsed = ready(ctx.state.parsed, "parsed")
     result = RecipeResult.model_validate(parsed.model_dump())
     texts = [line.text for line in parsed.ingredients] + parsed.steps
     ctx.result = trace.recipe(ctx, result, parsed.source.method, texts)
 
 
-RECIPE = Pipeline(
-    kind="recipe",
-    result_model=RecipeResult,
-    accepts=ACCEPTS,
-    max_files=1,
-    steps=(
-        Step("validate", 5, "Checking the file", _validate),
-        Step("read", 15, "Reading the file", _read),
-        Step("ocr", 50, "Reading text", _ocr),
-        Step("parse", 25, "Understanding the recipe", _parse),
-        assist.RECIPE,
-        Step("enrich", 3, "Sorting the ingredients", _enrich),
-        Step("save", 5, "Saving the result", _save),
-    ),
+RECIPE = bind(
+    described.RECIPE,
+    RecipeState,
+    {
+        "validate": _validate,
+        "read": _read,
+        "ocr": _ocr,
+        "parse": _parse,
+        ASK_LLM: assist.recipe,
+        "enrich": _enrich,
+        "save": _save,
+    },
+    skips={ASK_LLM: assist.recipe_is_sure},
 )

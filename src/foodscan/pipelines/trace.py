@@ -6,7 +6,7 @@ that read the text the rules parsed it from (``rapidocr``, ``tesseract``, ``pdf-
 it; derived fields their own (``reconciliation``: ``rules``; taxonomy fields: ``taxonomy``;
 storage times (``keeps``, ``use_by``): ``foodkeeper``;
 catalogue fields: ``catalog``; decoded barcodes: ``zxing``). What a step recorded under
-``KNOWN`` (the vision-LLM's fields: ``llm:<model>``) wins. Raw readings (receipt ``lines``,
+``state.known`` (the vision-LLM's fields: ``llm:<model>``) wins. Raw readings (receipt ``lines``,
 product ``photos``) and bookkeeping (``confidence``, recipe ``source``) carry none.
 """
 
@@ -16,17 +16,15 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from foodscan.llm.usage import Usage
 from foodscan.pipelines.base import Context
+from foodscan.pipelines.state import ReceiptState, Traced
 from foodscan.recognition.products.model import ProductsResult
 from foodscan.recognition.provenance import Provenance, Source, attribute, sourced
 from foodscan.recognition.reading.engines import engine_name
-from foodscan.recognition.reading.ocr import OcrLine
 
 R = TypeVar("R", bound=BaseModel)
+T = TypeVar("T", bound=Traced)
 
-KNOWN = "provenance"  # ctx.state: path → Source, recorded by steps (the vision-LLM's fields)
-USAGE = "llm_usage"  # ctx.state: the job's ``llm.usage.Usage``
 META = frozenset({"provenance", "llm"})
 ENRICH = Source(engine="taxonomy", step="enrich")
 FOODKEEPER = Source(engine="foodkeeper", step="enrich")
@@ -43,14 +41,8 @@ CATALOG_FIELDS = (
 )  # fmt: skip
 
 
-def known(ctx: Context) -> Provenance:
-    """The entries steps recorded so far (a step adds to it)."""
-    found: Provenance = ctx.state.setdefault(KNOWN, {})
-    return found
-
-
 def finish(
-    ctx: Context,
+    ctx: Context[T],
     result: R,
     *,
     default: Source,
@@ -59,18 +51,17 @@ def finish(
     offline: Provenance | None = None,
 ) -> R:
     """``result`` with its ``provenance`` and ``llm`` filled in."""
-    usage: Usage | None = ctx.state.get(USAGE)
-    provenance = attribute(
-        result, default=default, rules=rules, known={**(offline or {}), **known(ctx)}, skip=skip
-    )
+    usage = ctx.state.usage
+    known = {**(offline or {}), **ctx.state.known}
+    provenance = attribute(result, default=default, rules=rules, known=known, skip=skip)
     update: dict[str, Any] = {"provenance": provenance}  # Any: the two fields' values
     update["llm"] = usage.report() if usage is not None else None
     return result.model_copy(update=update)
 
 
-def receipt(ctx: Context, result: R) -> R:
+def receipt(ctx: Context[ReceiptState], result: R) -> R:
     """A receipt's result: parsed by rules from what each page's reader read."""
-    per_page: list[tuple[int, str, list[OcrLine]]] = ctx.state.get("per_page", [])
+    per_page = ctx.state.per_page
     engines = sorted(
         {
             "pdf-text"
@@ -89,7 +80,7 @@ def receipt(ctx: Context, result: R) -> R:
     return finish(ctx, result, default=Source(engine=reader, step="parse"), rules=rules, skip=skip)
 
 
-def recipe(ctx: Context, result: R, method: str, texts: list[str]) -> R:
+def recipe(ctx: Context[T], result: R, method: str, texts: list[str]) -> R:
     """A recipe's result: from its markup, its text layer, its OCR'd pages or its plain text."""
     if method in SCHEMA_ORG:
         engine = "schema.org"
@@ -103,7 +94,7 @@ def recipe(ctx: Context, result: R, method: str, texts: list[str]) -> R:
     return finish(ctx, result, default=default, rules=dict(ENRICHED), skip=META | {"source"})
 
 
-def products(ctx: Context, result: ProductsResult) -> ProductsResult:
+def products(ctx: Context[T], result: ProductsResult) -> ProductsResult:
     """A products result: packaging text by OCR, categories by the taxonomy, barcodes by zxing
     (or the printed digits), catalogue hits from the catalogue."""
     reader = engine_name(ctx.ocr, ctx.lang, (p.text for p in result.products))

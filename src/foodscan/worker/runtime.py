@@ -15,22 +15,17 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from prometheus_client import CollectorRegistry
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from foodscan.blobs import BlobStore
-from foodscan.catalog.store import SqlCatalog
+from foodscan.catalog.entry import ProductLookup
 from foodscan.errors import LeaseLost, PermanentError, TimeLimit, TransientError
 from foodscan.events.bus import LocalBus
 from foodscan.jobs import sql
 from foodscan.jobs.announce import QUIET_S, PositionAnnouncer
 from foodscan.jobs.maintenance import Maintenance
 from foodscan.jobs.queue import JobQueue, Lease
-from foodscan.llm.client import LlmProvider, build_provider
+from foodscan.llm.client import LlmProvider
 from foodscan.metrics import Metrics
-from foodscan.pipelines import registry
 from foodscan.pipelines.base import Context, Pipeline
-from foodscan.recognition.reading.engines import build_picker
 from foodscan.recognition.reading.ocr import OcrEngine
 from foodscan.settings import Settings
 from foodscan.uploads.checks import UploadLimits
@@ -59,37 +54,44 @@ class Running:
 
 
 class Worker:
-    """Runs jobs of every registered kind in this process."""
+    """Runs jobs of every registered kind in this process.
+
+    It builds nothing: its collaborators come from the edge (``serve.build_worker``). It stops
+    what it started (its CPU pool, the webhook deliverer); the vision-LLM stays the caller's."""
 
     def __init__(
         self,
         *,
-        engine: AsyncEngine,
-        bus: LocalBus,
         settings: Settings,
+        bus: LocalBus,
         blobs: BlobStore,
-        ocr: OcrEngine | None = None,
-        pipelines: Mapping[str, Pipeline] | None = None,
-        metrics: Metrics | None = None,
+        queue: JobQueue,
+        maintenance: Maintenance,
+        positions: PositionAnnouncer,
+        cpu: CpuPool,
+        ocr: OcrEngine,
+        catalog: ProductLookup,
+        webhooks: Deliverer,
+        # Any: each kind's steps share a state of its own type (``pipelines.state``).
+        pipelines: Mapping[str, Pipeline[Any]],
+        metrics: Metrics,
+        # The vision-LLM (FOODSCAN_LLM_*), one for every job of this worker; None: not configured.
         llm: LlmProvider | None = None,
     ) -> None:
         self.settings = settings
-        # Without one from the edge, durations go to a registry nobody reads.
-        self.metrics = metrics or Metrics(CollectorRegistry())
+        self.metrics = metrics
         self.bus = bus
         self.blobs = blobs
-        self.engine = engine
-        self.queue = JobQueue(engine, bus, settings)
-        self.maintenance = Maintenance(engine, bus, blobs, settings)
-        self.positions = PositionAnnouncer(engine, bus, settings)
-        self.cpu = CpuPool(settings.cpu_pool_size)
-        self.ocr = ocr or build_picker(tessdata=settings.tessdata_dir)
-        self.catalog = SqlCatalog(engine)
-        # The vision-LLM (FOODSCAN_LLM_*), one for every job of this worker; None: not configured.
-        self.llm = llm if llm is not None else build_provider(settings)
-        self._owns_llm = llm is None  # one given by the caller is the caller's to close
-        self.webhooks = Deliverer(engine, settings)
-        self.pipelines = dict(pipelines if pipelines is not None else registry.PIPELINES)
+        self.engine = queue.engine
+        self.queue = queue
+        self.maintenance = maintenance
+        self.positions = positions
+        self.cpu = cpu
+        self.ocr = ocr
+        self.catalog = catalog
+        self.llm = llm
+        self.webhooks = webhooks
+        self.pipelines = dict(pipelines)
         self.kinds = sorted(self.pipelines)
         # Each kind's first step starts with the claim (its job.progress commits with it).
         self.first_steps = {
@@ -149,8 +151,6 @@ class Worker:
             await self.queue.deregister()
         self.cpu.close()
         await self.webhooks.stop()
-        if self.llm is not None and self._owns_llm:
-            await self.llm.close()
         logger.info("worker %s stopped", self.id)
 
     async def _slot(self) -> None:
@@ -208,6 +208,7 @@ class Worker:
             cpu=self.cpu,
             ocr=self.ocr,
             limits=self.limits,
+            state=pipeline.new_state(),
             catalog=self.catalog,
             llm=self.llm,
         )

@@ -19,13 +19,15 @@ from PIL import Image
 from foodscan.serve import create_app
 from foodscan.settings import Settings
 from tests.integration.api.support import PIXEL_LIMIT, SECRET, UPLOAD_LIMIT, Api, Stream
+from tests.integration.conftest import Clock
 
 ApiFactory = Callable[..., AbstractAsyncContextManager[Api]]
 
 
 @pytest.fixture
-def api_factory(tmp_path: Path, database_url: str) -> ApiFactory:
-    """``async with make(**settings_overrides) as api``: the app, its lifespan run, a client."""
+def api_factory(tmp_path: Path, database_url: str, clock: Clock) -> ApiFactory:
+    """``async with make(**settings_overrides) as api``: the app, its lifespan run, a client;
+    its job store reads the time from ``clock``."""
 
     @asynccontextmanager
     async def make(**overrides: Any) -> AsyncIterator[Api]:
@@ -39,7 +41,7 @@ def api_factory(tmp_path: Path, database_url: str) -> ApiFactory:
         }
         values.update(overrides)
         settings = Settings(**values)
-        app = create_app(settings, run_worker=False)
+        app = create_app(settings, run_worker=False, clock=clock.now)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(

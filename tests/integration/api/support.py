@@ -58,8 +58,9 @@ class Api:
 
     def queue(self, worker_id: str = "test-worker") -> JobQueue:
         """A worker's queue on the app's own engine and bus, so its events reach the app's hub."""
+        state = self.app.state
         return JobQueue(
-            self.app.state.engine, self.app.state.bus, self.settings, worker_id=worker_id
+            state.engine, state.bus, self.settings, worker_id=worker_id, clock=state.store.clock
         )
 
     def auth(self, user: str, plan: str = "free") -> dict[str, str]:

@@ -17,8 +17,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel
 
 from foodscan.errors import TransientError, UnreadableFile
-from foodscan.pipelines import registry
-from foodscan.pipelines.base import Context, Pipeline, Step
+from foodscan.pipelines import runnable
+from foodscan.pipelines.base import Context, Pipeline, Step, no_state
 from foodscan.serve import create_app
 from foodscan.settings import KindPolicy, Settings
 from tests.integration.api.conftest import ApiFactory, StreamOpener
@@ -133,6 +133,7 @@ FAST = Pipeline(
         Step(name="parse", weight=1, message="parsing", run=_parse),
     ),
     accepts=frozenset({"image/jpeg"}),
+    new_state=no_state,
 )
 
 
@@ -165,7 +166,7 @@ async def run_to_end(api: Api, image: bytes, options: str = "{}") -> str:
 async def test_a_real_job_moves_the_counters(
     tmp_path: Path, database_url: str, receipt_image, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(registry.PIPELINES, "receipt", FAST)
+    monkeypatch.setitem(runnable.PIPELINES, "receipt", FAST)
     image = receipt_image()
     async with embedded(tmp_path, database_url) as api:
         assert await run_to_end(api, image) == "job.succeeded"

@@ -10,8 +10,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from foodscan.blobs import open_blob_store
-from foodscan.pipelines.base import Context, Pipeline, Step
-from foodscan.worker.runtime import Worker
+from foodscan.pipelines.base import Context, Pipeline, Step, no_state
+from foodscan.serve import build_worker
 from tests.integration.api.conftest import ApiFactory
 from tests.integration.s3_server import S3Server
 from tests.integration.worker.support import eventually
@@ -32,6 +32,7 @@ DIGEST = Pipeline(
     result_model=Digest,
     steps=(Step(name="read", weight=1.0, message="reading the upload", run=_digest),),
     accepts=frozenset({"image/jpeg"}),
+    new_state=no_state,
     max_files=1,
 )
 
@@ -50,12 +51,9 @@ async def test_a_submit_lands_in_the_bucket_and_a_worker_reads_it_back(
         assert name.endswith(".jpg")
 
         worker_blobs = open_blob_store(s3_url, Path("unused"))  # the worker machine's own client
-        worker = Worker(
-            engine=api.app.state.engine,
-            bus=api.app.state.bus,
-            settings=api.settings,
-            blobs=worker_blobs,
-            pipelines={"receipt": DIGEST},
+        state = api.app.state
+        worker = build_worker(
+            state.engine, state.bus, api.settings, worker_blobs, pipelines={"receipt": DIGEST}
         )
         await worker.start()
         try:

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from foodscan.pipelines.base import Context, Pipeline, Step
+from foodscan.pipelines.base import Context, Pipeline, Step, no_state
+from foodscan.serve import build_worker
 from foodscan.webhooks.deliverer import Deliverer
 from foodscan.webhooks.outbox import DeliveryQueue
-from foodscan.worker.runtime import Worker
 from tests.integration.api.conftest import ApiFactory
 from tests.integration.api.support import Api
 from tests.integration.webhook_receiver import SECRET, Receiver, running_receiver, verify
@@ -214,11 +214,12 @@ async def test_a_worker_delivers_the_webhook_of_the_job_it_ran(
     hooks_api: Api, receiver: Receiver, receipt_image
 ) -> None:
     job_id = await submit(hooks_api, receipt_image(), callback_url=receiver.url)
-    worker = Worker(
-        engine=hooks_api.app.state.engine,
-        bus=hooks_api.app.state.bus,
-        settings=hooks_api.settings,
-        blobs=hooks_api.app.state.blobs,
+    state = hooks_api.app.state
+    worker = build_worker(
+        state.engine,
+        state.bus,
+        hooks_api.settings,
+        state.blobs,
         pipelines={"receipt": _echo_pipeline()},
     )
     await worker.start()
@@ -250,6 +251,7 @@ def _echo_pipeline() -> Pipeline:
         result_model=_Echo,
         steps=(Step(name="echo", weight=1.0, message="echo", run=run),),
         accepts=frozenset({"image/jpeg"}),
+        new_state=no_state,
         max_files=1,
     )
 

@@ -98,8 +98,9 @@ async def test_a_job_queued_longer_than_the_longest_wait_goes_first(
     clock.advance(settings.max_wait_s + 1)
     payers = [(await job_factory(user_id=f"payer-{i}", lane="paid")).job.id for i in range(8)]
 
-    assert (await JobStore(engine, bus, settings).get("patient", patient.job.id)).position == 1
-    queue = JobQueue(engine, bus, settings, worker_id="w")
+    store = JobStore(engine, bus, settings, clock=clock.now)
+    assert (await store.get("patient", patient.job.id)).position == 1
+    queue = JobQueue(engine, bus, settings, worker_id="w", clock=clock.now)
     assert await claim_all(queue, 9) == [patient.job.id, *payers]
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from foodscan.blobs import LocalBlobStore
+from foodscan.blobs import BlobStore, LocalBlobStore
 from foodscan.db.tables import workers
 from foodscan.errors import InvalidTransition, LeaseLost, NotFound
 from foodscan.events.bus import LocalBus
@@ -330,6 +331,11 @@ async def test_a_dropped_worker_that_is_still_alive_reappears_on_its_next_heartb
 # ---- purge racing a user's retry --------------------------------------------------------------
 
 
+def as_blob_store(racing: RetryDuringDelete) -> BlobStore:
+    """The racing store as the ``BlobStore`` it stands in for (purge calls only ``delete``)."""
+    return cast(BlobStore, racing)  # cast: it implements the one method the purge uses
+
+
 class RetryDuringDelete:
     """A blob store whose ``delete`` first lets the user retry the job: a request mid-purge."""
 
@@ -355,7 +361,7 @@ async def test_retry_during_upload_purge_never_queues_a_job_without_its_uploads(
     view = await job_factory(inputs=[upload])
     await queue.fail(await claimed(queue), "no_text", "nothing to read")
     racing = RetryDuringDelete(blobs, store, view.job.id)
-    maintenance = Maintenance(peek.engine, store.bus, racing, store.settings)
+    maintenance = Maintenance(peek.engine, store.bus, as_blob_store(racing), store.settings)
 
     await maintenance.purge(now=clock.advance(2 * DAY_S))
 
@@ -382,7 +388,7 @@ async def test_retry_during_job_purge_never_deletes_the_queued_job(
     keep_uploads_longer = Settings(
         data_dir=blobs.root, upload_retention_days=365, job_retention_days=30
     )
-    maintenance = Maintenance(peek.engine, store.bus, racing, keep_uploads_longer)
+    maintenance = Maintenance(peek.engine, store.bus, as_blob_store(racing), keep_uploads_longer)
 
     await maintenance.purge(now=clock.advance(31 * DAY_S))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 from foodscan.errors import LlmInvalidAnswer, LlmRejected, LlmUnavailable
 from foodscan.llm.readings import receipt_shape
@@ -14,7 +15,7 @@ from foodscan.llm.usage import Prices
 from tests.integration.llm.conftest import MODEL, ProviderFactory
 from tests.llm_server import LlmServer, Reply, answer, error
 
-MESSAGES = [{"role": "user", "content": "read this receipt"}]
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "read this receipt"}]
 RECEIPT = {"total": "12.30", "currency": "PLN", "items": []}
 
 

@@ -77,6 +77,7 @@ async def run(tmp_path: Path, ocr: RapidOcrEngine) -> AsyncIterator[Run]:
             cpu=cpu,
             ocr=ocr,
             limits=UploadLimits(max_bytes=10_000_000, max_pages=5, max_pixels=20_000_000),
+            state=pipeline.new_state(),
             llm=llm,
         )
         steps: list[str] = []

@@ -21,8 +21,10 @@ from foodscan.events.bus import LocalBus
 from foodscan.events.pg_listen import PgBus, bus_for
 from foodscan.jobs.store import JobStore
 from foodscan.pipelines.base import Pipeline
+from foodscan.serve import build_worker
 from foodscan.settings import KindPolicy, Settings
 from foodscan.worker.runtime import Worker
+from tests.integration.conftest import Clock
 from tests.integration.worker.support import (
     KIND,
     USER,
@@ -96,12 +98,13 @@ def store(
     bus: LocalBus,
     settings: Settings,
     engine_factory: Callable[[], AsyncEngine],
+    clock: Clock,
 ) -> JobStore:
     """The API side. With PgBus it is another process: its own engine, a bus it never listens on."""
     if backend.notify:
         api_engine = engine_factory()
-        return JobStore(api_engine, PgBus(api_engine), settings)
-    return JobStore(engine, bus, settings)
+        return JobStore(api_engine, PgBus(api_engine), settings, clock=clock.now)
+    return JobStore(engine, bus, settings, clock=clock.now)
 
 
 @pytest.fixture
@@ -130,6 +133,7 @@ async def worker_factory(
     settings: Settings,
     blobs: LocalBlobStore,
     engine_factory: Callable[[], AsyncEngine],
+    clock: Clock,
 ) -> AsyncIterator[WorkerFactory]:
     """``await make(pipeline, settings=..., own_engine=False)``: a started Worker.
 
@@ -149,12 +153,8 @@ async def worker_factory(
                 worker_bus = bus_for(worker_engine)
                 own_buses.append(worker_bus)
                 await worker_bus.start()
-        worker = Worker(
-            engine=worker_engine,
-            bus=worker_bus,
-            settings=settings,
-            blobs=blobs,
-            pipelines={KIND: pipeline},
+        worker = build_worker(
+            worker_engine, worker_bus, settings, blobs, clock=clock.now, pipelines={KIND: pipeline}
         )
         made.append(worker)
         await worker.start()

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from foodscan.events.bus import LocalBus
 from foodscan.events.log import EventRecord
 from foodscan.jobs.job import Job
-from foodscan.pipelines.base import Context, Pipeline, Step, StepFn
+from foodscan.pipelines.base import Context, Pipeline, Step, StepFn, no_state
 from foodscan.settings import Settings
 from foodscan.worker.runtime import Worker
 
@@ -56,7 +56,12 @@ class Echo(BaseModel):
 
 def pipeline(*steps: Step) -> Pipeline:
     return Pipeline(
-        kind=KIND, result_model=Echo, steps=steps, accepts=frozenset({"image/jpeg"}), max_files=10
+        kind=KIND,
+        result_model=Echo,
+        steps=steps,
+        accepts=frozenset({"image/jpeg"}),
+        new_state=no_state,
+        max_files=10,
     )
 
 

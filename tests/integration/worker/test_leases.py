@@ -5,6 +5,7 @@ a worker whose lease was taken over stops and writes nothing; heartbeats judge o
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -207,7 +208,7 @@ async def test_a_job_claimed_while_a_heartbeat_is_in_flight_is_not_taken_for_los
     renewed = asyncio.Event()
     answered: list[int] = []
 
-    async def slow_answer(tokens: list[str] | None = None) -> list[HeldJob]:
+    async def slow_answer(tokens: Sequence[str] | None = None) -> list[HeldJob]:
         held = await renew(tokens)
         if not renewed.is_set():
             # The renewal ran before the claim below; its answer arrives after the job started.

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from foodscan.blobs import LocalBlobStore
-from foodscan.pipelines.base import Context, Pipeline, Step
+from foodscan.pipelines.base import Context, Pipeline, Step, no_state
 from foodscan.recognition.reading.ocr import RapidOcrEngine
 from foodscan.uploads.checks import UploadLimits
 from foodscan.worker.cpu import CpuPool
@@ -29,6 +29,7 @@ def context(tmp_path: Path) -> Context:
         cpu=CpuPool(1),
         ocr=RapidOcrEngine(),
         limits=UploadLimits(max_bytes=1, max_pages=1, max_pixels=1),
+        state=None,
     )
 
 
@@ -44,6 +45,7 @@ PIPELINE = Pipeline(
     kind="test",
     result_model=Answer,
     accepts=frozenset({"image/png"}),
+    new_state=no_state,
     steps=(Step("first", 3, "Starting", first), Step("second", 1, "Finishing", second)),
 )
 

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from foodscan.pipelines.receipt import (
-    ReceiptResult,
-    _masked_lines,
-    _text_layer_lines,
-    parser_lang,
-)
+from foodscan.pipelines.kinds.receipt import ReceiptResult
+from foodscan.pipelines.receipt import _masked_lines, _text_layer_lines, parser_lang
 from foodscan.recognition.reading.ocr import OcrLine
 from foodscan.recognition.reading.pdf import PdfPage
 from foodscan.recognition.receipt import parse_receipt

@@ -51,6 +51,7 @@ async def run(
         cpu=CpuPool(1),
         ocr=RapidOcrEngine(threads=1),
         limits=UploadLimits(max_bytes=5_000_000, max_pages=5, max_pixels=20_000_000),
+        state=RECIPE.new_state(),
     )
     events: Events = []
 

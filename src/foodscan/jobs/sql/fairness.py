@@ -17,6 +17,10 @@ Every pick is an index range read (``status, lane, fair_tag``; ``status, created
 ``started_at``), not a sort of the queue. A claim adds one recent start to its lane and takes the
 lane's first job, so the others keep their order: positions change when jobs are submitted,
 cancelled or age, not with every claim.
+
+The order is written three times — ``next_job`` (SQL), ``position``/``place_from`` (counts and
+arithmetic) and ``queue_order`` (a heap merge) — and ``tests/integration/jobs/
+test_fair_order_agrees.py`` holds them to one on generated queues, on both engines.
 """
 
 from __future__ import annotations

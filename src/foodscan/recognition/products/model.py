@@ -7,16 +7,18 @@ from the frozen dataclasses of ``products_match`` and ``product_photo`` by ``fro
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
 from foodscan.recognition.net_quantity import NetQuantity
-from foodscan.recognition.products.barcodes import Barcode
-from foodscan.recognition.products.match import ProductGuess
-from foodscan.recognition.products.photo import PhotoReading
 from foodscan.recognition.provenance import PROVENANCE_DESCRIPTION, LlmUsage, Provenance
 from foodscan.recognition.storage import Keeps
+
+if TYPE_CHECKING:  # only the ``of`` builders' arguments: the schema (and the API) needs no reader
+    from foodscan.recognition.products.barcodes import Barcode
+    from foodscan.recognition.products.match import ProductGuess
+    from foodscan.recognition.products.photo import PhotoReading
 
 
 class BarcodeRead(BaseModel):

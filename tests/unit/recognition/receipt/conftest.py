@@ -27,8 +27,12 @@ PAGE_WIDTH = 600.0
 
 
 def _box(left: float, top: float, width: float, angle: float) -> tuple[tuple[float, float], ...]:
-    corners = ((left, top), (left + width, top), (left + width, top + TEXT_HEIGHT))
-    corners += ((left, top + TEXT_HEIGHT),)
+    corners = (
+        (left, top),
+        (left + width, top),
+        (left + width, top + TEXT_HEIGHT),
+        (left, top + TEXT_HEIGHT),
+    )
     cos, sin = math.cos(angle), math.sin(angle)
     return tuple((x * cos - y * sin, x * sin + y * cos) for x, y in corners)
 
