@@ -16,8 +16,8 @@ and the whole photo path (zxing, then the printed digits by OCR) are reported.
 
 ``--gen SPLIT`` (repeatable): also score the generated photos of ``bench/product_gen.py``
 (``dev``: developed on; ``held``: held back, other seeds, brands, fonts and distortions), made
-in memory: barcode = the code's own text (UPC-A as 12 digits, UPC-E as 8) among those read,
-format = read with its own symbology too, brand = the brand (the taxonomy's name, or the
+in memory: barcode = the code's GTIN among those read, format = read in its own symbology's
+form too (UPC-A as 12 digits, UPC-E as 8), brand = the brand (the taxonomy's name, or the
 invented one as printed) in the predicted name, as for the grocery set.
 
 ``--llm``: also ask the vision-LLM the settings configure (``FOODSCAN_LLM_BASE_URL``,
@@ -255,6 +255,7 @@ def eval_generated(split: str, count: int, ocr: OcrEngine) -> list[dict[str, Any
         reading = read_photo(image, ocr)
         found = guess(reading, taxonomy)
         codes = [(code.format, code.text) for code in reading.barcodes]
+        expected = barcodes.Barcode(sample.format, sample.code, "image")
         records.append(
             {
                 "file": sample.file,
@@ -267,7 +268,7 @@ def eval_generated(split: str, count: int, ocr: OcrEngine) -> list[dict[str, Any
                 "read": codes,
                 "predicted_name": found.name,
                 "predicted_brand": found.brand,
-                "code_ok": sample.code in [text for _, text in codes],
+                "code_ok": expected.gtin in {code.gtin for code in reading.barcodes},
                 "format_ok": (sample.format, sample.code) in codes,
                 "brand_ok": _flat(sample.brand) in _flat(found.name),
                 "category_ok": found.category == sample.category,

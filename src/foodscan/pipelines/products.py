@@ -19,7 +19,6 @@ from foodscan.pipelines.base import Context, Pipeline, Step
 from foodscan.recognition.enrich.keeps import load_keeper
 from foodscan.recognition.enrich.results import enrich_products
 from foodscan.recognition.net_quantity import NetQuantity
-from foodscan.recognition.products.barcodes import gtin_key
 from foodscan.recognition.products.match import ProductGuess, group, guess
 from foodscan.recognition.products.model import Photo, Product, ProductsResult
 from foodscan.recognition.products.photo import PhotoReading, read_photo
@@ -96,7 +95,7 @@ async def _read_photos(ctx: Context) -> None:
 
 async def _look_up(ctx: Context) -> None:
     read: list[tuple[PhotoReading, ProductGuess]] = ctx.state["read"]
-    codes = [code.text for reading, _ in read for code in reading.barcodes]
+    codes = [code.gtin for reading, _ in read for code in reading.barcodes]
     found: dict[str, CatalogEntry] = {}
     if codes and ctx.catalog is not None:
         found = await ctx.catalog.find(codes)
@@ -130,7 +129,7 @@ async def _merge(ctx: Context) -> None:
     for item in merged:
         product = _product(item, taxonomy)
         entry = next(
-            (catalog[k] for k in (gtin_key(c.text) for c in item.barcodes) if k in catalog), None
+            (catalog[k] for k in (c.gtin for c in item.barcodes) if k in catalog), None
         )
         products.append(_from_catalog(product, entry, taxonomy) if entry else product)
     ctx.state["products"] = products

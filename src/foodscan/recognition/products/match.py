@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from foodscan.recognition.products.barcodes import Barcode, gtin_key, unique
+from foodscan.recognition.products.barcodes import Barcode, unique
 from foodscan.recognition.products.photo import PhotoReading, line_height
 from foodscan.recognition.quantity import Quantity, find_quantities
 from foodscan.recognition.taxonomy.categories import Taxonomy, Weighted
@@ -133,7 +133,7 @@ def guess(reading: PhotoReading, taxonomy: Taxonomy) -> ProductGuess:
 
 
 def _keys(product: ProductGuess) -> set[str]:
-    return {gtin_key(code.text) for code in product.barcodes}
+    return {code.gtin for code in product.barcodes}
 
 
 def _significant(product: ProductGuess) -> set[str]:
