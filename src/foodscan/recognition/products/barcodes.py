@@ -50,7 +50,8 @@ _MAX_SIDE = 2000
 # The variants of a cut-out region (``bars.bar_regions``): widths in pixels, each plain and
 # sharpened, each with zxing-cpp's local and its fixed-threshold binarizer (blurred bars turn
 # grey; a fixed threshold splits them where the local one sees noise).
-_REGION_WIDTHS = (360, 540, 1000)
+_REGION_WIDTHS = (400, 800)
+_AGREED = 3  # variants that agree, with none dissenting, settle a region early
 _BINARIZERS = (zxingcpp.Binarizer.LocalAverage, zxingcpp.Binarizer.FixedThreshold)
 # Digits under the bars as OCR reads them: groups split by spaces (and stray quote marks).
 _DIGIT_RUN = re.compile(r"(?<![\d.,])\d(?:[\d \"'`]{5,22})\d(?![\d.,])")
@@ -149,6 +150,8 @@ def region_votes(regions: Sequence[Image.Image]) -> Counter[Barcode]:
     for region in regions:
         for variant, binarizer in _region_variants(region):
             votes.update(set(_found(variant, binarizer)))
+            if len(votes) == 1 and next(iter(votes.values())) >= _AGREED:
+                return votes
         if votes:
             break
     return votes

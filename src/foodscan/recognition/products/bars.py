@@ -19,10 +19,12 @@ from PIL import Image
 
 _SIDE = 800  # the analysis size: cells stay a few modules wide on phone photos
 _CELL = 12
-_MIN_ENERGY = 0.25  # a cell's edge energy against the photo's strongest cells
+_MIN_ENERGY = 0.25  # a cell's edge energy against the photo's strongest cells, to start a region
+_GROW_ENERGY = 0.06  # ... and to join one (blurred or faded bars beside sharp ones)
 _MIN_COHERENCE = 0.75
 _MAX_TURN = math.radians(20)  # neighbours join when their edge directions agree this well
 _MIN_CELLS = 6
+_MIN_ACROSS = 3  # cells a region spans across its edges: a pack's outline spans one
 _REGIONS = 3
 # Around a region, as a share of its size: across the bars (the quiet zone and bars the
 # cells missed), and along them, where the digits stand (below, or above if it is upside down).
@@ -66,11 +68,13 @@ def _turn(a: float, b: float) -> float:
 
 def _regions(energy: np.ndarray, coherence: np.ndarray, angle: np.ndarray) -> list[_Region]:
     strong = np.percentile(energy, 98) if energy.size else 0.0
-    barlike = (energy >= _MIN_ENERGY * strong) & (coherence >= _MIN_COHERENCE) & (strong > 0)
+    coherent = (coherence >= _MIN_COHERENCE) & (strong > 0)
+    barlike = coherent & (energy >= _GROW_ENERGY * strong)
+    seeds = coherent & (energy >= _MIN_ENERGY * strong)
     seen = np.zeros_like(barlike)
     rows, cols = barlike.shape
     found = []
-    for start in zip(*np.nonzero(barlike), strict=True):
+    for start in zip(*np.nonzero(seeds), strict=True):
         if seen[start]:
             continue
         seen[start] = True
@@ -92,7 +96,9 @@ def _regions(energy: np.ndarray, coherence: np.ndarray, angle: np.ndarray) -> li
             centres = tuple(((c + 0.5) * _CELL, (r + 0.5) * _CELL) for r, c in members)
             doubled = [2 * float(angle[m]) for m in members]  # directions average mod pi
             mean = 0.5 * math.atan2(sum(map(math.sin, doubled)), sum(map(math.cos, doubled)))
-            found.append(_Region(len(members), mean, centres))
+            across = [x * math.cos(mean) + y * math.sin(mean) for x, y in centres]
+            if max(across) - min(across) >= (_MIN_ACROSS - 1) * _CELL:
+                found.append(_Region(len(members), mean, centres))
     return sorted(found, key=lambda region: -region.cells)[:_REGIONS]
 
 

@@ -27,6 +27,7 @@ _MIN_DIGITS = 6
 _DIGIT_SHARE = 0.6
 _RETRIES = 2
 _REGION_READS = 2  # bar regions whose digits are read when nothing else gave a code
+_DIGITS_LANG = "en"  # digits read the same in any script: no script probe for a cut-out
 _PAD = 40
 # (left margin in line heights, scale) of the crops re-read; measured on the zxing samples.
 _CROPS = ((2.0, 2), (1.5, 1), (2.0, 1), (1.5, 2))
@@ -74,15 +75,10 @@ def _crops(image: Image.Image, line: OcrLine) -> list[Image.Image]:
     return out
 
 
-def printed_codes(
-    image: Image.Image,
-    lines: list[OcrLine],
-    ocr: OcrEngine,
-    lang: str | None = None,
-    regions: Regions | None = None,
+def _digits(
+    image: Image.Image, lines: list[OcrLine], ocr: OcrEngine, lang: str | None
 ) -> list[Barcode]:
-    """Codes from the digits printed on the photo, re-reading up to two digit rows closer,
-    then the digits beside up to two bar regions."""
+    """Codes printed in ``lines`` of ``image``, re-reading up to two digit rows closer."""
     found = barcodes.from_text(row_texts(lines, separator=" "))
     if found:
         return found
@@ -91,9 +87,24 @@ def printed_codes(
             found = barcodes.from_text(row_texts(ocr.read(crop, lang), separator=" "))
             if found:
                 return found
+    return []
+
+
+def printed_codes(
+    image: Image.Image,
+    lines: list[OcrLine],
+    ocr: OcrEngine,
+    lang: str | None = None,
+    regions: Regions | None = None,
+) -> list[Barcode]:
+    """Codes from the digits printed on the photo, then from those beside up to two bar
+    regions (each re-reading up to two digit rows closer)."""
+    found = _digits(image, lines, ocr, lang)
+    if found:
+        return found
     for region in (regions() if regions is not None else bar_regions(image))[:_REGION_READS]:
         padded = ImageOps.expand(region, border=_PAD, fill="white")
-        found = barcodes.from_text(row_texts(ocr.read(padded, lang), separator=" "))
+        found = _digits(padded, ocr.read(padded, _DIGITS_LANG), ocr, _DIGITS_LANG)
         if found:
             return found
     return []
