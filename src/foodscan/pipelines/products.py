@@ -128,9 +128,7 @@ async def _merge(ctx: Context) -> None:
     products = []
     for item in merged:
         product = _product(item, taxonomy)
-        entry = next(
-            (catalog[k] for k in (c.gtin for c in item.barcodes) if k in catalog), None
-        )
+        entry = next((catalog[k] for k in (c.gtin for c in item.barcodes) if k in catalog), None)
         products.append(_from_catalog(product, entry, taxonomy) if entry else product)
     ctx.state["products"] = products
     ctx.partial = {"products": [p.model_dump(mode="json", exclude={"text"}) for p in products]}
