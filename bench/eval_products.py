@@ -3,6 +3,7 @@
 Usage::
 
     python bench/eval_products.py [--grocery DIR] [--barcodes DIR] [--out FILE.json] [--limit N]
+                                  [--gen dev] [--gen held] [--gen-count N]
 
 ``--grocery`` (default ``/work/shared/data/grocery``): photos + ``labels.csv``; every photo runs
 the pipeline's path (``decode_image`` → ``read_photo`` with the pipelines' OCR engine picker →
@@ -12,6 +13,12 @@ mapped to the set's coarse class names below), top-category accuracy, and brand 
 in the predicted name). ``--barcodes`` (default ``/work/shared/data/barcodes``): decoded / total,
 an image counting when any code read equals its ``.txt``; both zxing alone (with the variants)
 and the whole photo path (zxing, then the printed digits by OCR) are reported.
+
+``--gen SPLIT`` (repeatable): also score the generated photos of ``bench/product_gen.py``
+(``dev``: developed on; ``held``: held back, other seeds, brands, fonts and distortions), made
+in memory: barcode = the code's GTIN among those read, format = read in its own symbology's
+form too (UPC-A as 12 digits, UPC-E as 8), brand = the brand (the taxonomy's name, or the
+invented one as printed) in the predicted name, as for the grocery set.
 
 ``--llm``: also ask the vision-LLM the settings configure (``FOODSCAN_LLM_BASE_URL``,
 ``FOODSCAN_LLM_MODEL``, ``FOODSCAN_LLM_API_KEY``) about every grocery photo, as the ``products``
@@ -30,6 +37,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import product_gen
 
 from foodscan.llm.client import LlmConfig, LlmProvider
 from foodscan.llm.merge import merge_products
@@ -238,12 +247,67 @@ def eval_barcodes(data: Path, ocr: OcrEngine, limit: int | None) -> list[dict[st
     return records
 
 
+def eval_generated(split: str, count: int, ocr: OcrEngine) -> list[dict[str, Any]]:
+    taxonomy = load_taxonomy()
+    records = []
+    for sample, image in product_gen.generate(split, count):
+        started = time.perf_counter()
+        reading = read_photo(image, ocr)
+        found = guess(reading, taxonomy)
+        codes = [(code.format, code.text) for code in reading.barcodes]
+        expected = barcodes.Barcode(sample.format, sample.code, "image")
+        records.append(
+            {
+                "file": sample.file,
+                "split": split,
+                "format": sample.format,
+                "expected": sample.code,
+                "brand": sample.brand,
+                "known": sample.known,
+                "distortions": list(sample.distortions),
+                "read": codes,
+                "predicted_name": found.name,
+                "predicted_brand": found.brand,
+                "code_ok": expected.gtin in {code.gtin for code in reading.barcodes},
+                "format_ok": (sample.format, sample.code) in codes,
+                "brand_ok": _flat(sample.brand) in _flat(found.name),
+                "category_ok": found.category == sample.category,
+                "seconds": round(time.perf_counter() - started, 3),
+            }
+        )
+        print(  # noqa: T201 - progress on stderr
+            f"{sample.file:<14} {sample.code:<14} {codes!s:<40} {found.name or '-'}",
+            file=sys.stderr,
+        )
+    return records
+
+
+def generated_rows(records: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+    """The table rows of generated photos, per split."""
+    rows: dict[str, tuple[int, int]] = {}
+    for split in sorted({r["split"] for r in records}):
+        mine = [r for r in records if r["split"] == split]
+        known = [r for r in mine if r["known"]]
+        unknown = [r for r in mine if not r["known"]]
+        rows[f"generated {split}: barcode read"] = _share(mine, "code_ok")
+        rows[f"generated {split}: barcode with its own format"] = _share(mine, "format_ok")
+        rows[f"generated {split}: brand (all)"] = _share(mine, "brand_ok")
+        rows[f"generated {split}: brand (taxonomy brands)"] = _share(known, "brand_ok")
+        rows[f"generated {split}: brand (unknown brands)"] = _share(unknown, "brand_ok")
+        rows[f"generated {split}: category"] = _share(mine, "category_ok")
+    return rows
+
+
 def _share(records: list[dict[str, Any]], field: str) -> tuple[int, int]:
     counted = [r for r in records if field in r]
     return sum(bool(r[field]) for r in counted), len(counted)
 
 
-def summarise(grocery: list[dict[str, Any]], codes: list[dict[str, Any]]) -> dict[str, Any]:
+def summarise(
+    grocery: list[dict[str, Any]],
+    codes: list[dict[str, Any]],
+    generated: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     packages = [r for r in grocery if r["top_category"] == "Packages"]
     produce = [r for r in grocery if r["top_category"] != "Packages"]
     rows = {
@@ -258,8 +322,9 @@ def summarise(grocery: list[dict[str, Any]], codes: list[dict[str, Any]]) -> dic
         "grocery with LLM: top category (all)": _share(grocery, "llm_top_ok"),
         "barcodes: decoded, zxing-cpp (+ variants)": _share(codes, "zxing_ok"),
         "barcodes: decoded, photo path (+ printed digits)": _share(codes, "photo_ok"),
+        **generated_rows(generated or []),
     }
-    seconds = [r["seconds"] for r in grocery] + [r["seconds"] for r in codes]
+    seconds = [r["seconds"] for r in grocery + codes + (generated or [])]
     return {
         "rows": {
             name: {"ok": ok, "total": total}
@@ -293,17 +358,20 @@ def main() -> int:
         action="store_true",
         help="also ask the vision-LLM the FOODSCAN_LLM_* settings name",
     )
+    parser.add_argument("--gen", action="append", default=[], choices=sorted(product_gen.SPLITS))
+    parser.add_argument("--gen-count", type=int, default=60)
     args = parser.parse_args()
     ocr = build_picker()
     grocery = eval_grocery(args.grocery, ocr, args.limit) if args.grocery.is_dir() else []
     llm = asyncio.run(eval_with_llm(args.grocery, grocery)) if args.llm and grocery else None
     codes = eval_barcodes(args.barcodes, ocr, args.limit) if args.barcodes.is_dir() else []
-    summary = summarise(grocery, codes)
+    generated = [r for split in args.gen for r in eval_generated(split, args.gen_count, ocr)]
+    summary = summarise(grocery, codes, generated)
     summary["llm"] = llm
     print(table(summary))  # noqa: T201 - the report
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        report = {"summary": summary, "grocery": grocery, "barcodes": codes}
+        report = {"summary": summary, "grocery": grocery, "barcodes": codes, "generated": generated}
         args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     return 0
 

@@ -22,7 +22,6 @@ from foodscan.pipelines.state import ProductsState, ready
 from foodscan.recognition.enrich.keeps import load_keeper
 from foodscan.recognition.enrich.results import enrich_products
 from foodscan.recognition.net_quantity import NetQuantity
-from foodscan.recognition.products.barcodes import gtin_key
 from foodscan.recognition.products.match import ProductGuess, group, guess
 from foodscan.recognition.products.model import Photo, Product, ProductsResult
 from foodscan.recognition.products.photo import PhotoReading, read_photo
@@ -97,7 +96,7 @@ async def _read_photos(ctx: Ctx) -> None:
 
 
 async def _look_up(ctx: Ctx) -> None:
-    codes = [code.text for reading, _ in ctx.state.read for code in reading.barcodes]
+    codes = [code.gtin for reading, _ in ctx.state.read for code in reading.barcodes]
     found: dict[str, CatalogEntry] = {}
     if codes and ctx.catalog is not None:
         found = await ctx.catalog.find(codes)
@@ -129,9 +128,7 @@ async def _merge(ctx: Ctx) -> None:
     products = []
     for item in merged:
         product = _product(item, taxonomy)
-        entry = next(
-            (catalog[k] for k in (gtin_key(c.text) for c in item.barcodes) if k in catalog), None
-        )
+        entry = next((catalog[k] for k in (c.gtin for c in item.barcodes) if k in catalog), None)
         products.append(_from_catalog(product, entry, taxonomy) if entry else product)
     ctx.state.products = products
     ctx.partial = {"products": [p.model_dump(mode="json", exclude={"text"}) for p in products]}

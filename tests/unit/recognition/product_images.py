@@ -13,14 +13,32 @@ FORMATS = {
     "EAN-13": zxingcpp.BarcodeFormat.EAN13,
     "EAN-8": zxingcpp.BarcodeFormat.EAN8,
     "UPC-A": zxingcpp.BarcodeFormat.UPCA,
+    "UPC-E": zxingcpp.BarcodeFormat.UPCE,
     "QR": zxingcpp.BarcodeFormat.QRCode,
 }
 
 
-def barcode_image(text: str, fmt: str = "EAN-13", scale: int = 3) -> Image.Image:
-    """The code rendered black on white with its quiet zone, as an RGB image."""
+def barcode_image(
+    text: str, fmt: str = "EAN-13", scale: int = 3, digits: bool = False
+) -> Image.Image:
+    """The code rendered black on white with its quiet zone (and its digits printed under
+    the bars if ``digits``), as an RGB image."""
     code = zxingcpp.create_barcode(text, FORMATS[fmt])
-    return Image.fromarray(np.asarray(code.to_image(scale=scale))).convert("RGB")
+    bars = code.to_image(scale=scale, add_hrt=digits)
+    return Image.fromarray(np.asarray(bars)).convert("RGB")
+
+
+def on_pack(
+    bars: Image.Image, angle: float = 0.0, size: tuple[int, int] = (900, 700)
+) -> Image.Image:
+    """``bars`` in the middle of a coloured pack, the whole photo turned by ``angle``."""
+    pack = Image.new("RGB", size, (196, 160, 120))
+    pack.paste(bars, ((size[0] - bars.width) // 2, (size[1] - bars.height) // 2))
+    if angle:
+        pack = pack.rotate(
+            angle, expand=True, fillcolor=(90, 90, 90), resample=Image.Resampling.BICUBIC
+        )
+    return pack
 
 
 def product_photo(

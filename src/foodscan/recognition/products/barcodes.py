@@ -1,21 +1,31 @@
 """Barcodes on product photos: EAN-13, EAN-8, UPC-A, UPC-E and QR codes.
 
-``decode`` reads the bars with ``zxing-cpp``; when a photo is blurred or at an angle it tries a
-few cheap variants (sharpened and smaller, slightly rotated) before giving up. ``from_text``
-reads the digits printed under the bars (from OCR lines) and keeps only digit runs whose GS1
-check digit is right, so a price or a date is not taken for a code. ``gtin_key`` is the form
-the product catalogue is keyed by. Calls are synchronous and CPU-bound; nothing loads on import.
+``decode`` reads the bars with ``zxing-cpp``. When the photo as it is gives nothing, it reads
+the regions that look like bars (``bars.bar_regions``: cut out, turned upright, scaled) in a
+few variants (sizes, sharpened, two binarizers) and keeps the code most variants agree on, so
+one variant's misread does not win; then a few variants of the whole photo (sharpened and
+smaller, slightly rotated). ``from_text`` reads the digits printed under the bars (from OCR
+lines) and keeps only digit runs whose GS1 check digit is right, so a price or a date is not
+taken for a code.
+
+Each code is reported in its own symbology: a UPC-A as its 12 digits (zxing-cpp reads it as an
+EAN-13 with a leading 0), a UPC-E as its 8. ``Barcode.gtin`` (``gtin_key``, with UPC-E
+expanded) is the form the product catalogue is keyed by. Calls are synchronous and
+CPU-bound; nothing loads on import.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import zxingcpp
 from PIL import Image, ImageFilter
+
+from foodscan.recognition.products.bars import bar_regions
 
 Source = Literal["image", "text"]
 
@@ -28,12 +38,21 @@ _FORMATS = {
 }
 _WANTED = zxingcpp.barcode_formats_from_str("EAN13,EAN8,UPCA,UPCE,QRCode")
 _BY_LENGTH = {8: "EAN-8", 12: "UPC-A", 13: "EAN-13"}
+# GS1-8 prefixes 0 and 1 are not issued for retail EAN-8 codes, while every UPC-E starts with
+# its number system 0 or 1: eight printed digits so begun, right as a UPC-E, are one.
+_UPCE_SYSTEMS = "01"
 # Variants tried, in order, when the photo as it is gives nothing. Measured on the 41 zxing
 # sample photos (bench/eval_products.py): as-is 29; sharpened at 3/4 size and +-10 degrees add
 # the blurred and tilted ones; larger scales and other binarizers added none.
 _SCALES = (0.75,)
 _ANGLES = (-10.0, 10.0)
 _MAX_SIDE = 2000
+# The variants of a cut-out region (``bars.bar_regions``): widths in pixels, each plain and
+# sharpened, each with zxing-cpp's local and its fixed-threshold binarizer (blurred bars turn
+# grey; a fixed threshold splits them where the local one sees noise).
+_REGION_WIDTHS = (400, 800)
+_AGREED = 3  # variants that agree, with none dissenting, settle a region early
+_BINARIZERS = (zxingcpp.Binarizer.LocalAverage, zxingcpp.Binarizer.FixedThreshold)
 # Digits under the bars as OCR reads them: groups split by spaces (and stray quote marks).
 _DIGIT_RUN = re.compile(r"(?<![\d.,])\d(?:[\d \"'`]{5,22})\d(?![\d.,])")
 
@@ -46,6 +65,13 @@ class Barcode:
     format: str
     text: str
     source: Source
+
+    @property
+    def gtin(self) -> str:
+        """The catalogue key: ``gtin_key`` of the text, a UPC-E expanded first."""
+        if self.format == "UPC-E" and len(self.text) == 8 and self.text.isdigit():
+            return gtin_key(upce_to_upca(self.text))
+        return gtin_key(self.text)
 
 
 def gtin_valid(digits: str) -> bool:
@@ -72,13 +98,70 @@ def gtin_key(code: str) -> str:
     return text
 
 
-def _found(image: Image.Image) -> list[Barcode]:
+def upce_to_upca(code: str) -> str:
+    """The 12-digit UPC-A a UPC-E code (8 digits: number system, six, check) stands for."""
+    system, six, check = code[0], code[1:7], code[7]
+    last = six[5]
+    if last in "012":
+        body = six[0:2] + last + "0000" + six[2:5]
+    elif last == "3":
+        body = six[0:3] + "00000" + six[3:5]
+    elif last == "4":
+        body = six[0:4] + "00000" + six[4]
+    else:
+        body = six[0:5] + "0000" + last
+    return system + body + check
+
+
+def _own(name: str, text: str, extra: object) -> Barcode:
+    """A code zxing-cpp read, in its own symbology's form (see the module docstring)."""
+    if name in ("EAN-13", "UPC-A") and len(text) == 13 and text.startswith("0"):
+        return Barcode("UPC-A", text[1:], "image")
+    if name == "UPC-E" and isinstance(extra, dict) and str(extra.get("UPCE", "")).isdigit():
+        return Barcode("UPC-E", str(extra["UPCE"]), "image")
+    return Barcode(name, text, "image")
+
+
+def _found(
+    image: Image.Image, binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage
+) -> list[Barcode]:
     out = []
-    for result in zxingcpp.read_barcodes(image, formats=_WANTED):
+    for result in zxingcpp.read_barcodes(image, formats=_WANTED, binarizer=binarizer):
         name = _FORMATS.get(result.format)
         if name is not None and result.text:
-            out.append(Barcode(name, result.text, "image"))
+            out.append(_own(name, result.text, result.extra))
     return out
+
+
+def _region_variants(region: Image.Image) -> Iterator[tuple[Image.Image, zxingcpp.Binarizer]]:
+    gray = region.convert("L")
+    for width in _REGION_WIDTHS:
+        size = (width, max(1, round(gray.height * width / max(gray.width, 1))))
+        plain = gray.resize(size, Image.Resampling.LANCZOS)
+        sharp = plain.filter(ImageFilter.UnsharpMask(radius=3, percent=250, threshold=0))
+        for variant in (plain, sharp):
+            for binarizer in _BINARIZERS:
+                yield variant, binarizer
+
+
+def region_votes(regions: Sequence[Image.Image]) -> Counter[Barcode]:
+    """How many variants of the first readable region read each code."""
+    votes: Counter[Barcode] = Counter()
+    for region in regions:
+        for variant, binarizer in _region_variants(region):
+            votes.update(set(_found(variant, binarizer)))
+            if len(votes) == 1 and next(iter(votes.values())) >= _AGREED:
+                return votes
+        if votes:
+            break
+    return votes
+
+
+def from_regions(regions: Sequence[Image.Image]) -> list[Barcode]:
+    """The code the variants of the first readable region agree on most (first seen wins a
+    tie), or nothing."""
+    votes = region_votes(regions)
+    return [votes.most_common(1)[0][0]] if votes else []
 
 
 def _variants(image: Image.Image) -> Iterator[Image.Image]:
@@ -93,9 +176,15 @@ def _variants(image: Image.Image) -> Iterator[Image.Image]:
         yield gray.rotate(angle, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
 
 
-def decode(image: Image.Image) -> list[Barcode]:
-    """The codes zxing-cpp reads in ``image``, each once; the variants only if none is found."""
+Regions = Callable[[], Sequence[Image.Image]]
+
+
+def decode(image: Image.Image, regions: Regions | None = None) -> list[Barcode]:
+    """The codes zxing-cpp reads in ``image``, each once; its bar ``regions`` (``regions()``,
+    or ``bars.bar_regions``) and the variants only if none is found."""
     found = _found(image)
+    if not found:
+        found = from_regions(regions() if regions is not None else bar_regions(image))
     if not found:
         for variant in _variants(image):
             found = _found(variant)
@@ -109,10 +198,19 @@ def from_text(texts: Iterable[str]) -> list[Barcode]:
     out = []
     for text in texts:
         for match in _DIGIT_RUN.finditer(text):
-            digits = re.sub(r"\D", "", match.group())
-            if len(digits) in _BY_LENGTH and gtin_valid(digits):
-                out.append(Barcode(_BY_LENGTH[len(digits)], digits, "text"))
+            if (code := _printed(re.sub(r"\D", "", match.group()))) is not None:
+                out.append(code)
     return unique(out)
+
+
+def _printed(digits: str) -> Barcode | None:
+    if len(digits) == 8 and digits[0] in _UPCE_SYSTEMS and gtin_valid(upce_to_upca(digits)):
+        return Barcode("UPC-E", digits, "text")
+    if len(digits) == 13 and digits.startswith("0") and gtin_valid(digits):
+        return Barcode("UPC-A", digits[1:], "text")
+    if len(digits) in _BY_LENGTH and gtin_valid(digits):
+        return Barcode(_BY_LENGTH[len(digits)], digits, "text")
+    return None
 
 
 def unique(codes: Iterable[Barcode]) -> list[Barcode]:
@@ -120,7 +218,7 @@ def unique(codes: Iterable[Barcode]) -> list[Barcode]:
     seen: set[str] = set()
     out = []
     for code in codes:
-        key = gtin_key(code.text)
+        key = code.gtin
         if key not in seen:
             seen.add(key)
             out.append(code)

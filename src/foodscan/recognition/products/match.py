@@ -3,6 +3,9 @@ photos show the same product.
 
 ``describe`` reads one product out of weighted text lines (each line weighs its print height
 against the photo's largest, so the name on the front outweighs the small print) and codes.
+The brand is one of the taxonomy's (matched with OCR slips allowed); failing that, a brand the
+taxonomy does not know is taken from the largest print when it stands out: a short line of
+letters, clearly taller than any other wordy line, that names no category and no quantity.
 ``group`` joins the photos of one product: the same code, or — when neither photo shows a
 code the other lacks — the same words (at least two shared, half of the shorter photo's) with
 no conflicting brand or category. Two photos with different codes are never joined. Pure
@@ -14,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from foodscan.recognition.products.barcodes import Barcode, gtin_key, unique
+from foodscan.recognition.products.barcodes import Barcode, unique
 from foodscan.recognition.products.photo import PhotoReading, line_height
 from foodscan.recognition.quantity import Quantity, find_quantities
 from foodscan.recognition.taxonomy.categories import Taxonomy, Weighted
@@ -26,6 +29,8 @@ _SIGNIFICANT = 4  # letters a word needs to count towards "the same text"
 _SHARED_WORDS = 2
 _SHARED_SHARE = 0.5
 _TITLE_BONUS = 1.0  # a line that names the category is the likelier product name
+_BRAND_WORDS = 3  # an unknown brand is a short line...
+_BRAND_LEAD = 1.25  # ...at least this much taller than the next wordy line
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,26 @@ def _title(lines: Sequence[Weighted], taxonomy: Taxonomy, brand: str | None) -> 
     return best[1] if best else None
 
 
+def _printed_brand(lines: Sequence[Weighted], taxonomy: Taxonomy) -> str | None:
+    """A brand the taxonomy does not know: the largest print, if it stands out (see the
+    module docstring)."""
+    wordy = sorted(((w, t) for t, w in lines if _wordy(t)), key=lambda item: -item[0])
+    if not wordy:
+        return None
+    weight, text = wordy[0]
+    runner_up = wordy[1][0] if len(wordy) > 1 else 0.0
+    tokens = text.split()
+    if (
+        weight < _BRAND_LEAD * runner_up
+        or not 1 <= len(tokens) <= _BRAND_WORDS
+        or any(ch.isdigit() for ch in text)
+        or taxonomy.hits(text)
+        or find_quantities(text)
+    ):
+        return None
+    return _display(" ".join(tokens).strip(" .,;:-*!"))
+
+
 def _display(text: str) -> str:
     return text.title() if text.isupper() and len(text) > 3 else text
 
@@ -101,21 +126,23 @@ def describe(
     """The product these lines and codes speak of (``photos``: the photo indexes)."""
     brands = taxonomy.brands_in(lines)
     brand = taxonomy.brands[brands[0].id] if brands else None
+    brand_name = brand.name if brand else _printed_brand(lines, taxonomy)
     categories = taxonomy.categories_in(lines, brand)
     category = categories[0].id if categories else None
     category_name = taxonomy.categories[category].name() if category else None
-    title = _title(lines, taxonomy, brand.name if brand else None)
+    title = _title(lines, taxonomy, brand_name)
     text = "\n".join(t for t, _ in lines)
     confidence = (
         0.2 * ocr_confidence * bool(lines)
         + 0.3 * bool(brand)
+        + 0.1 * bool(brand_name and not brand)
         + 0.3 * bool(category)
         + 0.2 * bool(codes)
     )
     return ProductGuess(
         photos=tuple(sorted(photos)),
-        name=_name(title, brand.name if brand else None, category_name),
-        brand=brand.name if brand else None,
+        name=_name(title, brand_name, category_name),
+        brand=brand_name,
         quantity=_quantity(lines),
         category=category,
         barcodes=tuple(codes),
@@ -133,7 +160,7 @@ def guess(reading: PhotoReading, taxonomy: Taxonomy) -> ProductGuess:
 
 
 def _keys(product: ProductGuess) -> set[str]:
-    return {gtin_key(code.text) for code in product.barcodes}
+    return {code.gtin for code in product.barcodes}
 
 
 def _significant(product: ProductGuess) -> set[str]:

@@ -2,8 +2,11 @@
 
 The bars are read first (``barcodes.decode``); the text by the job's OCR engine. When the bars
 cannot be read, the digits printed under them often can: OCR rows are searched for a code
-with a right check digit, and a row that looks like such digits but fails is read again,
-cropped (at two sizes) and padded: small digits at a photo's edge are where OCR slips.
+with a right check digit, a row that looks like such digits but fails is read again, cropped
+(at two sizes) and padded (small digits at a photo's edge are where OCR slips), and then the
+regions that look like bars (``bars.bar_regions``, upright, digits included) are read.
+When the bars and the printed digits name different codes (each with a right check digit:
+a misread of two digits or more), the variants of the bar region decide between them.
 Synchronous and CPU-bound: run it in the worker's CPU pool.
 """
 
@@ -11,16 +14,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 from PIL import Image, ImageOps
 
 from foodscan.recognition.products import barcodes
-from foodscan.recognition.products.barcodes import Barcode
+from foodscan.recognition.products.barcodes import Barcode, Regions
+from foodscan.recognition.products.bars import bar_regions
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, row_texts
 
 _MIN_DIGITS = 6
 _DIGIT_SHARE = 0.6
 _RETRIES = 2
+_REGION_READS = 2  # bar regions whose digits are read when nothing else gave a code
+_DIGITS_LANG = "en"  # digits read the same in any script: no script probe for a cut-out
 _PAD = 40
 # (left margin in line heights, scale) of the crops re-read; measured on the zxing samples.
 _CROPS = ((2.0, 2), (1.5, 1), (2.0, 1), (1.5, 2))
@@ -68,10 +75,10 @@ def _crops(image: Image.Image, line: OcrLine) -> list[Image.Image]:
     return out
 
 
-def printed_codes(
-    image: Image.Image, lines: list[OcrLine], ocr: OcrEngine, lang: str | None = None
+def _digits(
+    image: Image.Image, lines: list[OcrLine], ocr: OcrEngine, lang: str | None
 ) -> list[Barcode]:
-    """Codes from the digits printed on the photo, re-reading up to three digit rows closer."""
+    """Codes printed in ``lines`` of ``image``, re-reading up to two digit rows closer."""
     found = barcodes.from_text(row_texts(lines, separator=" "))
     if found:
         return found
@@ -83,12 +90,50 @@ def printed_codes(
     return []
 
 
+def printed_codes(
+    image: Image.Image,
+    lines: list[OcrLine],
+    ocr: OcrEngine,
+    lang: str | None = None,
+    regions: Regions | None = None,
+) -> list[Barcode]:
+    """Codes from the digits printed on the photo, then from those beside up to two bar
+    regions (each re-reading up to two digit rows closer)."""
+    found = _digits(image, lines, ocr, lang)
+    if found:
+        return found
+    for region in (regions() if regions is not None else bar_regions(image))[:_REGION_READS]:
+        padded = ImageOps.expand(region, border=_PAD, fill="white")
+        found = _digits(padded, ocr.read(padded, _DIGITS_LANG), ocr, _DIGITS_LANG)
+        if found:
+            return found
+    return []
+
+
+def _refereed(codes: list[Barcode], printed: list[Barcode], regions: Regions) -> list[Barcode]:
+    """The bars' codes, unless the printed digits name another retail code that more
+    variants of the bar region read."""
+    if not codes or not printed or any(code.format == "QR" for code in codes):
+        return codes
+    if {code.gtin for code in codes} & {code.gtin for code in printed}:
+        return codes
+    votes = barcodes.region_votes(regions())
+    tally = {code.gtin: count for code, count in votes.items()}
+    best = max(printed, key=lambda code: tally.get(code.gtin, 0))
+    if tally.get(best.gtin, 0) > max(tally.get(code.gtin, 0) for code in codes):
+        return [best]
+    return codes
+
+
 def read_photo(
     image: Image.Image, ocr: OcrEngine, index: int = 0, lang: str | None = None
 ) -> PhotoReading:
     """Barcodes and text lines of one upright RGB photo."""
-    codes = barcodes.decode(image)
+    regions = cache(lambda: bar_regions(image))
+    codes = barcodes.decode(image, regions)
     lines = ocr.read(image, lang)
-    if not codes:
-        codes = printed_codes(image, lines, ocr, lang)
+    if codes:
+        codes = _refereed(codes, barcodes.from_text(row_texts(lines, separator=" ")), regions)
+    else:
+        codes = printed_codes(image, lines, ocr, lang, regions)
     return PhotoReading(index, tuple(codes), tuple(lines))
