@@ -22,10 +22,12 @@ from typing import Any
 
 from receipt_gen import en, pl, ru
 from receipt_gen.layouts import LOCALES, SPLITS, Layout, layouts, seed_of
-from receipt_gen.render import image_of, lines_of, style_for
+from receipt_gen.render import HARD, image_of, lines_of, style_for
 from receipt_gen.sheet import Sheet
 
 __all__ = ["LOCALES", "SPLITS", "Layout", "compose", "generate", "layouts"]
+
+_HARD_SHARE = 0.2  # receipts photographed badly: strong blur, faded ink, a steeper tilt
 
 _COMPOSERS: dict[str, Callable[[Layout, str], tuple[Sheet, dict[str, Any]]]] = {
     "pl": pl.compose,
@@ -73,8 +75,10 @@ def _write(out: Path, layout: Layout, receipt_id: str, *, images: bool) -> dict[
     (out / "lines" / f"{receipt_id}.json").write_text(
         json.dumps(lines, ensure_ascii=False), encoding="utf-8"
     )
+    odds = random.Random(seed_of(f"hard-{receipt_id}"))  # noqa: S311 - repeatable
+    hard = odds.choice(HARD) if odds.random() < _HARD_SHARE else ""
     if images:
-        (out / "img" / f"{receipt_id}.jpg").write_bytes(image_of(sheet, style, rng))
+        (out / "img" / f"{receipt_id}.jpg").write_bytes(image_of(sheet, style, rng, hard))
     return {
         "id": receipt_id,
         "locale": key["locale"],
@@ -82,6 +86,6 @@ def _write(out: Path, layout: Layout, receipt_id: str, *, images: bool) -> dict[
         "country": layout.locale,
         "split": layout.split,
         "width_chars": str(layout.width),
-        "hard": "",
+        "hard": hard,
         "n_items": str(len(key["items"])),
     }

@@ -7,6 +7,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from receipt_gen.extras import footer_extra, header_extra, item_code
 from receipt_gen.layouts import Layout, seed_of
 from receipt_gen.sheet import Line, Sheet, basket, cents, fmt, tax_in, tendered, when
 from receipt_gen.vocab import LEGAL_FORMS, NAMES, STORE_TYPES, STREETS, TOWNS
@@ -57,7 +58,9 @@ def _uk_item(sheet: Sheet, layout: Layout, line: Line) -> None:
         sheet.pair(f"  {layout['discount']}", f"-{sign}{fmt(line.discount)}")
 
 
-def _us_item(sheet: Sheet, layout: Layout, line: Line, rng: random.Random) -> None:
+def _us_item(
+    sheet: Sheet, layout: Layout, line: Line, rng: random.Random, extra: random.Random
+) -> None:
     flag = line.tax_class
     shape = layout["item"]
     name = (
@@ -73,6 +76,7 @@ def _us_item(sheet: Sheet, layout: Layout, line: Line, rng: random.Random) -> No
         if line.quantity > 1:
             sheet.left(f"  {line.quantity} @ {fmt(line.price)}")
         sheet.pair(name, f"{fmt(line.total)} {flag}")
+    item_code(sheet, "us", layout["item_code"], extra)
     if line.discount is not None:
         sheet.pair(f"  {layout['discount']}", f"{fmt(line.discount)}-")
 
@@ -117,7 +121,9 @@ def compose(layout: Layout, receipt_id: str) -> tuple[Sheet, dict[str, Any]]:
     country = layout.locale
     rng = random.Random(seed_of(receipt_id))  # noqa: S311 - repeatable, not a secret
     sheet = Sheet(layout.width)
+    extra = random.Random(seed_of(f"{receipt_id}/extras"))  # noqa: S311 - repeatable
     merchant = _header(sheet, layout, rng, country)
+    header_extra(sheet, country, layout["extras"])
     stamp = when(rng)
     if layout["date_pos"] == "header":
         sheet.left(_stamp(country, stamp))
@@ -127,7 +133,10 @@ def compose(layout: Layout, receipt_id: str) -> tuple[Sheet, dict[str, Any]]:
     for line in lines:
         taxable = any(word in line.name for word in _US_TAXABLE)
         line.tax_class = ("A" if rng.random() < 0.5 else "Z") if uk else ("T" if taxable else "F")
-        (_uk_item(sheet, layout, line) if uk else _us_item(sheet, layout, line, rng))
+        if uk:
+            _uk_item(sheet, layout, line)
+        else:
+            _us_item(sheet, layout, line, rng, extra)
     sheet.rule()
     net = sum((line.net for line in lines), Decimal(0))
     sign = "£" if uk else ""
@@ -146,6 +155,8 @@ def compose(layout: Layout, receipt_id: str) -> tuple[Sheet, dict[str, Any]]:
         tax = [{"rate": f"{rate.normalize()}%", "amount": f"{amount:.2f}"}]
     sheet.pair(layout["total"], f"{sign}{fmt(total)}", big=rng.random() < 0.3)
     cash = _pay(sheet, layout, rng, total, sign)
+    savings = sum((line.discount or Decimal(0) for line in lines), Decimal(0))
+    footer_extra(sheet, country, layout["extras"], extra, savings)
     if uk:
         tax = _uk_tax(sheet, layout, lines)
     if layout["date_pos"] == "footer":

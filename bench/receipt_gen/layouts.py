@@ -18,6 +18,8 @@ import hashlib
 import random
 from dataclasses import dataclass
 
+from receipt_gen.extras import EXTRA_SLOTS
+
 LOCALES = ("pl", "ru", "uk", "us")
 SPLITS = ("dev", "held")
 LAYOUTS_PER_SPLIT = {"dev": 10, "held": 8}
@@ -107,7 +109,13 @@ def make_layout(locale: str, split: str, number: int) -> Layout:
         for slot in forced:
             choices[slot] = rng.choice(slots[slot][1])
     low, high = WIDTHS[split]
-    return Layout(name, locale, split, choices, rng.randint(low, high))
+    width = rng.randint(low, high)
+    # Slots added later draw from their own stream: the layouts above stay as they were.
+    extra = random.Random(seed_of(f"{name}/extras"))  # noqa: S311 - repeatable, not a secret
+    for slot, (dev, held) in EXTRA_SLOTS.items():
+        use_held = split == "held" and extra.random() < 0.6
+        choices[slot] = extra.choice(held if use_held else dev)
+    return Layout(name, locale, split, choices, width)
 
 
 def layouts(locale: str, split: str) -> list[Layout]:

@@ -7,6 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from receipt_gen.extras import footer_extra, header_extra
 from receipt_gen.layouts import Layout, seed_of
 from receipt_gen.sheet import Line, Sheet, basket, cents, fmt, tax_in, tendered, when
 from receipt_gen.vocab import LEGAL_FORMS, NAMES, PEOPLE, STORE_TYPES, STREETS, TOWNS
@@ -121,7 +122,9 @@ def compose(layout: Layout, receipt_id: str) -> tuple[Sheet, dict[str, Any]]:
     """One Polish receipt of ``layout``: its sheet and its answer key."""
     rng = random.Random(seed_of(receipt_id))  # noqa: S311 - repeatable, not a secret
     sheet = Sheet(layout.width)
+    extra = random.Random(seed_of(f"{receipt_id}/extras"))  # noqa: S311 - repeatable
     merchant = _header(sheet, layout, rng)
+    header_extra(sheet, "pl", layout["extras"])
     stamp = when(rng)
     if layout["date_pos"] == "header":
         _date_row(sheet, rng, stamp)
@@ -156,6 +159,8 @@ def compose(layout: Layout, receipt_id: str) -> tuple[Sheet, dict[str, Any]]:
         sheet.pair("Reszta", fmt(given - total, True))
     else:
         sheet.pair(layout["payment"], fmt(total, True))
+    savings = sum((line.discount or Decimal(0) for line in lines), Decimal(0))
+    footer_extra(sheet, "pl", layout["extras"], extra, savings)
     sheet.pair(f"#Kasa {rng.randint(1, 9)}", f"Kasjer {rng.choice(('Ewa', 'Marek', 'Ola'))}")
     if layout["date_pos"] == "footer":
         _date_row(sheet, rng, stamp)

@@ -128,8 +128,24 @@ def _paper(sheet: Sheet, style: Style, rng: random.Random) -> Image.Image:
     return page
 
 
-def image_of(sheet: Sheet, style: Style, rng: random.Random) -> bytes:
-    """The sheet as a JPEG photo: on a desk, slightly turned, blurred, noisy, compressed."""
+HARD = ("blur", "lowcontrast", "tilt")
+
+
+def _harden(photo: Image.Image, hard: str, desk: tuple[int, ...]) -> Image.Image:
+    """A harder photo: strong blur, faded ink on grey paper, or a steeper tilt."""
+    if hard == "blur":
+        return photo.filter(ImageFilter.GaussianBlur(1.5))
+    if hard == "lowcontrast":
+        pixels = np.asarray(photo).astype(np.float32)
+        return Image.fromarray(np.clip(110 + pixels * 0.45, 0, 255).astype(np.uint8))
+    if hard == "tilt":
+        return photo.rotate(4.0, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=desk)
+    return photo
+
+
+def image_of(sheet: Sheet, style: Style, rng: random.Random, hard: str = "") -> bytes:
+    """The sheet as a JPEG photo: on a desk, slightly turned, blurred, noisy, compressed;
+    ``hard`` (one of ``HARD``) makes it harder to read."""
     page = _paper(sheet, style, rng)
     desk = tuple(rng.randint(60, 150) for _ in range(3))
     border = 40
@@ -138,6 +154,7 @@ def image_of(sheet: Sheet, style: Style, rng: random.Random) -> bytes:
     photo = photo.rotate(rng.uniform(-2.0, 2.0), resample=Image.Resampling.BICUBIC,
                          expand=True, fillcolor=desk)  # fmt: skip
     photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.2, 0.9)))
+    photo = _harden(photo, hard, desk)
     pixels = np.asarray(photo).astype(np.float32)
     gradient = np.linspace(rng.uniform(0.85, 1.0), rng.uniform(0.9, 1.05), pixels.shape[0])
     pixels *= gradient[:, None, None]

@@ -10,6 +10,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from receipt_gen.extras import footer_extra, header_extra, item_code
 from receipt_gen.layouts import Layout, seed_of
 from receipt_gen.sheet import Line, Sheet, basket, fmt, tax_in, tendered, when
 from receipt_gen.vocab import LEGAL_FORMS, NAMES, PEOPLE, STORE_TYPES, STREETS, TOWNS
@@ -46,7 +47,7 @@ def _header(sheet: Sheet, layout: Layout, rng: random.Random) -> str:
     return first
 
 
-def _item(sheet: Sheet, layout: Layout, line: Line, index: int) -> None:
+def _item(sheet: Sheet, layout: Layout, line: Line, index: int, extra: random.Random) -> None:
     p, t = fmt(line.price), fmt(line.total)
     q = str(line.quantity) if line.unit == "pcs" else f"{line.quantity:.3f}"
     unit = {"pcs": "", "kg": " кг", "l": " л"}[line.unit]
@@ -58,12 +59,15 @@ def _item(sheet: Sheet, layout: Layout, line: Line, index: int) -> None:
         else:
             sheet.left(line.name)
             sheet.pair("", right)
+        item_code(sheet, "ru", layout["item_code"], extra)
     elif shape == "two_line_star":
         sheet.left(line.name)
+        item_code(sheet, "ru", layout["item_code"], extra)
         sheet.pair(f"{p} * {q}{unit}", f"={t}")
     else:
         numbered = shape == "numbered_two_line"
         sheet.left(f"{index}. {line.name}" if numbered else line.name)
+        item_code(sheet, "ru", layout["item_code"], extra)
         sheet.pair(f"{q}{unit} x {p}", f"={t}")
     if line.discount is not None:
         sheet.pair(layout["discount"], f"-{fmt(line.discount)}")
@@ -100,7 +104,9 @@ def compose(layout: Layout, receipt_id: str) -> tuple[Sheet, dict[str, Any]]:
     """One Russian receipt of ``layout``: its sheet and its answer key."""
     rng = random.Random(seed_of(receipt_id))  # noqa: S311 - repeatable, not a secret
     sheet = Sheet(layout.width)
+    extra = random.Random(seed_of(f"{receipt_id}/extras"))  # noqa: S311 - repeatable
     merchant = _header(sheet, layout, rng)
+    header_extra(sheet, "ru", layout["extras"])
     stamp = when(rng)
     sheet.center("КАССОВЫЙ ЧЕК", bold=True)
     sheet.center("ПРИХОД")
@@ -109,7 +115,7 @@ def compose(layout: Layout, receipt_id: str) -> tuple[Sheet, dict[str, Any]]:
     lines = basket(rng, "ru", discounts=True, max_name=min(layout.width - 4, 22))
     for index, line in enumerate(lines, start=1):
         line.tax_class = rng.choice(("20", "10", "10"))
-        _item(sheet, layout, line, index)
+        _item(sheet, layout, line, index, extra)
     sheet.rule("=")
     total = sum((line.net for line in lines), Decimal(0))
     if layout["subtotal"] != "none":
@@ -126,6 +132,8 @@ def compose(layout: Layout, receipt_id: str) -> tuple[Sheet, dict[str, Any]]:
     for line in lines:
         gross[Decimal(line.tax_class)] += line.net
     tax = _tax_rows(sheet, layout, dict(sorted(gross.items(), reverse=True)))
+    savings = sum((line.discount or Decimal(0) for line in lines), Decimal(0))
+    footer_extra(sheet, "ru", layout["extras"], extra, savings)
     sheet.pair("КАССИР", rng.choice(("Иванова О.", "Петров С.", "Смирнова А.")))
     if layout["date_pos"] == "footer":
         sheet.pair(_date(rng, stamp), f"СМЕНА {rng.randint(1, 300)}")
