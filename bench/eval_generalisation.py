@@ -10,7 +10,9 @@ Generates receipts with ``bench/receipt_gen`` (fixed by their names, so every ru
 ones) into ``--gen`` (default ``results/receipt-gen``, made once), reads each photo through the
 real recognition path (``ocr_runs``: decode → the pipelines' engine picker → RapidOCR, or
 Tesseract for Cyrillic pages where its language data is found) or, with ``--text-only``, parses
-the generator's own OCR lines (fast, for parser iterations; not a headline figure), and scores
+the generator's own OCR lines (fast, for parser iterations; not a headline figure; with
+``--lose-total-row`` also with each receipt's total row lost, as a blurred photo loses it), and
+scores
 per group: merchant (quotes of any style alike), total, date, all items right, receipts with
 an extra item, ``consistent`` verdicts, and ``consistent`` verdicts with a wrong total (which
 must stay at 0). Writes ``bench/results/eval_generalisation-<label>.json`` and prints a
@@ -26,24 +28,33 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ocr_runs import OcrRunner
+from receipt_gen import LOCALES, SPLITS, generate
+from scoring import amount, norm, score_synth
 
-from ocr_runs import OcrRunner  # noqa: E402
-from receipt_gen import LOCALES, SPLITS, generate  # noqa: E402
-from scoring import amount, norm, score_synth  # noqa: E402
-
-from foodscan.recognition.ocr import OcrLine  # noqa: E402
-from foodscan.recognition.receipt import parse_receipt  # noqa: E402
-from foodscan.recognition.receipt_model import ReceiptParse  # noqa: E402
+from foodscan.recognition.ocr import OcrLine
+from foodscan.recognition.receipt import parse_receipt
+from foodscan.recognition.receipt_model import ReceiptParse
 
 RESULTS = Path(__file__).resolve().parent / "results"
 _QUOTES = str.maketrans({"«": '"', "»": '"', "„": '"', "“": '"', "”": '"'})
 FIELDS = ("merchant", "total", "date", "items_all", "extra", "consistent", "consistent_wrong")
-HEADS = ("merchant", "total", "date", "all items", "extra items", "consistent", "consistent, wrong total")
+HEADS = (
+    "merchant",
+    "total",
+    "date",
+    "all items",
+    "extra items",
+    "consistent",
+    "consistent, wrong total",
+)
 
 
 def _merchant(found: ReceiptParse, key: dict[str, Any]) -> bool:
-    got, want = norm(found.merchant.name).translate(_QUOTES), norm(key["merchant"]).translate(_QUOTES)
+    got, want = (
+        norm(found.merchant.name).translate(_QUOTES),
+        norm(key["merchant"]).translate(_QUOTES),
+    )
     return bool(want) and got == want
 
 
@@ -65,28 +76,36 @@ def score(found: ReceiptParse, key: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _lines(path: Path) -> list[OcrLine]:
+def _lines(path: Path, lose: str | None = None) -> list[OcrLine]:
+    """The generator's OCR lines, less those of the row whose role is ``lose``."""
     rows = json.loads(path.read_text(encoding="utf-8"))
     return [
         OcrLine(r["text"], tuple((float(x), float(y)) for x, y in r["box"]), r["confidence"])
         for r in rows
+        if lose is None or r.get("role") != lose
     ]
 
 
-def _read(folder: Path, receipt_id: str, runner: OcrRunner | None) -> list[OcrLine]:
+def _read(
+    folder: Path, receipt_id: str, runner: OcrRunner | None, lose: str | None = None
+) -> list[OcrLine]:
     if runner is None:
-        return _lines(folder / "lines" / f"{receipt_id}.json")
+        return _lines(folder / "lines" / f"{receipt_id}.json", lose)
     return runner.read(folder / "img" / f"{receipt_id}.jpg").lines
 
 
 def evaluate_set(
-    folder: Path, name: str, runner: OcrRunner | None, groups: dict[str, str]
+    folder: Path,
+    name: str,
+    runner: OcrRunner | None,
+    groups: dict[str, str],
+    lose: str | None = None,
 ) -> list[dict[str, Any]]:
     """Score every receipt listed in ``folder/meta.csv``; ``groups`` maps its id to a group."""
     records = []
     for receipt_id, group in groups.items():
         key = json.loads((folder / "key" / f"{receipt_id}.json").read_text(encoding="utf-8"))
-        found = parse_receipt(_read(folder, receipt_id, runner))
+        found = parse_receipt(_read(folder, receipt_id, runner, lose))
         records.append(
             {
                 "id": receipt_id,
@@ -110,7 +129,9 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"n": n}
     for field in FIELDS:
         out[field] = round(sum(bool(r["score"][field]) for r in records) / n, 3)
-    out["extra_items"] = sum(r["score"]["items_found"] - r["score"]["items_matched"] for r in records)
+    out["extra_items"] = sum(
+        r["score"]["items_found"] - r["score"]["items_matched"] for r in records
+    )
     out["consistent_wrong_count"] = sum(bool(r["score"]["consistent_wrong"]) for r in records)
     return out
 
@@ -144,6 +165,11 @@ def main() -> int:
     parser.add_argument("--tessdata", type=Path, help="Tesseract language data (rus) to use")
     parser.add_argument("--threads", type=int)
     parser.add_argument("--split", nargs="+", choices=SPLITS, default=list(SPLITS))
+    parser.add_argument(
+        "--lose-total-row",
+        action="store_true",
+        help="with --text-only: also score each receipt with its total row lost",
+    )
     args = parser.parse_args()
     if not (args.gen / "meta.csv").is_file() or args.text_only:
         generate(args.gen, LOCALES, SPLITS, args.per_layout, images=not args.text_only)
@@ -156,6 +182,9 @@ def main() -> int:
     for split in args.split:
         chosen = {r["id"]: f"{split} {r['country']}" for r in meta if r["split"] == split}
         records += evaluate_set(args.gen, "generated", runner, chosen)
+    for split in args.split if args.lose_total_row and runner is None else ():
+        chosen = {r["id"]: f"{split} {r['country']}" for r in meta if r["split"] == split}
+        records += evaluate_set(args.gen, "no total row", runner, chosen, lose="total")
     summaries = {name: summarise(group) for name, group in _ordered_groups(records).items()}
     sys.stdout.write(table(summaries) + "\n")
     mode = "text" if args.text_only else "ocr"

@@ -70,7 +70,8 @@ def _write(out: Path, layout: Layout, receipt_id: str, *, images: bool) -> dict[
     text = json.dumps(key, ensure_ascii=False, indent=1)
     (out / "key" / f"{receipt_id}.json").write_text(text, encoding="utf-8")
     lines = [
-        {"text": x.text, "box": x.box, "confidence": x.confidence} for x in lines_of(sheet, style)
+        {"text": x.text, "box": x.box, "confidence": x.confidence, "role": role}
+        for x, role in lines_of(sheet, style)
     ]
     (out / "lines" / f"{receipt_id}.json").write_text(
         json.dumps(lines, ensure_ascii=False), encoding="utf-8"

@@ -153,7 +153,7 @@ def compose(layout: Layout, receipt_id: str) -> tuple[Sheet, dict[str, Any]]:
         sheet.pair(label, fmt(amount))
         total = net + amount
         tax = [{"rate": f"{rate.normalize()}%", "amount": f"{amount:.2f}"}]
-    sheet.pair(layout["total"], f"{sign}{fmt(total)}", big=rng.random() < 0.3)
+    sheet.pair(layout["total"], f"{sign}{fmt(total)}", big=rng.random() < 0.3, role="total")
     cash = _pay(sheet, layout, rng, total, sign)
     savings = sum((line.discount or Decimal(0) for line in lines), Decimal(0))
     footer_extra(sheet, country, layout["extras"], extra, savings)

@@ -148,8 +148,9 @@ def compose(layout: Layout, receipt_id: str) -> tuple[Sheet, dict[str, Any]]:
     tax: list[dict[str, str]] = []
     if tax_first:
         tax = _tax_rows(sheet, layout, gross)
-    sheet.pair(layout["total"], f"{fmt(total, True)}{' zł' if rng.random() < 0.3 else ''}",
-               big=layout["name_style"] == "big" and rng.random() < 0.5)  # fmt: skip
+    zloty = " zł" if rng.random() < 0.3 else ""
+    big = layout["name_style"] == "big" and rng.random() < 0.5
+    sheet.pair(layout["total"], f"{fmt(total, True)}{zloty}", big=big, role="total")
     if not tax_first:
         tax = _tax_rows(sheet, layout, gross)
     cash = layout["payment"] in ("Gotówka", "Zapłacono gotówką")

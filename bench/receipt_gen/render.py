@@ -73,8 +73,9 @@ def _first_text_row(sheet: Sheet) -> int:
     return next(i for i, row in enumerate(sheet.rows) if row.text.strip())
 
 
-def lines_of(sheet: Sheet, style: Style) -> list[OcrLine]:
-    """The OCR lines of the sheet as a perfect reader returns them (text mode)."""
+def lines_of(sheet: Sheet, style: Style) -> list[tuple[OcrLine, str]]:
+    """The OCR lines of the sheet as a perfect reader returns them (text mode), each with
+    its row's role."""
     advance, height = style.size * 0.6, float(style.size)
     lines, top = [], float(_MARGIN)
     first = _first_text_row(sheet)
@@ -89,7 +90,7 @@ def lines_of(sheet: Sheet, style: Style) -> list[OcrLine]:
                 (right, top + height * scale),
                 (left, top + height * scale),
             )
-            lines.append(OcrLine(cell, box, 0.97))
+            lines.append((OcrLine(cell, box, 0.97), row.role))
         if index == first and style.stray:
             left = _MARGIN + max(_cells(row.text)[0][0] - 2, 0) * advance
             box = (
@@ -98,7 +99,7 @@ def lines_of(sheet: Sheet, style: Style) -> list[OcrLine]:
                 (left + advance, top + height),
                 (left, top + height),
             )
-            lines.append(OcrLine(style.stray, box, 0.6))
+            lines.append((OcrLine(style.stray, box, 0.6), ""))
         top += height * style.pitch * scale
     return lines
 

@@ -120,7 +120,7 @@ def compose(layout: Layout, receipt_id: str) -> tuple[Sheet, dict[str, Any]]:
     total = sum((line.net for line in lines), Decimal(0))
     if layout["subtotal"] != "none":
         sheet.pair(layout["subtotal"], f"={fmt(total)}")
-    sheet.pair(layout["total"], f"={fmt(total)}", big=rng.random() < 0.5)
+    sheet.pair(layout["total"], f"={fmt(total)}", big=rng.random() < 0.5, role="total")
     cash = layout["payment"] in ("НАЛИЧНЫМИ", "ПОЛУЧЕНО")
     if cash:
         given = tendered(rng, total)

@@ -35,6 +35,7 @@ class Row:
     text: str
     big: bool = False
     bold: bool = False
+    role: str = ""  # "total" for the row of the amount to pay (for ablations)
 
 
 @dataclass
@@ -53,13 +54,13 @@ class Sheet:
         """A row from the left edge, cut at the width."""
         self.rows.append(Row(text[: self.width]))
 
-    def pair(self, left: str, right: str, *, big: bool = False) -> None:
+    def pair(self, left: str, right: str, *, big: bool = False, role: str = "") -> None:
         """``left`` at the left edge and ``right`` at the right one, at least two spaces
         apart; a left part too long is cut (as tills truncate names)."""
         room = (self.width // 2 if big else self.width) - len(right) - 2
         left = left[: max(room, 0)]
         gap = max(2, (self.width // 2 if big else self.width) - len(left) - len(right))
-        self.rows.append(Row(f"{left}{' ' * gap}{right}", big))
+        self.rows.append(Row(f"{left}{' ' * gap}{right}", big, role=role))
 
     def fits(self, left: str, right: str) -> bool:
         """Whether ``left`` and ``right`` fit one row uncut."""

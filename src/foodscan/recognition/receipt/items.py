@@ -119,7 +119,8 @@ class _Reader:
 
     def add(self, row: Row, line: ItemRow, following: ItemRow | None) -> None:
         if line.kind is Kind.NAME:
-            self.pending = (row, line.name)
+            if self.pending is None or not line.code:  # a code row keeps the name above it
+                self.pending = (row, line.name)
         elif line.kind is Kind.ITEM:
             draft = _draft(row, line)
             if self.attach_next is not None and not draft.quantity_read:

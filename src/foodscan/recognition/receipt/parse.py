@@ -19,6 +19,7 @@ from foodscan.recognition.receipt.locale import detect_currency, detect_language
 from foodscan.recognition.receipt.normalise import normalise_rows
 from foodscan.recognition.receipt.payment import PaymentRead, paid_amounts, read_payment
 from foodscan.recognition.receipt.reconcile import Outcome, reconcile
+from foodscan.recognition.receipt.referee import payment_evidence, referee_total, summary_tail
 from foodscan.recognition.receipt.rows import Row
 from foodscan.recognition.receipt.totals import (
     Figure,
@@ -111,6 +112,7 @@ def _read_footer(texts: Sequence[str], end: int, drafts: Sequence[Draft]) -> _Fo
     expected = {net, net + sum((amount for _, amount in tax), Decimal(0))}
     paid = paid_amounts(footer)
     total = _footer_figure(read_total(footer, paid, expected), end) or read_total(texts, paid)
+    total = referee_total(drafts, footer, total, tax, rounding=rounding, offset=end)
     payment = read_payment(footer, total.value if total else None)
     subtotal = _footer_figure(read_subtotal(footer), end)
     return _Footer(tax, subtotal, total, payment, rounding)
@@ -147,6 +149,11 @@ def parse_rows(rows: Sequence[Row], *, lang: str | None = None) -> ReceiptParse:
     start, end = item_block(rows, header.name_row)
     drafts, used = read_items(rows[start:end])
     footer = _read_footer(texts, start + used, drafts)
+    targets = payment_evidence(texts[start:]) | ({footer.total.value} if footer.total else set())
+    if cut := summary_tail(drafts, targets, footer.tax, footer.rounding):
+        first = next(i for i, row in enumerate(rows) if row.index == drafts[-cut].row)
+        drafts = drafts[:-cut]
+        footer = _read_footer(texts, first, drafts)
     total = footer.total.value if footer.total else None
     outcome = reconcile(
         drafts,
