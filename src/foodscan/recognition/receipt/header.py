@@ -79,8 +79,11 @@ _NAME_PART = re.compile(r"[A-Z0-9&().,'/+\- ]+")
 _LEADING_COUNTER = re.compile(r"^#\s?\d+\s+")
 # A labelled field ("Pay By:", "Order :"), which an address row never is.
 _LABEL = re.compile(r"^[^\W\d_][\w. ]{0,20}\s?:")
-# OCR noise before the first word: a lone digit or mark (a logo's dot, a scratch on the paper).
-_STRAY_LEAD = re.compile(r"^[^\w\s\"'(]?\d?[^\w\s\"'(]?\s+(?=[\"'(]?[^\W\d_]{2})")
+# OCR noise before the first word: one or two lone digits or marks (a logo's dot, a scratch).
+_STRAY_LEAD = re.compile(
+    r"^(?:(?=[^\w\s\"'(]|\d(?!\d))[^\w\s\"'(]{0,2}\d?[^\w\s\"'(]{0,2}\s+){1,2}"
+    r"(?=[\"'(]?[^\W\d_]{2})"
+)
 # The OCR's zero for an O between capitals ("ST0KROTKA").
 _ZERO_IN_WORD = re.compile(r"(?<=[^\W\d_])0(?=[^\W\d_])")
 # A word that adds to a name: three letters or more, not an abbreviation ("Sp.", "k.").

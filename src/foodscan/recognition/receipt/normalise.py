@@ -54,7 +54,8 @@ def _russian(text: str) -> str:
 
 def normalise_text(text: str, language: str | None) -> str:
     """One row's text with quotes, edge noise and cross-script letters set right."""
-    text = _TRAIL_MARKS.sub("", _LEAD_MARKS.sub("", text.translate(_QUOTES))).strip()
+    text = re.sub(r'"{2,}', '"', text.translate(_QUOTES))  # one quote read twice
+    text = _TRAIL_MARKS.sub("", _LEAD_MARKS.sub("", text)).strip()
     if language == "ru":
         return _russian(text)
     if language == "pl":

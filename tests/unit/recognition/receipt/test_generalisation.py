@@ -178,3 +178,47 @@ def test_an_item_name_is_not_the_merchant_when_the_header_was_lost(
     )
     assert found.merchant.name is None
     assert [item.name for item in found.items] == ["МАСЛО ПОДСОЛН. 1Л"]
+
+
+@pytest.mark.parametrize(
+    ("header", "merchant"),
+    [
+        # Two noise marks before the name; a quote the OCR read twice.
+        (['3 * Универсам "СОСЕДИ"', 'ООО "ЯНТАРЬ"'], 'Универсам "СОСЕДИ"'),
+        (['Минимаркет ""ЛАДА-ТОРГ"', "ИНН 1574331060"], 'Минимаркет "ЛАДА-ТОРГ"'),
+    ],
+)
+def test_ocr_noise_around_the_name_is_dropped(
+    parse_rows: ParseRows, header: list[str], merchant: str
+) -> None:
+    found = parse_rows([*header, "КАССОВЫЙ ЧЕК", "КЕФИР 1% 900Г", "2 x 79.90 | =159.80"])
+    assert found.merchant.name == merchant
+
+
+def test_a_garbled_per_item_tax_row_is_not_an_item(parse_rows: ParseRows) -> None:
+    """ "НДС 10%" read as "НДС 190%": its amount is still 10/110 of the item above."""
+    found = parse_rows(
+        [
+            *_RUSSIAN_ITEMS[:4],
+            "МАЙОНЕЗ 67% 400МЛ",
+            "2 x 94.38 | =188.76",
+            "НДС 190% | =17.16",
+            "ИТОГ | =188.76",
+        ]
+    )
+    assert [item.total for item in found.items] == ["188.76"]
+    assert found.reconciliation.status == "consistent"
+
+
+def test_a_pound_sign_read_as_f_still_marks_the_discount(parse_rows: ParseRows) -> None:
+    found = parse_rows(
+        [
+            "GREENWAY LTD",
+            "FREE RANGE EGGS 6PK | £7.56",
+            "4 @ £1.89",
+            "SAVING | -f1.51",
+            "TOTAL | £6.05",
+        ]
+    )
+    assert found.items[0].discount == "1.51"
+    assert found.reconciliation.status == "consistent"
