@@ -130,6 +130,7 @@ def compose(layout: Layout, receipt_id: str) -> tuple[Sheet, dict[str, Any]]:
     sheet.rule()
     uk = country == "uk"
     lines = basket(rng, country, discounts=True, max_name=min(layout.width - 12, 22), weighed=uk)
+    sheet.section = "items"
     for line in lines:
         taxable = any(word in line.name for word in _US_TAXABLE)
         line.tax_class = ("A" if rng.random() < 0.5 else "Z") if uk else ("T" if taxable else "F")
@@ -137,6 +138,7 @@ def compose(layout: Layout, receipt_id: str) -> tuple[Sheet, dict[str, Any]]:
             _uk_item(sheet, layout, line)
         else:
             _us_item(sheet, layout, line, rng, extra)
+    sheet.section = "footer"
     sheet.rule()
     net = sum((line.net for line in lines), Decimal(0))
     sign = "£" if uk else ""

@@ -135,8 +135,10 @@ def compose(layout: Layout, receipt_id: str) -> tuple[Sheet, dict[str, Any]]:
         line.tax_class = rng.choice("AAABC")
     if (deposit := _deposit(rng, layout)) is not None:
         lines.insert(rng.randint(1, len(lines)), deposit)
+    sheet.section = "items"
     for line in lines:
         _item(sheet, layout, line)
+    sheet.section = "footer"
     sheet.rule()
     gross: dict[str, Decimal] = defaultdict(Decimal)
     for line in lines:

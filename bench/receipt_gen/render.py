@@ -75,7 +75,7 @@ def _first_text_row(sheet: Sheet) -> int:
 
 def lines_of(sheet: Sheet, style: Style) -> list[tuple[OcrLine, str]]:
     """The OCR lines of the sheet as a perfect reader returns them (text mode), each with
-    its row's role."""
+    its row's role ("total") or else its section ("header", "items", "footer")."""
     advance, height = style.size * 0.6, float(style.size)
     lines, top = [], float(_MARGIN)
     first = _first_text_row(sheet)
@@ -90,7 +90,7 @@ def lines_of(sheet: Sheet, style: Style) -> list[tuple[OcrLine, str]]:
                 (right, top + height * scale),
                 (left, top + height * scale),
             )
-            lines.append((OcrLine(cell, box, 0.97), row.role))
+            lines.append((OcrLine(cell, box, 0.97), row.role or row.section))
         if index == first and style.stray:
             left = _MARGIN + max(_cells(row.text)[0][0] - 2, 0) * advance
             box = (
@@ -99,7 +99,7 @@ def lines_of(sheet: Sheet, style: Style) -> list[tuple[OcrLine, str]]:
                 (left + advance, top + height),
                 (left, top + height),
             )
-            lines.append((OcrLine(style.stray, box, 0.6), ""))
+            lines.append((OcrLine(style.stray, box, 0.6), "header"))
         top += height * style.pitch * scale
     return lines
 

@@ -113,9 +113,11 @@ def compose(layout: Layout, receipt_id: str) -> tuple[Sheet, dict[str, Any]]:
     if layout["date_pos"] == "header":
         sheet.pair(_date(rng, stamp), f"ЧЕК № {rng.randint(1, 400)}")
     lines = basket(rng, "ru", discounts=True, max_name=min(layout.width - 4, 22))
+    sheet.section = "items"
     for index, line in enumerate(lines, start=1):
         line.tax_class = rng.choice(("20", "10", "10"))
         _item(sheet, layout, line, index, extra)
+    sheet.section = "footer"
     sheet.rule("=")
     total = sum((line.net for line in lines), Decimal(0))
     if layout["subtotal"] != "none":

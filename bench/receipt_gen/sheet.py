@@ -36,6 +36,7 @@ class Row:
     big: bool = False
     bold: bool = False
     role: str = ""  # "total" for the row of the amount to pay (for ablations)
+    section: str = "header"  # "header", "items" (item rows, their details) or "footer"
 
 
 @dataclass
@@ -44,15 +45,16 @@ class Sheet:
 
     width: int
     rows: list[Row] = field(default_factory=list)
+    section: str = "header"  # the section rows added now belong to
 
     def center(self, text: str, *, big: bool = False, bold: bool = False) -> None:
         """A centred row (a big row takes twice the width per character)."""
         room = self.width // 2 if big else self.width
-        self.rows.append(Row(text[:room].center(room).rstrip(), big, bold))
+        self.rows.append(Row(text[:room].center(room).rstrip(), big, bold, section=self.section))
 
     def left(self, text: str) -> None:
         """A row from the left edge, cut at the width."""
-        self.rows.append(Row(text[: self.width]))
+        self.rows.append(Row(text[: self.width], section=self.section))
 
     def pair(self, left: str, right: str, *, big: bool = False, role: str = "") -> None:
         """``left`` at the left edge and ``right`` at the right one, at least two spaces
@@ -60,7 +62,7 @@ class Sheet:
         room = (self.width // 2 if big else self.width) - len(right) - 2
         left = left[: max(room, 0)]
         gap = max(2, (self.width // 2 if big else self.width) - len(left) - len(right))
-        self.rows.append(Row(f"{left}{' ' * gap}{right}", big, role=role))
+        self.rows.append(Row(f"{left}{' ' * gap}{right}", big, role=role, section=self.section))
 
     def fits(self, left: str, right: str) -> bool:
         """Whether ``left`` and ``right`` fit one row uncut."""
@@ -68,11 +70,11 @@ class Sheet:
 
     def blank(self) -> None:
         """An empty row."""
-        self.rows.append(Row(""))
+        self.rows.append(Row("", section=self.section))
 
     def rule(self, char: str = "-") -> None:
         """A separator row."""
-        self.rows.append(Row(char * self.width))
+        self.rows.append(Row(char * self.width, section=self.section))
 
 
 @dataclass
