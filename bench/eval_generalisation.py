@@ -15,8 +15,8 @@ the generator's own OCR lines (fast, for parser iterations; not a headline figur
 scores
 per group: merchant (quotes of any style alike), total, date, all items right, receipts with
 an extra item, ``consistent`` verdicts, and ``consistent`` verdicts with a wrong total (which
-must stay at 0). Writes ``bench/results/eval_generalisation-<label>.json`` and prints a
-Markdown table.
+must stay at 0). Writes ``bench/results/eval_generalisation-<label>-<ocr|text>.json`` (the
+figures, and the receipts with a field wrong) and prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -112,7 +112,12 @@ def evaluate_set(
                 "set": name,
                 "group": group,
                 "score": score(found, key),
-                "found": found.model_dump(mode="json"),
+                "found": {
+                    "merchant": found.merchant.name,
+                    "total": found.total,
+                    "items": len(found.items),
+                    "reconciliation": found.reconciliation.status,
+                },
             }
         )
     return records
@@ -189,7 +194,12 @@ def main() -> int:
     sys.stdout.write(table(summaries) + "\n")
     mode = "text" if args.text_only else "ocr"
     out = RESULTS / f"eval_generalisation-{args.label}-{mode}.json"
-    result = {"label": args.label, "mode": mode, "summary": summaries, "receipts": records}
+    failed = [
+        r
+        for r in records
+        if not all(r["score"][f] for f in ("merchant", "total", "date", "items_all"))
+    ]
+    result = {"label": args.label, "mode": mode, "summary": summaries, "failed": failed}
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     sys.stdout.write(f"written to {out}\n")
     return 0

@@ -84,6 +84,10 @@ _STRAY_LEAD = re.compile(
     r"^(?:(?=[^\w\s\"'(]|\d(?!\d))[^\w\s\"'(]{0,2}\d?[^\w\s\"'(]{0,2}\s+){1,2}"
     r"(?=[\"'(]?[^\W\d_]{2})"
 )
+# Noise after a quoted name's closing quote ('Супермаркет "РОМАШКА" 3'), and marks glued to
+# the first letter ("'МАГАЗИН").
+_AFTER_QUOTE = re.compile(r'(?<=")\s+[^\w\s]?\d?[^\w\s]?$')
+_GLUED_LEAD = re.compile(r"^[`'‘’.,:;!|]+(?=[^\W\d_])")
 # The OCR's zero for an O between capitals ("ST0KROTKA").
 _ZERO_IN_WORD = re.compile(r"(?<=[^\W\d_])0(?=[^\W\d_])")
 # A word that adds to a name: three letters or more, not an abbreviation ("Sp.", "k.").
@@ -244,7 +248,8 @@ def read_header(rows: Sequence[Row], language: str | None = None) -> Header:
             tax_id([row.text for row in rows]),
         )
     following = rows[name_row + 1] if name_row + 1 < len(rows) else None
-    printed = _ZERO_IN_WORD.sub(_letter_o, _STRAY_LEAD.sub("", _clean(rows[name_row].text)))
+    printed = _GLUED_LEAD.sub("", _STRAY_LEAD.sub("", _clean(rows[name_row].text)))
+    printed = _ZERO_IN_WORD.sub(_letter_o, _AFTER_QUOTE.sub("", printed))
     brand = _full_name(printed, following)
     name, last = _branch(rows, brand, name_row)
     return Header(name, name_row, _address(rows, last), tax_id([row.text for row in rows]))

@@ -1,7 +1,8 @@
 """The whole reading of one receipt: rows → header, items, footer, reconciliation, confidence.
 
 Each part is read by its own module; this one decides which rows each part reads (the header
-above the item block, the footer under it), checks the items against the total, and scores
+above the item block, the footer under it), lets the receipt's arithmetic referee the total
+and the end of the item block (``referee``), checks the items against the total, and scores
 each field's confidence from the OCR's confidence in its row and the strength of the evidence.
 """
 

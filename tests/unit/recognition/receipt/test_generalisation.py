@@ -222,3 +222,18 @@ def test_a_pound_sign_read_as_f_still_marks_the_discount(parse_rows: ParseRows) 
     )
     assert found.items[0].discount == "1.51"
     assert found.reconciliation.status == "consistent"
+
+
+@pytest.mark.parametrize(
+    ("printed", "merchant"),
+    [
+        ('Супермаркет "РОМАШКА" 3', 'Супермаркет "РОМАШКА"'),  # noise after the closing quote
+        ('\'МАГАЗИН "ЛЕСНОЙ"', 'МАГАЗИН "ЛЕСНОЙ"'),  # a mark glued to the first letter
+        ("SHOP 24", "SHOP 24"),  # a number that is part of an unquoted name stays
+    ],
+)
+def test_noise_glued_to_the_name_is_dropped(
+    parse_rows: ParseRows, printed: str, merchant: str
+) -> None:
+    found = parse_rows([printed, "КАССОВЫЙ ЧЕК", "КЕФИР 1% 900Г", "1 x 79.90 | =79.90"])
+    assert found.merchant.name == merchant
