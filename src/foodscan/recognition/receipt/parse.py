@@ -113,7 +113,10 @@ def _read_footer(texts: Sequence[str], end: int, drafts: Sequence[Draft]) -> _Fo
     expected = {net, net + sum((amount for _, amount in tax), Decimal(0))}
     paid = paid_amounts(footer)
     total = _footer_figure(read_total(footer, paid, expected), end) or read_total(texts, paid)
-    total = referee_total(drafts, footer, total, tax, rounding=rounding, offset=end)
+    evidence = paid_amounts(texts) | payment_evidence(footer)
+    total = referee_total(
+        drafts, footer, total, tax, evidence=evidence, rounding=rounding, offset=end
+    )
     payment = read_payment(footer, total.value if total else None)
     subtotal = _footer_figure(read_subtotal(footer), end)
     return _Footer(tax, subtotal, total, payment, rounding)

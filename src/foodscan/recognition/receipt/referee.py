@@ -27,7 +27,7 @@ from foodscan.recognition.receipt.payment import paid_amounts
 from foodscan.recognition.receipt.totals import Figure
 
 _AGREED = 0.9  # items and payment agree on it, though no total row said so
-_KEYWORD = 0.9  # a total read after a keyword is at least this sure
+_ARITHMETIC = 0.7  # a total read from tendered less change; a repeated amount is less sure
 
 
 def _rate(printed: str | None) -> Decimal | None:
@@ -120,27 +120,27 @@ def referee_total(
     read: Figure | None,
     tax: Sequence[tuple[str | None, Decimal]],
     *,
+    evidence: Collection[Decimal],
     rounding: Decimal = Decimal(0),
     offset: int = 0,
 ) -> Figure | None:
     """The total (``footer`` starts at row ``offset``), with the payment rows as referee
     between the row read as the total and the items' sum: where the items add up to what was
-    paid (a card amount, tendered less change) and the total row says otherwise or was not
-    found, the items and the payment are right.
+    paid (``evidence``: card amounts, tendered less change; see ``payment_evidence``) and the
+    total row says otherwise or was not found, the items and the payment are right.
 
     A total read without a keyword (a repeated amount) that is one item's own amount, on a
-    receipt whose items add up to more, is no total at all.
+    receipt whose items add up to more and whose payment does not confirm it, is no total.
     """
     net = _net_sum(drafts) + rounding
     sums = [net, net + sum((v for _, v in tax), Decimal(0))] if drafts else []
     if read is not None and read.value in sums:
         return read
-    evidence = payment_evidence(footer)
     agreed = next((value for value in sums if value > 0 and value in evidence), None)
     if agreed is not None and (read is None or read.value not in evidence):
         row = next((i for i, text in enumerate(footer) if agreed in amounts(text)), 0)
         return Figure(agreed, offset + row, _AGREED)
-    weak = read is not None and read.confidence < _KEYWORD and net > read.value
-    if weak and read is not None and any(draft.total == read.value for draft in drafts):
-        return None
-    return read
+    if read is None or read.confidence >= _ARITHMETIC or read.value in evidence:
+        return read
+    item_amount = any(draft.total == read.value for draft in drafts)
+    return None if item_amount and net > read.value else read
