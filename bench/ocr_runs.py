@@ -65,7 +65,7 @@ def _from_json(rows: list[dict[str, Any]]) -> list[OcrLine]:
     ]
 
 
-def _picker(threads: int | None) -> Any:
+def _picker(threads: int | None, tessdata: Path | None = None) -> Any:
     """The pipelines' engine picker, or ``None`` before ``recognition.engines`` exists.
 
     ``Any``: the module is optional here, so its type cannot be named.
@@ -74,17 +74,22 @@ def _picker(threads: int | None) -> Any:
         from foodscan.recognition.reading.engines import build_picker  # noqa: PLC0415
     except ImportError:
         return None
-    return build_picker(threads=threads)
+    return build_picker(threads=threads, tessdata=tessdata)
 
 
 class OcrRunner:
     """Reads images with the chosen engine(s), through the cache unless ``use_cache`` is off."""
 
     def __init__(
-        self, *, use_cache: bool = True, threads: int | None = None, engine: str = "auto"
+        self,
+        *,
+        use_cache: bool = True,
+        threads: int | None = None,
+        engine: str = "auto",
+        tessdata: Path | None = None,
     ) -> None:
         self.use_cache = use_cache
-        self.picker = _picker(threads) if engine != "rapidocr" else None
+        self.picker = _picker(threads, tessdata) if engine != "rapidocr" else None
         self.latin: OcrEngine = (
             self.picker.latin if self.picker else RapidOcrEngine(threads=threads)
         )

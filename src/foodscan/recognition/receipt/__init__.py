@@ -3,7 +3,8 @@
 Modules, each one concept: ``rows`` (boxes → printed rows), ``amounts`` (money and quantity
 formats), ``when`` (dates and times), ``locale`` (language and currency), ``header`` (store
 name, address, tax number), ``item_rows`` and ``items`` (line items), ``totals`` (subtotal, tax,
-total), ``payment``, ``reconcile``, and ``parse`` (which rows each part reads, confidence).
+total), ``payment``, ``referee`` (the receipt's arithmetic choosing between readings),
+``reconcile``, and ``parse`` (which rows each part reads, confidence).
 Pure and synchronous; it imports only the OCR line type from ``recognition``.
 """
 

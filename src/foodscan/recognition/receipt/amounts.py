@@ -22,7 +22,8 @@ CENT = Decimal("0.01")
 # between OCR boxes) stays two numbers while "1 234,56" is one amount. The OCR sometimes reads
 # "0,79" as "0, 79" or "79.90" as "79. 90"; Malaysian receipts glue "RM" to the number.
 _AMOUNT = re.compile(
-    r"(?<![\w.,])(?P<neg>-\s?)?(?:(?:[£$€₽]|RM)\s?)?(?P<neg2>-)?"
+    # A minus sign, then "£" or its OCR readings "f" and "E" glued to the number ("-f1.51").
+    r"(?<![\w.,])(?P<neg>-\s?)?(?:(?:[£$€₽]|RM)\s?|(?<=-)[fE](?=\d))?(?P<neg2>-)?"
     r"(?P<num>\d{1,3}(?:[ .,\u00a0\u202f]\d{3})+[.,]\d{2}|\d+[.,]\d{2}"
     # "0, 79": a split decimal only where an amount ends (not "Leśna 5, 00-950 Warszawa").
     r"|\d+[.,]\s\d{2}(?=\s*$|\s*[A-G]\b|\s+\d))"

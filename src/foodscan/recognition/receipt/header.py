@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from foodscan.recognition.receipt.amounts import find_amounts, letters_in
+from foodscan.recognition.receipt.item_rows import Kind, read_item_row
 from foodscan.recognition.receipt.rows import Row
 from foodscan.recognition.receipt.when import find_date, find_time
 
@@ -78,6 +79,19 @@ _NAME_PART = re.compile(r"[A-Z0-9&().,'/+\- ]+")
 _LEADING_COUNTER = re.compile(r"^#\s?\d+\s+")
 # A labelled field ("Pay By:", "Order :"), which an address row never is.
 _LABEL = re.compile(r"^[^\W\d_][\w. ]{0,20}\s?:")
+# OCR noise before the first word: one or two lone digits or marks (a logo's dot, a scratch).
+_STRAY_LEAD = re.compile(
+    r"^(?:(?=[^\w\s\"'(]|\d(?!\d))[^\w\s\"'(]{0,2}\d?[^\w\s\"'(]{0,2}\s+){1,2}"
+    r"(?=[\"'(]?[^\W\d_]{2})"
+)
+# Noise after a quoted name's closing quote ('Супермаркет "РОМАШКА" 3'), and marks glued to
+# the first letter ("'МАГАЗИН").
+_AFTER_QUOTE = re.compile(r'(?<=")\s+[^\w\s]?\d?[^\w\s]?$')
+_GLUED_LEAD = re.compile(r"^[`'‘’.,:;!|]+(?=[^\W\d_])")
+# The OCR's zero for an O between capitals ("ST0KROTKA").
+_ZERO_IN_WORD = re.compile(r"(?<=[^\W\d_])0(?=[^\W\d_])")
+# A word that adds to a name: three letters or more, not an abbreviation ("Sp.", "k.").
+_FULL_WORD = re.compile(r"(?<![\w.])[^\W\d_]{3,}(?![\w.])")
 _LOGO_OVERLAP = 0.8  # a row this much inside the company row repeats it as a logo
 _HEADER_ROWS = 8  # an address is printed within this many rows under the name
 _SHORT_LOGO = 3  # letters: a first row this short over a legal name is a logo, not the name
@@ -100,6 +114,13 @@ def _clean(text: str) -> str:
     return " ".join(text.split()).strip(" *=-#|_~")
 
 
+def _letter_o(match: re.Match[str]) -> str:
+    """The O that a zero between letters stands for, in the script and case around it."""
+    before = match.string[match.start() - 1]
+    o = "О" if "\u0400" <= before <= "\u04ff" else "O"
+    return o if before.isupper() else o.lower()
+
+
 def _reads_like_name(text: str) -> bool:
     text = _clean(text)
     letters, visible = letters_in(text), len(text.replace(" ", ""))
@@ -117,6 +138,8 @@ def _name_row(rows: Sequence[Row]) -> int | None:
         if not _reads_like_name(row.text):
             continue
         following = rows[position + 1] if position + 1 < len(rows) else None
+        if following is not None and read_item_row(following.text).kind is Kind.QUANTITY:
+            return None  # an item's name over its quantity line: the header was not read
         if (
             letters_in(row.text) <= _SHORT_LOGO
             and following is not None
@@ -200,11 +223,13 @@ def _company(rows: Sequence[Row], name_row: int) -> tuple[str, int, int] | None:
 
 def _branch(rows: Sequence[Row], name: str, name_row: int) -> tuple[str, int]:
     """The name, or a header row under it that extends it with the branch ("DOMINO'S PIZZA"
-    over "DOMINO'S PIZZA TAMAN UNIVERSITI"), and its row; a legal name is not a branch."""
+    over "DOMINO'S PIZZA TAMAN UNIVERSITI"), and its row; a legal name is not a branch, nor
+    is a row that adds abbreviations only (an unfamiliar legal form: "MAZUREK Sp. k.")."""
     for position in range(name_row + 1, min(name_row + _HEADER_ROWS, len(rows))):
         text = _clean(rows[position].text)
         extends = len(text) > len(name) and text.upper().startswith(name.upper() + " ")
-        if extends and not _LEGAL_NAME.search(text) and _reads_like_name(text):
+        adds_word = _FULL_WORD.search(text[len(name) :]) is not None
+        if extends and adds_word and not _LEGAL_NAME.search(text) and _reads_like_name(text):
             return text, position
     return name, name_row
 
@@ -216,8 +241,15 @@ def read_header(rows: Sequence[Row], language: str | None = None) -> Header:
         return Header(None, None, None, tax_id([row.text for row in rows]))
     if language == "en" and (company := _company(rows, name_row)):
         name, start, end = company
-        return Header(name, start, _address(rows, end), tax_id([row.text for row in rows]))
+        return Header(
+            _STRAY_LEAD.sub("", name),
+            start,
+            _address(rows, end),
+            tax_id([row.text for row in rows]),
+        )
     following = rows[name_row + 1] if name_row + 1 < len(rows) else None
-    brand = _full_name(_clean(rows[name_row].text), following)
+    printed = _GLUED_LEAD.sub("", _STRAY_LEAD.sub("", _clean(rows[name_row].text)))
+    printed = _ZERO_IN_WORD.sub(_letter_o, _AFTER_QUOTE.sub("", printed))
+    brand = _full_name(printed, following)
     name, last = _branch(rows, brand, name_row)
     return Header(name, name_row, _address(rows, last), tax_id([row.text for row in rows]))

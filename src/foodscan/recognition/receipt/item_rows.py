@@ -54,6 +54,8 @@ _ITEM_TAX = re.compile(
     r"|\b(?:[НH][ДAАOО][СC]|VAT|PTU|TAX)\s*\d{1,2}(?:[.,]\d{1,2})?\s?%\W*[=\d]",
     re.IGNORECASE,
 )
+# A tax rate printed as the share of a gross price: "10/110", "20/120" (r / (100 + r)).
+_RATE_FRACTION = re.compile(r"(?<![\d.,/])(\d{1,2})\s?/\s?(1\d{2})(?![\d.,/])")
 _TAX_FLAG = re.compile(r"\s*(?:\b[A-GTNSX]\b|\*)\s*$")
 _CODE = re.compile(r"(?<!\w)\d{8,14}(?!\w)")  # UPC/EAN printed beside US item names
 _INDEX = re.compile(r"^\s*\d{1,3}[.)]\s+(?=\S)")  # "12. Сахар песок 1кг"
@@ -62,8 +64,10 @@ _GRAMS = re.compile(r"(?<=\d)e(?=g\b)")
 _ZERO_IN_WORD = re.compile(r"(?<=[A-Z])0(?=[A-Z])")
 # A last cell of a few digits and no amount: the item's price, its decimal commas lost.
 _GARBLED_PRICE = re.compile(r"^[\d\s.,*xX×]{3,10}[A-G]?$")
-# "Зх 249.99": a Cyrillic З the OCR read for the count 3 before a multiplication sign.
-_COUNT_LOOKALIKE = re.compile(r"(?<![^\W\d_])З(?=\s?[x×хX*]\s?\d)")
+# "Зх 249.99", "бх 11.00": a Cyrillic letter the OCR read for a count's digit (З, з for 3,
+# б for 6) before a multiplication sign.
+_COUNT_LOOKALIKE = re.compile(r"(?<![^\W\d_])[Ззб](?=\s?[x×хX*]\s?\d)")
+_LOOKALIKE_DIGITS = str.maketrans("Ззб", "336")
 _MAX_PIECES = 99
 
 
@@ -89,6 +93,7 @@ class ItemRow:
     unit: str | None = None
     unit_price: Decimal | None = None
     total: Decimal | None = None
+    code: bool = False  # the row prints a product code (EAN, a marking code)
 
 
 def clean_name(text: str) -> str:
@@ -202,7 +207,7 @@ def _unpriced_row(text: str) -> ItemRow:
     *head, last = text.split(CELL_SEPARATOR)
     if head and _GARBLED_PRICE.match(last) and sum(c.isdigit() for c in last) >= 3:
         return ItemRow(Kind.ITEM, clean_name(CELL_SEPARATOR.join(head)))
-    return ItemRow(Kind.NAME, clean_name(text))
+    return ItemRow(Kind.NAME, clean_name(text), code=_CODE.search(text) is not None)
 
 
 def _misread_sign(text: str, amount: Decimal) -> bool:
@@ -226,12 +231,19 @@ def _marked_row(text: str, found: list[Found]) -> ItemRow | None:
         return ItemRow(Kind.NET, total=found[-1].value) if found else ItemRow(Kind.SKIP)
     if _QUANTITY.search(text):
         return None  # "1% 900  3 X 69.90": a quantity line, not a tax row
-    return ItemRow(Kind.SKIP) if _ITEM_TAX.search(text) else None
+    if _ITEM_TAX.search(text) or _rate_fraction(text):
+        return ItemRow(Kind.SKIP)
+    return None
+
+
+def _rate_fraction(text: str) -> bool:
+    """Whether ``text`` prints a tax rate as r/(100 + r): a tax row, whatever its words."""
+    return any(int(m[2]) == 100 + int(m[1]) for m in _RATE_FRACTION.finditer(text))
 
 
 def read_item_row(text: str) -> ItemRow:
     """What one row of the item block says."""
-    text = _COUNT_LOOKALIKE.sub("3", text)
+    text = _COUNT_LOOKALIKE.sub(lambda m: m[0].translate(_LOOKALIKE_DIGITS), text)
     found = find_amounts(text)
     if (marked := _marked_row(text, found)) is not None:
         return marked

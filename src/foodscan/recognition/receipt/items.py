@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from foodscan.recognition.receipt.amounts import times
+from foodscan.recognition.receipt.amounts import CENT, times
 from foodscan.recognition.receipt.item_rows import ItemRow, Kind, matches, read_item_row
 from foodscan.recognition.receipt.rows import Row
 from foodscan.recognition.receipt.when import find_date
@@ -32,6 +32,7 @@ END_OF_ITEMS = re.compile(
     re.IGNORECASE,
 )
 _ITEMS_BEFORE_A_SUM = 3  # fewer items could add up to the next one by chance
+_MAX_RATE = 30  # per cent: no VAT, GST or sales tax rate is higher
 # Rows that belong to the header even when they come after its address: ids, till data,
 # receipt titles, column headings.
 _HEADER_MARK = re.compile(
@@ -119,7 +120,8 @@ class _Reader:
 
     def add(self, row: Row, line: ItemRow, following: ItemRow | None) -> None:
         if line.kind is Kind.NAME:
-            self.pending = (row, line.name)
+            if self.pending is None or not line.code:  # a code row keeps the name above it
+                self.pending = (row, line.name)
         elif line.kind is Kind.ITEM:
             draft = _draft(row, line)
             if self.attach_next is not None and not draft.quantity_read:
@@ -206,6 +208,21 @@ def _is_sum_row(items: Sequence[Draft], line: ItemRow) -> bool:
     return line.total == sum((item.net or Decimal(0) for item in items), Decimal(0))
 
 
+def _is_tax_of(draft: Draft, above: Draft) -> bool:
+    """Whether ``draft`` is the tax included in the item above it ("НДС 20% =14.98"), its words
+    or rate garbled by the OCR: a rate sign and the amount an integer rate's share of the
+    item's net amount."""
+    net, amount = above.net, draft.total
+    if "%" not in draft.name or draft.quantity_read or net is None or amount is None:
+        return False
+    if not 0 < amount < net:
+        return False
+    return any(
+        abs(times(net, Decimal(rate) / (100 + rate)) - amount) <= CENT
+        for rate in range(1, _MAX_RATE + 1)
+    )
+
+
 def read_items(rows: Sequence[Row]) -> tuple[list[Draft], int]:
     """The items printed in ``rows`` (the item block), in printed order, and how many rows
     they took: a row that adds up the items above it ends the block early.
@@ -222,4 +239,9 @@ def read_items(rows: Sequence[Row]) -> tuple[list[Draft], int]:
         following = lines[position + 1] if position + 1 < len(lines) else None
         reader.add(row, line, following)
     reader.resolve_floating()
-    return [_finish(draft) for draft in reader.items], used
+    items = [
+        draft
+        for position, draft in enumerate(reader.items)
+        if position == 0 or not _is_tax_of(draft, reader.items[position - 1])
+    ]
+    return [_finish(draft) for draft in items], used

@@ -27,7 +27,8 @@ _TRAIL_MARKS = re.compile(rf"(?:\s+{_MARK})+$")
 # On a Cyrillic page, a lone letter or a lowercase pair at a row's edge is noise (a one-letter
 # Russian word does not open or close a receipt row; a multiplication х is kept).
 _LEAD_LETTERS = re.compile(
-    r"^(?:(?:[А-ЯЁа-яё](?![.\w])(?<![хХ])|[а-яё]{2}(?![.\w]))\s+){1,2}(?=\S)"
+    # Not a count the OCR read as a letter before its multiplication sign ("бх 11.00").
+    r"^(?![Ззб]\s?[xхX×*]\s?\d)(?:(?:[А-ЯЁа-яё](?![.\w])(?<![хХ])|[а-яё]{2}(?![.\w]))\s+){1,2}(?=\S)"
 )
 _TRAIL_LETTERS = re.compile(r"(?:\s+[а-яё]){1,2}$")
 # A legal form after noise: "2—3 000 "ЛАДА-ТОРГ"", "Г. 000 "ВКУСНЫЙ ДОМ"".
@@ -53,7 +54,8 @@ def _russian(text: str) -> str:
 
 def normalise_text(text: str, language: str | None) -> str:
     """One row's text with quotes, edge noise and cross-script letters set right."""
-    text = _TRAIL_MARKS.sub("", _LEAD_MARKS.sub("", text.translate(_QUOTES))).strip()
+    text = re.sub(r'"{2,}', '"', text.translate(_QUOTES))  # one quote read twice
+    text = _TRAIL_MARKS.sub("", _LEAD_MARKS.sub("", text)).strip()
     if language == "ru":
         return _russian(text)
     if language == "pl":

@@ -1,7 +1,8 @@
 """The whole reading of one receipt: rows → header, items, footer, reconciliation, confidence.
 
 Each part is read by its own module; this one decides which rows each part reads (the header
-above the item block, the footer under it), checks the items against the total, and scores
+above the item block, the footer under it), lets the receipt's arithmetic referee the total
+and the end of the item block (``referee``), checks the items against the total, and scores
 each field's confidence from the OCR's confidence in its row and the strength of the evidence.
 """
 
@@ -27,6 +28,7 @@ from foodscan.recognition.receipt.model import (
 from foodscan.recognition.receipt.normalise import normalise_rows
 from foodscan.recognition.receipt.payment import PaymentRead, paid_amounts, read_payment
 from foodscan.recognition.receipt.reconcile import Outcome, reconcile
+from foodscan.recognition.receipt.referee import payment_evidence, referee_total, summary_tail
 from foodscan.recognition.receipt.rows import Row
 from foodscan.recognition.receipt.totals import (
     Figure,
@@ -111,6 +113,10 @@ def _read_footer(texts: Sequence[str], end: int, drafts: Sequence[Draft]) -> _Fo
     expected = {net, net + sum((amount for _, amount in tax), Decimal(0))}
     paid = paid_amounts(footer)
     total = _footer_figure(read_total(footer, paid, expected), end) or read_total(texts, paid)
+    evidence = paid_amounts(texts) | payment_evidence(footer)
+    total = referee_total(
+        drafts, footer, total, tax, evidence=evidence, rounding=rounding, offset=end
+    )
     payment = read_payment(footer, total.value if total else None)
     subtotal = _footer_figure(read_subtotal(footer), end)
     return _Footer(tax, subtotal, total, payment, rounding)
@@ -147,6 +153,11 @@ def parse_rows(rows: Sequence[Row], *, lang: str | None = None) -> ReceiptParse:
     start, end = item_block(rows, header.name_row)
     drafts, used = read_items(rows[start:end])
     footer = _read_footer(texts, start + used, drafts)
+    targets = payment_evidence(texts[start:]) | ({footer.total.value} if footer.total else set())
+    if cut := summary_tail(drafts, targets, footer.tax, footer.rounding):
+        first = next(i for i, row in enumerate(rows) if row.index == drafts[-cut].row)
+        drafts = drafts[:-cut]
+        footer = _read_footer(texts, first, drafts)
     total = footer.total.value if footer.total else None
     outcome = reconcile(
         drafts,
