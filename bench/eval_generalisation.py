@@ -32,9 +32,9 @@ from ocr_runs import OcrRunner
 from receipt_gen import LOCALES, SPLITS, generate
 from scoring import amount, norm, score_synth
 
-from foodscan.recognition.ocr import OcrLine
+from foodscan.recognition.reading.ocr import OcrLine
 from foodscan.recognition.receipt import parse_receipt
-from foodscan.recognition.receipt_model import ReceiptParse
+from foodscan.recognition.receipt.model import ReceiptParse
 
 RESULTS = Path(__file__).resolve().parent / "results"
 _QUOTES = str.maketrans({"«": '"', "»": '"', "„": '"', "“": '"', "”": '"'})

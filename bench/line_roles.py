@@ -33,7 +33,7 @@ import numpy as np
 from eval_generalisation import RESULTS
 from receipt_gen import LOCALES, generate
 
-from foodscan.recognition.ocr import OcrLine
+from foodscan.recognition.reading.ocr import OcrLine
 from foodscan.recognition.receipt.amounts import amounts, letters_in
 from foodscan.recognition.receipt.header import read_header
 from foodscan.recognition.receipt.items import item_block, read_items

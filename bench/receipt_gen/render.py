@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from foodscan.recognition.ocr import OcrLine
+from foodscan.recognition.reading.ocr import OcrLine
 from receipt_gen.sheet import Sheet
 
 _FONT_DIRS = (

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from foodscan.recognition.receipt_model import ReceiptParse
+from foodscan.recognition.receipt.model import ReceiptParse
 
 ParseRows = Callable[..., ReceiptParse]
 
