@@ -52,5 +52,7 @@ def test_a_job_of_ten_large_photos_peaks_bounded_and_gives_memory_back(tmp_path:
         f"after {figures['after']:.0f} MB"
     )
     assert figures["decoded"] == PHOTOS * (SIDE // 2) ** 2  # each decoded at half size
-    assert figures["peak"] - figures["before"] < 1500
+    # Alone: about 0.8 GB (3.6 GB before the pixel budget); up to 1.8 GB seen on a machine with
+    # its two cores loaded ten times over, when the pool's threads interleave differently.
+    assert figures["peak"] - figures["before"] < 2500
     assert figures["after"] - figures["before"] < 200
