@@ -81,6 +81,7 @@ def _preview(data: bytes, media_type: str, max_pixels: int) -> tuple[bytes, tupl
     },
 )
 async def input_preview(
+    *,
     job_id: str,
     n: Annotated[int, Path(ge=0, description="the input's place in the job's `inputs`, from 0")],
     principal: PrincipalDep,
