@@ -93,7 +93,7 @@ def test_a_receipt_photo_is_shown_with_items_total_and_date_outlined(
     tab.close()
 
 
-def test_each_product_card_shows_its_photos(page: Page) -> None:
+def test_each_product_card_shows_its_photos(browser: Browser, server: Server, page: Page) -> None:
     upload_files_for_products(page)
     job = page.locator("#job")
     expect(job).to_have_attribute("data-status", "succeeded", timeout=test_web.JOB_TIMEOUT_MS)
@@ -108,6 +108,17 @@ def test_each_product_card_shows_its_photos(page: Page) -> None:
         expect(image).to_be_visible()
         expect(image).to_have_js_property("complete", True)
         assert image.evaluate("img => img.naturalWidth") > 0
+
+    tab = Tab.open(browser, server.url, viewport=PHONE)
+    phone = tab.page
+    phone.locator("#history .history-item").first.click()
+    thumbs = phone.locator("#job [data-field='product'] .thumbs img")
+    expect(thumbs).to_have_count(3)
+    for n in range(3):
+        expect(thumbs.nth(n)).to_be_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page scrolls sideways on a phone ({width}px)"
+    tab.close()
 
 
 def test_a_text_recipe_shows_no_picture(page: Page) -> None:
