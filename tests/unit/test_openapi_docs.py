@@ -68,6 +68,12 @@ ERRORS: dict[tuple[str, str], dict[int, set[str]]] = {
         404: {"not_found"},
         422: {"invalid_input"},
     },
+    ("get", "/v1/jobs/{job_id}/inputs/{n}/preview"): {
+        401: {"unauthorized"},
+        404: {"not_found"},
+        415: {"unsupported_type"},
+        422: {"invalid_input"},
+    },
     ("get", "/v1/events"): {401: {"unauthorized"}, 422: {"invalid_input"}},
     ("post", "/v1/events/tickets"): {
         401: {"unauthorized"},

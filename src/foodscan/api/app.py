@@ -15,7 +15,7 @@ from fastapi import FastAPI
 import foodscan
 from foodscan.api import openapi, problems
 from foodscan.api.guard import Guard
-from foodscan.api.routes import events, health, jobs, metrics, web, ws
+from foodscan.api.routes import events, health, jobs, metrics, previews, web, ws
 from foodscan.metrics import Metrics
 from foodscan.settings import Settings
 
@@ -41,6 +41,7 @@ def create_api(
     problems.install(app)
     openapi.install(app)
     app.include_router(jobs.router)
+    app.include_router(previews.router)
     app.include_router(events.router)
     app.include_router(ws.router)
     app.include_router(health.router)

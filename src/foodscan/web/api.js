@@ -50,7 +50,8 @@ function describe(problem) {
   return { title, detail: detail.trim() };
 }
 
-export async function api(path, { method = "GET", body } = {}) {
+// ``as: "blob"`` reads a successful answer as a Blob (a preview picture) instead of JSON.
+export async function api(path, { method = "GET", body, as = "json" } = {}) {
   const headers = new Headers({ Accept: "application/json" });
   if (token) headers.set("Authorization", `Bearer ${token}`);
   let response;
@@ -60,13 +61,15 @@ export async function api(path, { method = "GET", body } = {}) {
     throw new Problem(0, null);
   }
   const type = response.headers.get("content-type") || "";
-  const data = type.includes("json") ? await response.json().catch(() => null) : null;
+  const blob = as === "blob" && response.ok;
+  const data = blob ? await response.blob()
+    : type.includes("json") ? await response.json().catch(() => null) : null;
   if (!response.ok) {
     const problem = new Problem(response.status, data, response.headers.get("retry-after"));
     if (response.status === 401) $("token-box").open = true;
     throw problem;
   }
-  return { status: response.status, data };
+  return { status: response.status, data, headers: response.headers };
 }
 
 export const jobPath = (id) => `/v1/jobs/${encodeURIComponent(id)}`;

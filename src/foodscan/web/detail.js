@@ -182,7 +182,7 @@ function renderResultOnce(job) {
 function renderResult(job) {
   const result = job.result;
   if (job.kind === "recipe" && Array.isArray(result.ingredients)) return renderRecipe(result);
-  if (job.kind === "products" && Array.isArray(result.products)) return renderProducts(result);
-  if (job.kind === "receipt" || "items" in result || "summary" in result) return renderReceipt(result);
+  if (job.kind === "products" && Array.isArray(result.products)) return renderProducts(result, job);
+  if (job.kind === "receipt" || "items" in result || "summary" in result) return renderReceipt(result, job);
   return [h("h3", {}, "Result"), h("pre", { class: "raw" }, JSON.stringify(result, null, 2))];
 }

@@ -1,10 +1,12 @@
 // A products job's result as the page shows it: one card per product (name, brand, size,
-// category, how long it keeps, allergens, barcodes) saying which photos it was read from.
+// category, how long it keeps, allergens, barcodes) saying which photos it was read from, with
+// those photos as thumbnails.
 
 import { h, terms } from "./dom.js";
 import { humanize, keepsText } from "./format.js";
+import { preview } from "./preview.js";
 
-export function renderProducts(result) {
+export function renderProducts(result, job = null) {
   const cards = result.products.map((p) => {
     const quantity = p.quantity ? p.quantity.text : null;
     const codes = (p.barcodes || []).map((b) => h("span", { class: "code" }, b.text));
@@ -15,8 +17,11 @@ export function renderProducts(result) {
     const photos = p.photos || [];
     const from = photos.length ? `From photo${photos.length === 1 ? "" : "s"} ${photos.map((i) => i + 1).join(", ")}` : "";
     const source = p.source === "catalog" ? "details from the product catalogue" : "";
-    return h("article", { class: "product-card", "data-field": "product" },
-      h("h4", {}, p.name || p.brand || "Unnamed product"),
+    const name = p.name || p.brand || "Unnamed product";
+    const thumbs = job && photos.length ? h("div", { class: "thumbs" },
+      photos.map((n) => preview(job, n, { className: "thumb", alt: `${name}, photo ${n + 1}` }))) : null;
+    return h("article", { class: "product-card", "data-field": "product" }, thumbs,
+      h("h4", {}, name),
       h("dl", { class: "facts" }, terms(facts)),
       from || source ? h("p", { class: "note" }, [from, source].filter(Boolean).join("; ")) : null);
   });

@@ -61,7 +61,8 @@ class Endpoint:
 
     def url(self, job_id: str) -> str:
         # Every path parameter gets a real id of the victim's, so a bypass would leak data.
-        return re.sub(r"\{job_id\}", job_id, self.path).replace("{", "").replace("}", "")
+        path = re.sub(r"\{job_id\}", job_id, self.path).replace("{n}", "0")
+        return path.replace("{", "").replace("}", "")
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"

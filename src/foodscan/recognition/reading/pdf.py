@@ -124,3 +124,24 @@ def read_pdf(
             return [_read_page(pdf, index, dpi, max_pixels) for index in range(count)]
         except pdfium.PdfiumError as exc:
             raise UnreadableFile(f"the PDF could not be read: {exc}") from exc
+
+
+def render_first_page(data: bytes, *, max_side: int) -> tuple[Image.Image, tuple[int, int]]:
+    """The first page as an RGB image at most ``max_side`` pixels on its longer side, and the
+    size in pixels it has at ``RENDER_DPI`` (the page ``read_pdf`` gives OCR, so the size its
+    text boxes are measured on). Raises ``UnreadableFile``."""
+    with _PDFIUM, _open(data) as pdf:
+        if len(pdf) == 0:
+            raise UnreadableFile("the PDF has no pages")
+        try:
+            page = pdf.get_page(0)
+            try:
+                width, height = page.get_size()
+                scale = RENDER_DPI / _POINTS_PER_INCH
+                full = (math.ceil(width * scale), math.ceil(height * scale))
+                fit = min(1.0, max_side / max(full))
+                return _render(page, round(RENDER_DPI * fit), None), full
+            finally:
+                page.close()
+        except pdfium.PdfiumError as exc:
+            raise UnreadableFile(f"the PDF could not be read: {exc}") from exc
