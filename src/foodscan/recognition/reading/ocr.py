@@ -163,7 +163,7 @@ def _reporting(base: type[Any]) -> type[Any]:
     text and the scores are the same.
     """
 
-    class ReportingOcr(base):  # type: ignore[misc,valid-type] # rapidocr ships no stubs
+    class ReportingOcr(base):  # type: ignore[misc] # rapidocr ships no stubs
         def detect_and_crop(self, img: Any, op_record: dict[str, Any]) -> tuple[list[Any], Any]:
             crops, found = super().detect_and_crop(img, op_record)
             report(OcrProgress(len(crops), 0))
@@ -177,7 +177,7 @@ def _reporting(base: type[Any]) -> type[Any]:
             size = self._load_rec_model().rec_batch_num
             order = np.argsort(np.array([crop.shape[1] / float(crop.shape[0]) for crop in img]))
             found: dict[int, tuple[Any, Any, Any]] = {}
-            last = None
+            last: Any = None  # rapidocr's TextRecOutput of the last batch
             for start in range(0, len(img), size):
                 batch = [int(i) for i in order[start : start + size]]
                 last = super().recognize_txt([img[i] for i in batch])
