@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -97,12 +98,15 @@ async def reporting(
     loop = asyncio.get_running_loop()
     waiting: asyncio.Queue[_Report] = asyncio.Queue()
     last = -math.inf
+    # Set on leaving the block: a read abandoned there (a cancelled job) goes on in its thread,
+    # maybe past the loop's end, and reports to nobody.
+    closed = threading.Event()
 
     def listen(progress: OcrProgress) -> None:  # in the pool thread
         nonlocal last
         report = describe(progress)  # every report, so that ``describe`` may keep count
         now = clock()
-        if report is not None and now - last >= interval:
+        if report is not None and now - last >= interval and not closed.is_set():
             last = now
             loop.call_soon_threadsafe(waiting.put_nowait, report)
 
@@ -114,6 +118,7 @@ async def reporting(
         sender.cancel()
         raise
     finally:
+        closed.set()
         ocr_listener.reset(token)
     # The reads are over: their reports were queued before their results reached this task.
     waiting.put_nowait(None)
