@@ -11,7 +11,7 @@ FROM python:3.11-slim-bookworm
 WORKDIR /app
 COPY pyproject.toml README.md LICENSE ./
 COPY src ./src
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir ".[s3,llm]" \
  && useradd --system --home /data --uid 10001 foodscan \
  && mkdir -p /data && chown foodscan /data
 

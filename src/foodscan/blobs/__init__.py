@@ -20,8 +20,8 @@ __all__ = ["BlobStore", "LocalBlobStore", "blob_store_for", "is_key", "new_key",
 def open_blob_store(url: str | None, local_dir: Path) -> BlobStore:
     """The store ``url`` names, or a local folder at ``local_dir`` when ``url`` is empty.
 
-    ``ValueError`` for a URL of another scheme or a malformed one: a configuration error that
-    stops start-up rather than a request later.
+    ``ValueError`` for a URL of another scheme or a malformed one, or an ``s3://`` one without
+    the ``[s3]`` extra: a configuration error that stops start-up rather than a request later.
     """
     if not url:
         return LocalBlobStore(local_dir)
@@ -31,8 +31,15 @@ def open_blob_store(url: str | None, local_dir: Path) -> BlobStore:
             raise ValueError("a local blob URL is file:///absolute/path")
         return LocalBlobStore(Path(unquote(parts.path)))
     if parts.scheme == "s3":
-        from foodscan.blobs.s3 import S3BlobStore  # noqa: PLC0415 - boto3 only when S3 is used
-
+        try:
+            from foodscan.blobs.s3 import S3BlobStore  # noqa: PLC0415 - boto3 only when S3 is used
+        except ImportError as exc:
+            if exc.name not in {"boto3", "botocore"}:
+                raise
+            raise ValueError(
+                "FOODSCAN_BLOB_URL names an S3 bucket but boto3 is not installed: "
+                "pip install 'foodscan[s3]'"
+            ) from exc
         return S3BlobStore.from_url(url)
     raise ValueError(f"FOODSCAN_BLOB_URL must start with s3:// or file://, not {parts.scheme!r}")
 

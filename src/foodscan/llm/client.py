@@ -17,10 +17,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-
-import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
-from openai.types.shared_params import ResponseFormatJSONSchema
+from typing import TYPE_CHECKING, TypeAlias
 
 from foodscan.errors import LlmRejected, LlmUnavailable
 from foodscan.llm.backoff import delay, retry_after
@@ -28,9 +25,15 @@ from foodscan.llm.breaker import CircuitBreaker
 from foodscan.llm.usage import Prices, Usage
 from foodscan.settings import Settings
 
+if TYPE_CHECKING:  # the openai package is the [llm] extra, imported when a provider is built
+    import openai
+    from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+    from openai.types.shared_params import ResponseFormatJSONSchema
+
+    Messages: TypeAlias = Sequence[ChatCompletionMessageParam]
+
 logger = logging.getLogger(__name__)
 
-Messages = Sequence[ChatCompletionMessageParam]
 Sleep = Callable[[float], Awaitable[None]]
 TOO_MANY_REQUESTS = 429
 SERVER_ERRORS = 500
@@ -98,6 +101,10 @@ class Completion:
         )
 
 
+class LlmMissing(RuntimeError):
+    """An LLM is configured and the ``[llm]`` extra (the openai package) is not installed."""
+
+
 class LlmProvider:
     """Chat completions from one endpoint and model, for every job of a worker."""
 
@@ -112,6 +119,14 @@ class LlmProvider:
         self.engine = f"llm:{config.model}"
         self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_open_s, clock)
         self._sleep = sleep
+        try:
+            import openai  # noqa: PLC0415 - the [llm] extra, only when an LLM is configured
+        except ImportError as exc:
+            raise LlmMissing(
+                "FOODSCAN_LLM_BASE_URL is set but the openai package is not installed: "
+                "pip install 'foodscan[llm]'"
+            ) from exc
+        self._openai = openai
         # Endpoints without keys (Ollama, vLLM) take any; the SDK insists on one.
         self._client = openai.AsyncOpenAI(
             base_url=config.base_url,
@@ -132,6 +147,7 @@ class LlmProvider:
         self, messages: Messages, response_format: ResponseFormatJSONSchema, usage: Usage
     ) -> Completion:
         """One answer, retried as the module says; its tokens are added to ``usage``."""
+        openai = self._openai
         attempts = self.config.max_attempts
         last = "no attempt made"
         for attempt in range(1, attempts + 1):

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import TYPE_CHECKING
 
-from openai.types.chat import ChatCompletionContentPartImageParam
 from PIL import Image
+
+if TYPE_CHECKING:  # the openai package is the [llm] extra: its types only for mypy
+    from openai.types.chat import ChatCompletionContentPartImageParam
 
 JPEG_QUALITY = 85
 

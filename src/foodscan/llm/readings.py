@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-
-from openai.types.chat import ChatCompletionContentPartParam, ChatCompletionMessageParam
+from typing import TYPE_CHECKING
 
 from foodscan.llm.client import LlmProvider
 from foodscan.llm.photos import image_part
@@ -21,6 +20,9 @@ from foodscan.llm.usage import Usage
 from foodscan.recognition.products.model import Product, ProductsResult
 from foodscan.recognition.receipt.model import ReceiptParse
 from foodscan.recognition.recipe.model import RecipeParse, RecipeSource
+
+if TYPE_CHECKING:  # the openai package is the [llm] extra: its types only for mypy
+    from openai.types.chat import ChatCompletionContentPartParam, ChatCompletionMessageParam
 
 MAX_TEXT_CHARS = 20_000
 # Filled by the enrichment step from foodscan's taxonomy, never by the model.

@@ -15,15 +15,19 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from openai.types.chat import ChatCompletionMessageParam
-from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel, ValidationError
 
 from foodscan.errors import LlmInvalidAnswer
-from foodscan.llm.client import LlmProvider, Messages
+from foodscan.llm.client import LlmProvider
 from foodscan.llm.usage import Usage
+
+if TYPE_CHECKING:  # the openai package is the [llm] extra: its types only for mypy
+    from openai.types.chat import ChatCompletionMessageParam
+    from openai.types.shared_params import ResponseFormatJSONSchema
+
+    from foodscan.llm.client import Messages
 
 M = TypeVar("M", bound=BaseModel)
 Schema = dict[str, Any]  # Any: JSON Schema

@@ -14,7 +14,7 @@ import asyncio
 from typing import Any
 
 from foodscan.catalog.entry import CatalogEntry
-from foodscan.pipelines import assist, trace
+from foodscan.pipelines import assist, ocr_progress, trace
 from foodscan.pipelines.base import Context, bind
 from foodscan.pipelines.kinds import ASK_LLM
 from foodscan.pipelines.kinds import products as described
@@ -50,10 +50,11 @@ async def _validate(ctx: Ctx) -> None:
 
 
 async def _read_one(
-    ctx: Ctx, index: int, data: bytes, taxonomy: Taxonomy
+    ctx: Ctx, index: int, data: bytes, taxonomy: Taxonomy, shares: dict[int, float]
 ) -> tuple[PhotoReading, ProductGuess]:
     image = await ctx.cpu.run(lambda: decode_image(data, max_pixels=ctx.limits.max_pixels))
-    reading = await ctx.cpu.run(read_photo, image, ctx.ocr, index, ctx.lang)
+    async with ocr_progress.reporting(ctx, ocr_progress.photo(index, len(shares), shares)):
+        reading = await ctx.cpu.run(read_photo, image, ctx.ocr, index, ctx.lang)
     return reading, await ctx.cpu.run(guess, reading, taxonomy)
 
 
@@ -74,8 +75,10 @@ def _partial(
 async def _read_photos(ctx: Ctx) -> None:
     photos, ctx.state.photos = ctx.state.photos, []
     taxonomy = ready(ctx.state.taxonomy, "taxonomy")
+    # Each photo's share read (0 to 1), for the step's progress (ocr_progress.photo).
+    shares = dict.fromkeys(range(len(photos)), 0.0)
     tasks = [
-        asyncio.create_task(_read_one(ctx, index, data, taxonomy))
+        asyncio.create_task(_read_one(ctx, index, data, taxonomy, shares))
         for index, data in enumerate(photos)
     ]
     done: dict[int, tuple[PhotoReading, ProductGuess]] = {}
@@ -83,9 +86,10 @@ async def _read_photos(ctx: Ctx) -> None:
         for finished in asyncio.as_completed(tasks):
             reading, found = await finished
             done[reading.index] = (reading, found)
+            shares[reading.index] = 1.0
             await ctx.progress(
                 f"Read photo {reading.index + 1} ({len(done)} of {len(photos)} done)",
-                len(done) / len(photos),
+                sum(shares.values()) / len(photos),
                 _partial(done, taxonomy),
             )
     finally:

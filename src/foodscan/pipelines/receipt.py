@@ -9,7 +9,7 @@ and totals once parsed, then the items. Card numbers are masked in every stored 
 from __future__ import annotations
 
 from foodscan.errors import NoTextFound
-from foodscan.pipelines import assist, trace
+from foodscan.pipelines import assist, ocr_progress, trace
 from foodscan.pipelines.base import Context, bind
 from foodscan.pipelines.kinds import ASK_LLM
 from foodscan.pipelines.kinds import receipt as described
@@ -94,7 +94,8 @@ async def _ocr(ctx: Ctx) -> None:
         if page.image is None:
             per_page.append((number - 1, "pdf_text", _text_layer_lines(page)))
         else:
-            found = await ctx.cpu.run(ctx.ocr.read, page.image, ctx.lang)
+            async with ocr_progress.reporting(ctx, ocr_progress.page(number, len(pages))):
+                found = await ctx.cpu.run(ctx.ocr.read, page.image, ctx.lang)
             per_page.append((number - 1, "ocr", found))
         if number < len(pages):
             so_far = stitch([lines for _, _, lines in per_page])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from foodscan.errors import NoTextFound
-from foodscan.pipelines import assist, trace
+from foodscan.pipelines import assist, ocr_progress, trace
 from foodscan.pipelines.base import Context, bind
 from foodscan.pipelines.kinds import ASK_LLM
 from foodscan.pipelines.kinds import recipe as described
@@ -74,7 +74,8 @@ async def _ocr(ctx: Ctx) -> None:
         else:
             # A cookbook page is upright: RapidOCR's direction classifier would flip some long
             # lines (step lines 89.3 % with it, 94.8 % without on the photo renderings).
-            found = await ctx.cpu.run(ctx.ocr.read, page.image, ctx.lang, True)
+            async with ocr_progress.reporting(ctx, ocr_progress.page(number, len(pages))):
+                found = await ctx.cpu.run(ctx.ocr.read, page.image, ctx.lang, True)
             lines.extend(repair_line(row) for row in row_texts(found, separator=" "))
         lines.append("")
         await ctx.progress(f"Reading text (page {number} of {len(pages)})", number / len(pages))

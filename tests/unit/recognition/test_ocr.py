@@ -159,3 +159,15 @@ def test_group_rows_sorts_by_row_then_by_x() -> None:
     assert rows == [["SHOP"], ["MILK", "3.49"], ["TOTAL", "9.99"]]
     assert row_texts(lines, " ") == ["SHOP", "MILK 3.49", "TOTAL 9.99"]
     assert group_rows([]) == []
+
+
+def test_an_upright_read_leaves_the_next_read_turning_lines(
+    ocr_engine: RapidOcrEngine, receipt_image: ReceiptImage
+) -> None:
+    # A receipt photographed upside down: the direction classifier turns its lines round.
+    upside_down = receipt_image(["FRESH MARKET", "BANANAS  1.29", "TOTAL  6.84"]).rotate(180)
+    before = ocr_engine.read(upside_down)
+    ocr_engine.read(receipt_image(["A RECIPE PAGE"]), upright=True)
+
+    assert ocr_engine.read(upside_down) == before
+    assert "BANANAS" in squash(" ".join(line.text for line in before))

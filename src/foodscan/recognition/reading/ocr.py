@@ -4,7 +4,9 @@
 ``rapidocr`` package and the ONNX models bundled in its wheel. The models load on first use
 (importing this module does no I/O), are always given by explicit path so that rapidocr never
 takes its download branch, and one instance serialises its calls with a lock. Calls are
-synchronous and slow (about a second per photo): run them in a worker thread or process.
+synchronous and slow (about a second per photo): run them in a worker thread or process. While it
+reads, the engine tells ``reading.progress`` how far it has got: the lines detected, then each
+batch of lines recognised (the recogniser's own batches, so the text read is the same).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any, Protocol
 from PIL import Image
 
 from foodscan.errors import PermanentError, UnreadableFile
+from foodscan.recognition.reading.progress import OcrProgress, ocr_listener, report
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +113,7 @@ class RapidOcrEngine:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = self._threads
             params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
         logger.info("loading OCR models from %s", models)
-        return RapidOCR(params=params)
+        return _reporting(RapidOCR)(params=params)
 
     def read(
         self,
@@ -128,8 +131,9 @@ class RapidOcrEngine:
             if self._ocr is None:
                 self._ocr = self._load()
             try:
-                # None: the classifier as configured (on), for receipts photographed any way up.
-                result = self._ocr(rgb, use_cls=False if upright else None)
+                # The classifier on for receipts photographed any way up. Always said: rapidocr
+                # keeps the last call's setting when given None.
+                result = self._ocr(rgb, use_cls=not upright)
             except self._errors as exc:
                 size = f"{rgb.width}x{rgb.height}"
                 raise UnreadableFile(f"OCR failed on a {size} image: {exc!r}") from exc
@@ -148,6 +152,44 @@ class RapidOcrEngine:
             if str(text).strip()
         ]
         return [line for row in group_rows(lines) for line in row]
+
+
+def _reporting(base: type[Any]) -> type[Any]:
+    """``base`` (rapidocr's ``RapidOCR``, imported late) reporting its progress as it reads.
+
+    When someone listens (``progress.ocr_listener``), recognition runs batch by batch in the
+    order rapidocr's recogniser would take them (sorted by width over height, ``rec_batch_num``
+    at a time) and reports after each; every batch holds the same crops as in one call, so the
+    text and the scores are the same.
+    """
+
+    class ReportingOcr(base):  # type: ignore[misc] # rapidocr ships no stubs
+        def detect_and_crop(self, img: Any, op_record: dict[str, Any]) -> tuple[list[Any], Any]:
+            crops, found = super().detect_and_crop(img, op_record)
+            report(OcrProgress(len(crops), 0))
+            return crops, found
+
+        def recognize_txt(self, img: list[Any]) -> Any:
+            if ocr_listener.get() is None or not img:
+                return super().recognize_txt(img)
+            import numpy as np  # noqa: PLC0415 - loaded with rapidocr, on first use
+
+            size = self._load_rec_model().rec_batch_num
+            order = np.argsort(np.array([crop.shape[1] / float(crop.shape[0]) for crop in img]))
+            found: dict[int, tuple[Any, Any, Any]] = {}
+            last: Any = None  # rapidocr's TextRecOutput of the last batch
+            for start in range(0, len(img), size):
+                batch = [int(i) for i in order[start : start + size]]
+                last = super().recognize_txt([img[i] for i in batch])
+                for i, text, score, words in zip(
+                    batch, last.txts, last.scores, last.word_results, strict=True
+                ):
+                    found[i] = (text, score, words)
+                report(OcrProgress(len(img), len(found)))
+            texts, scores, words = zip(*(found[i] for i in range(len(img))), strict=True)
+            return type(last)(img, texts, scores, words, 0.0, viser=last.viser)
+
+    return ReportingOcr
 
 
 @dataclass(frozen=True)
