@@ -105,6 +105,15 @@ class Line:
             case "job.cancelled":
                 self.progress.update(self.task, total=100, state="[yellow]cancelled")
 
+    def duplicate(self, job_id: str) -> None:
+        """Say that the answer is an earlier job's, not a new scan."""
+        name = self.progress.tasks[self.task].description
+        text = (
+            f"{name}: already scanned (job {job_id}); showing that earlier result. "
+            "Use --rescan to scan it again."
+        )
+        self.progress.console.print(text, style="yellow", markup=False, highlight=False)
+
     def refused(self, error: ClientError) -> None:
         self.progress.update(self.task, total=100, state=f"[red]refused: {error.code}")
         name = self.progress.tasks[self.task].description
@@ -160,21 +169,33 @@ def label(batch: list[Path]) -> str:
 
 
 async def _scan_one(
-    client: AsyncClient, progress: Progress, batch: list[Path], kind: str, lang: str | None
+    client: AsyncClient,
+    progress: Progress,
+    batch: list[Path],
+    kind: str,
+    lang: str | None,
+    rescan: bool,
 ) -> JobOut | None:
     line = Line(progress, label(batch))
     try:
-        submitted = await client.submit(batch, kind, lang=lang)
+        submitted = await client.submit(batch, kind, lang=lang, rescan=rescan)
     except ClientError as exc:
         if exc.status is None:  # no server: one error for the whole command
             raise
         line.refused(exc)
         return None
+    if submitted.duplicate:
+        line.duplicate(submitted.job_id)
     return await _follow(client, submitted, line)
 
 
 async def _scan(
-    jobs: list[list[Path]], kind: str, lang: str | None, server: str, token: str | None
+    jobs: list[list[Path]],
+    kind: str,
+    lang: str | None,
+    rescan: bool,
+    server: str,
+    token: str | None,
 ) -> list[JobOut | None]:
     stderr = Console(stderr=True)
     columns = (
@@ -188,7 +209,7 @@ async def _scan(
         with Progress(*columns, console=stderr, disable=not stderr.is_terminal) as progress:
             return list(
                 await asyncio.gather(
-                    *(_scan_one(client, progress, batch, kind, lang) for batch in jobs)
+                    *(_scan_one(client, progress, batch, kind, lang, rescan) for batch in jobs)
                 )
             )
 
@@ -209,6 +230,13 @@ def scan(
         ),
     ] = None,
     lang: Annotated[str | None, typer.Option(help="language hint, e.g. en, pl, ru")] = None,
+    rescan: Annotated[
+        bool,
+        typer.Option(
+            "--rescan",
+            help="scan again files already scanned (by default the earlier job answers)",
+        ),
+    ] = False,
     server: ServerOpt = DEFAULT_SERVER,
     auth: TokenOpt = None,
     as_json: JsonOpt = False,
@@ -219,7 +247,7 @@ def scan(
     Product photos: all in one job (front and back of a product), whose result lists each product.
     """
     grouped = batches(files, kind, each)
-    jobs = asyncio.run(_scan(grouped, kind, lang, server, auth))
+    jobs = asyncio.run(_scan(grouped, kind, lang, rescan, server, auth))
     stdout = _stdout()
     for batch, job in zip(grouped, jobs, strict=True):
         if job is None:

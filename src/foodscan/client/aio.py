@@ -66,9 +66,15 @@ def _limit_wait(error: ClientError, deadline: float) -> float | None:
 
 
 def _form(
-    kind: str, lang: str | None, options: dict[str, Any] | None, metadata: dict[str, Any] | None
+    kind: str,
+    lang: str | None,
+    options: dict[str, Any] | None,
+    metadata: dict[str, Any] | None,
+    rescan: bool,
 ) -> dict[str, str]:
     form = {"kind": kind}
+    if rescan:
+        form["rescan"] = "true"
     if lang is not None:
         form["lang"] = lang
     if options is not None:
@@ -137,12 +143,14 @@ class AsyncClient:
         options: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
+        rescan: bool = False,
         wait_on_limit: float = 0.0,
     ) -> Submitted:
         """Upload ``files`` (one, or several for ``products``) as a job of ``kind``; queued at once.
 
         A repeat with the same ``idempotency_key`` (or, without one, the same files and options)
-        answers with the earlier job. Refused by the plan's limits (429), it raises at once, or,
+        answers with the earlier job (``duplicate`` is then true); ``rescan=True`` runs the same
+        files again instead (an ``idempotency_key`` replay still answers the earlier job). Refused by the plan's limits (429), it raises at once, or,
         with ``wait_on_limit`` seconds, waits each ``Retry-After`` and sends it again as long as
         the waits end within that many seconds from now; then the last refusal is raised.
         """
@@ -154,7 +162,7 @@ class AsyncClient:
                 response = await self._send(
                     "POST",
                     "/v1/jobs",
-                    data=_form(kind, lang, options, metadata),
+                    data=_form(kind, lang, options, metadata, rescan),
                     files=[("file", upload) for upload in uploads],
                     headers=headers,
                 )
@@ -165,7 +173,7 @@ class AsyncClient:
                 logger.info("submit refused (%s); sending it again in %.1f s", exc.code, wait)
                 await asyncio.sleep(wait)
                 continue
-            return Submitted.model_validate_json(response.content)
+            return Submitted.answered(response.content, response.status_code)
 
     async def get(self, job_id: str) -> JobOut:
         """The job now: status, step, progress, result or error, queue position while queued."""

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 __all__ = [
     "TERMINAL",
@@ -163,13 +163,32 @@ class UseBy(BaseModel):
 
 
 class Submitted(BaseModel):
-    """The answer to a submit: where the job lives and where it stands in the queue."""
+    """The answer to a submit: where the job lives and where it stands in the queue.
+
+    ``duplicate`` is true when the server answered with an earlier job (``200``: the same upload
+    within the upload retention, or an Idempotency-Key replay) rather than queueing a new one
+    (``202``); its result may predate a change on the server. ``submit(..., rescan=True)`` runs
+    the upload again.
+    """
 
     job_id: str
     status: Status
     position: int | None
     eta_seconds: float | None
     links: Links
+    # Not in the JSON: the HTTP status says it, so the field stays out of the wire schema.
+    _duplicate: bool = PrivateAttr(default=False)
+
+    @property
+    def duplicate(self) -> bool:
+        return self._duplicate
+
+    @classmethod
+    def answered(cls, content: bytes, status_code: int) -> Submitted:
+        """The model of a submit's answer, ``duplicate`` set from its status (``200``)."""
+        submitted = cls.model_validate_json(content)
+        submitted._duplicate = status_code == 200
+        return submitted
 
 
 class JobPage(BaseModel):

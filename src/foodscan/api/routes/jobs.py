@@ -70,6 +70,13 @@ _SUBMIT_BODY: dict[str, Any] = {  # Any: an OpenAPI fragment; the form is parsed
                             "type": "string",
                             "description": "a small JSON object, echoed back with the job",
                         },
+                        "rescan": {
+                            "type": "boolean",
+                            "default": False,
+                            "description": "true: run again even if the same files and options "
+                            "already have a job within the upload retention (which otherwise "
+                            "answers 200); an Idempotency-Key replay still answers 200",
+                        },
                         "callback_url": {
                             "type": "string",
                             "format": "uri",
@@ -92,7 +99,8 @@ _SUBMIT_BODY: dict[str, Any] = {  # Any: an OpenAPI fragment; the form is parsed
     responses={
         200: {
             "model": Submitted,
-            "description": "the job this Idempotency-Key (or the same upload) already made",
+            "description": "the job this Idempotency-Key (or, without `rescan=true`, the same "
+            "upload) already made: an earlier result",
             "content": {"application/json": {"examples": examples.REPLAYED_EXAMPLES}},
         },
         **examples.json_examples(202, examples.SUBMITTED_EXAMPLES),
@@ -168,7 +176,7 @@ async def _preflight(
         pages=sum(f.inspected.pages for f in intake.files),
         request_hash=intake.request_hash,
         idempotency_key=key,
-        dedupe=intake.options.get("dedupe", True) is not False,
+        dedupe=intake.dedupe,
     )
     try:
         return await store.preflight(ask)
@@ -208,7 +216,7 @@ def _submission(
         idempotency_key=idempotency_key,
         request_hash=intake.request_hash,
         callback_url=intake.callback_url,
-        dedupe=intake.options.get("dedupe", True) is not False,
+        dedupe=intake.dedupe,
     )
 
 
