@@ -173,6 +173,7 @@ async def _scan_one(
     progress: Progress,
     batch: list[Path],
     kind: str,
+    *,
     lang: str | None,
     rescan: bool,
 ) -> JobOut | None:
@@ -192,6 +193,7 @@ async def _scan_one(
 async def _scan(
     jobs: list[list[Path]],
     kind: str,
+    *,
     lang: str | None,
     rescan: bool,
     server: str,
@@ -209,7 +211,10 @@ async def _scan(
         with Progress(*columns, console=stderr, disable=not stderr.is_terminal) as progress:
             return list(
                 await asyncio.gather(
-                    *(_scan_one(client, progress, batch, kind, lang, rescan) for batch in jobs)
+                    *(
+                        _scan_one(client, progress, batch, kind, lang=lang, rescan=rescan)
+                        for batch in jobs
+                    )
                 )
             )
 
@@ -247,7 +252,7 @@ def scan(
     Product photos: all in one job (front and back of a product), whose result lists each product.
     """
     grouped = batches(files, kind, each)
-    jobs = asyncio.run(_scan(grouped, kind, lang, rescan, server, auth))
+    jobs = asyncio.run(_scan(grouped, kind, lang=lang, rescan=rescan, server=server, token=auth))
     stdout = _stdout()
     for batch, job in zip(grouped, jobs, strict=True):
         if job is None:

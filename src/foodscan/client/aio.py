@@ -150,9 +150,10 @@ class AsyncClient:
 
         A repeat with the same ``idempotency_key`` (or, without one, the same files and options)
         answers with the earlier job (``duplicate`` is then true); ``rescan=True`` runs the same
-        files again instead (an ``idempotency_key`` replay still answers the earlier job). Refused by the plan's limits (429), it raises at once, or,
-        with ``wait_on_limit`` seconds, waits each ``Retry-After`` and sends it again as long as
-        the waits end within that many seconds from now; then the last refusal is raised.
+        files again instead (an ``idempotency_key`` replay still answers the earlier job).
+        Refused by the plan's limits (429), it raises at once, or, with ``wait_on_limit``
+        seconds, waits each ``Retry-After`` and sends it again as long as the waits end within
+        that many seconds from now; then the last refusal is raised.
         """
         uploads = [await _read(upload) for upload in _uploads(files)]
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
