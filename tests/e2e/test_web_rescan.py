@@ -26,7 +26,7 @@ def recipe_text() -> bytes:
     ).encode()
 
 
-def test_a_file_scanned_before_says_so_and_scan_again_makes_a_new_job(page: Page) -> None:
+def test_a_file_scanned_before_says_so_and_scan_again_makes_a_new_job(page: Page) -> None:  # noqa: F811
     page.locator("#kind").select_option("recipe")
     text = recipe_text()
     job = page.locator("#job")
@@ -52,7 +52,7 @@ def test_a_file_scanned_before_says_so_and_scan_again_makes_a_new_job(page: Page
     expect(page.locator(".history-item")).to_have_count(2)
 
 
-def test_sizes_are_in_mib_and_an_empty_file_is_refused(page: Page) -> None:
+def test_sizes_are_in_mib_and_an_empty_file_is_refused(page: Page) -> None:  # noqa: F811
     upload(page, "big.jpg", b"\xff\xd8\xff" + b"\0" * (11 * 1024 * 1024 + 512 * 1024), "image/jpeg")
 
     error = page.get_by_role("alert")
@@ -64,10 +64,10 @@ def test_sizes_are_in_mib_and_an_empty_file_is_refused(page: Page) -> None:
     expect(page.locator("#submit")).to_be_disabled()
 
 
-def steps_of_a_recipe(browser: Browser, server: Server) -> list[str]:
+def steps_of_a_recipe(chromium: Browser, server: Server) -> list[str]:
     """The steps the page lists for a recipe job it just sent."""
     server.start()
-    tab = Tab.open(browser, server.url)
+    tab = Tab.open(chromium, server.url)
     try:
         tab.page.locator("#kind").select_option("recipe")
         upload(tab.page, "pancakes.txt", recipe_text(), "text/plain")
