@@ -226,7 +226,7 @@ async def test_user_events_resume_across_repeated_cuts(
     async with AsyncClient(module_server.url) as direct, AsyncClient(proxy.url) as client:
         job_id = (await direct.submit(receipt_jpeg, options=fresh())).job_id
         events: list[Event] = []
-        async for event in client.events():  # every job of the user, from the first: endless
+        async for event in client.events(after=0):  # every job of the user from the first
             events.append(event)
             if event.job_id == job_id and event.terminal:
                 break

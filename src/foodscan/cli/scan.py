@@ -33,6 +33,7 @@ from foodscan.client import (
     ClientError,
     Event,
     JobOut,
+    JobSummary,
     Readiness,
     Status,
     Submitted,
@@ -266,10 +267,17 @@ def scan(
 
 
 async def _list(
-    server: str, token: str | None, status: Status | None, kind: str | None, limit: int
-) -> list[JobOut]:
+    server: str,
+    token: str | None,
+    *,
+    status: Status | None,
+    kind: str | None,
+    limit: int,
+    full: bool,
+) -> list[JobSummary]:
     async with AsyncClient(server, token=token) as client:
-        return [job async for job in client.list(status=status, kind=kind, limit=limit)]
+        found = client.list(status=status, kind=kind, limit=limit, full=full)
+        return [job async for job in found]
 
 
 def jobs(
@@ -279,10 +287,14 @@ def jobs(
     status: Annotated[Status | None, typer.Option(help="only jobs in this status")] = None,
     kind: Annotated[str | None, typer.Option(help="only jobs of this kind")] = None,
     limit: Annotated[int, typer.Option(help="how many", min=1)] = 20,
+    full: Annotated[
+        bool, typer.Option("--full", help="with --json: each job with its whole result")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """List your jobs, newest first: a table, or JSON lines with --json."""
-    found = asyncio.run(_list(server, auth, status, kind, limit))
+    """List your jobs, newest first: a table, or JSON lines with --json (summaries; --full for
+    the results)."""
+    found = asyncio.run(_list(server, auth, status=status, kind=kind, limit=limit, full=full))
     if as_json:
         for job in found:
             typer.echo(job.model_dump_json())

@@ -23,7 +23,17 @@ import httpx
 from pydantic import ValidationError
 
 from foodscan.client.errors import ClientError, from_response, unreachable
-from foodscan.client.models import TERMINAL, Event, JobOut, JobPage, Readiness, Status, Submitted
+from foodscan.client.models import (
+    TERMINAL,
+    Event,
+    FullJobPage,
+    JobOut,
+    JobPage,
+    JobSummary,
+    Readiness,
+    Status,
+    Submitted,
+)
 from foodscan.client.stream import follow
 
 logger = logging.getLogger(__name__)
@@ -187,9 +197,14 @@ class AsyncClient:
         status: Status | str | None = None,
         kind: str | None = None,
         limit: int | None = None,
-    ) -> AsyncGenerator[JobOut, None]:
-        """Your jobs, newest first, page after page; at most ``limit`` of them (all if None)."""
-        params: dict[str, str | int] = {}
+        full: bool = False,
+    ) -> AsyncGenerator[JobSummary, None]:
+        """Your jobs, newest first, page after page; at most ``limit`` of them (all if None).
+
+        Each is a ``JobSummary`` (state and ``summary``, no result); with ``full=True`` each is a
+        ``JobOut`` with its result (``get`` reads one job in full)."""
+        params: dict[str, str | int] = {"full": "true"} if full else {}
+        model = FullJobPage if full else JobPage
         if status is not None:
             params["status"] = str(status)
         if kind is not None:
@@ -198,7 +213,7 @@ class AsyncClient:
         while left is None or left > 0:
             params["limit"] = MAX_PAGE if left is None else min(left, MAX_PAGE)
             response = await self._send("GET", "/v1/jobs", params=params)
-            page = JobPage.model_validate_json(response.content)
+            page = model.model_validate_json(response.content)
             for job in page.items[:left]:
                 yield job
             if left is not None:
@@ -230,8 +245,10 @@ class AsyncClient:
     ) -> AsyncGenerator[Event, None]:
         """One job's events (its history, then live, until it is over), or all your jobs' (endless).
 
-        Starts after event id ``after`` (from the first if None); reconnects on its own with
-        ``Last-Event-ID`` after a dropped connection and never yields an event twice.
+        Starts after event id ``after``. Without one, a job's stream starts at its first event
+        and the user's stream starts now: the latest event of each unfinished job, then live
+        ones (``after=0``: every event kept). Reconnects on its own with ``Last-Event-ID``
+        after a dropped connection and never yields an event twice.
         """
         if job_id is None:
             return follow(
