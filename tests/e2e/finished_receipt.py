@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from foodscan.api.schemas import JobOut
+from foodscan.api.summaries import ResultSummary
 from foodscan.recognition.enrich.keeps import load_keeper
 from foodscan.recognition.enrich.results import enrich_receipt
 from foodscan.recognition.receipt.model import (
@@ -58,6 +59,7 @@ def receipt_job(job_id: str) -> dict[str, Any]:  # Any: JSON
     taxonomy = load_taxonomy()
     parse = enrich_receipt(parse, taxonomy, load_keeper(taxonomy))  # the enrich step's fields
     now = datetime.now(UTC).isoformat()
+    result = {**parse.model_dump(mode="json"), "text": "FRESH MARKET\nTOTAL 15.28"}
     job = JobOut.model_validate(
         {
             "id": job_id,
@@ -85,7 +87,8 @@ def receipt_job(job_id: str) -> dict[str, Any]:  # Any: JSON
                     "pages": 1,
                 }
             ],
-            "result": {**parse.model_dump(mode="json"), "text": "FRESH MARKET\nTOTAL 15.28"},
+            "result": result,
+            "summary": ResultSummary.of(result),
             "created_at": now,
             "updated_at": now,
             "started_at": now,

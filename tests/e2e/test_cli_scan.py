@@ -195,6 +195,12 @@ def test_jobs_prints_a_table_or_json_lines(module_server: Server, files: dict[st
     listed = [json.loads(line) for line in lines.stdout.splitlines()]
     assert job_id in {job["id"] for job in listed}
     assert {job["status"] for job in listed} == {"succeeded"}
+    # Summaries by default; --full adds each job's result.
+    assert all("result" not in job for job in listed)
+    assert next(job for job in listed if job["id"] == job_id)["summary"]["total"] == "6.84"
+    full = run("jobs", "--json", "--full", "--limit", "100", "--server", module_server.url)
+    whole = [json.loads(line) for line in full.stdout.splitlines()]
+    assert next(job for job in whole if job["id"] == job_id)["result"]["total"] == "6.84"
 
 
 def test_inspect_shows_readiness_workers_and_queue_depth(module_server: Server) -> None:

@@ -94,7 +94,7 @@ def test_a_users_socket_carries_none_of_another_users_events(
     alices = submit(secured, receipt_jpeg, auth["alice"])  # first in the queue: it runs first
     bobs = submit(secured, receipt_jpeg, auth["bob"])
 
-    bob_saw = asyncio.run(_until_succeeded(ws, auth["bob"]))
+    bob_saw = asyncio.run(_until_succeeded(f"{ws}?after=0", auth["bob"]))
     refused, code = asyncio.run(messages(f"{ws}?job_id={alices}", auth["bob"]))
     alice_saw, _ = asyncio.run(messages(f"{ws}?job_id={alices}", auth["alice"]))
 

@@ -262,7 +262,7 @@ class Follower:
     """One client of ``/v1/events`` (or a job's stream) that reconnects with ``Last-Event-ID``."""
 
     url: str
-    path: str = "/v1/events"
+    path: str = "/v1/events?after=0"  # every event from the first (without a cursor: from now)
     ids: list[int] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     reconnects: int = 0

@@ -99,10 +99,10 @@ def test_type_comes_from_content_not_from_the_name() -> None:
 
 
 def test_oversize_file_is_too_large_with_both_sizes_in_the_message() -> None:
-    limits = UploadLimits(max_bytes=10_000_000, max_pages=3, max_pixels=20_000_000)
+    limits = UploadLimits(max_bytes=10 * 1024 * 1024, max_pages=3, max_pixels=20_000_000)
     with pytest.raises(TooLarge) as caught:
-        inspect(b"\xff\xd8\xff" + b"\x00" * 12_300_000, limits)
-    assert caught.value.message == "the file is 12.3 MB; the limit is 10 MB"
+        inspect(b"\xff\xd8\xff" + b"\x00" * (12 * 1024 * 1024 + 300 * 1024), limits)
+    assert caught.value.message == "the file is 12.3 MiB; the limit is 10 MiB"
 
 
 def test_size_is_checked_before_type() -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 import foodscan
 from foodscan.api import openapi, problems
@@ -28,8 +29,10 @@ def create_api(
     instruments: Metrics,
     lifespan: Lifespan,
 ) -> FastAPI:
-    """The API configured by ``settings``; ``lifespan`` starts and stops what it serves from."""
-    app = FastAPI(
+    """The API configured by ``settings``; ``lifespan`` starts and stops what it serves from.
+
+    ``/docs`` (Swagger UI) and ``/redoc`` load their scripts from this server, not a CDN."""
+    app = FastAPIOffline(
         title="foodscan",
         version=getattr(foodscan, "__version__", "0"),
         summary="Background recognition of receipts, product photos and recipes.",

@@ -3,7 +3,10 @@ hub, each id once, for the SSE streams and the WebSocket alike.
 
 The feed subscribes to the hub first, then replays the log after the client's cursor, then
 yields live events, skipping ids it already yielded; so nothing committed in between is lost.
-A per-job feed ends after the job's terminal event. Heartbeats come after a quiet wait drawn
+A per-job feed ends after the job's terminal event. A user feed without a cursor starts "now":
+the latest event of each of the user's unfinished jobs (their current state), then live events,
+rather than replaying the user's whole history; a per-job feed without one replays the job's
+events from its first. Heartbeats come after a quiet wait drawn
 between half and all of ``sse_heartbeat_s``, so streams opened together do not beat together.
 """
 
@@ -20,7 +23,7 @@ from foodscan.events.hub import Hub, Subscription
 from foodscan.events.log import EventRecord
 from foodscan.events.sse_frames import HEARTBEAT, encode_retry
 from foodscan.jobs import sql
-from foodscan.jobs.states import TERMINAL
+from foodscan.jobs.states import TERMINAL, Status
 from foodscan.settings import Settings
 
 
@@ -35,14 +38,15 @@ class Feed:
         settings: Settings,
         user_id: str,
         job_id: str | None,
-        after: int,
+        after: int | None,
     ) -> None:
         self.engine = engine
         self.hub = hub
         self.settings = settings
         self.user_id = user_id
         self.job_id = job_id
-        self.sent = SeenIds(after)
+        self.starts_now = after is None and job_id is None
+        self.sent = SeenIds(after or 0)
 
     async def frames(self) -> AsyncIterator[bytes]:
         """SSE: ``retry:``, the replay, then live frames and heartbeats until the stream ends."""
@@ -53,6 +57,9 @@ class Feed:
     async def events(self) -> AsyncIterator[EventRecord | None]:
         """The replay, then live events; ``None`` each time ``sse_heartbeat_s`` passes quietly."""
         with self.hub.subscribe(user_id=self.user_id, job_id=self.job_id) as sub:
+            if self.starts_now:
+                for record in await self._now():
+                    yield record
             last: EventRecord | None = None
             async for record in self._replay():
                 last = record
@@ -116,6 +123,17 @@ class Feed:
                     yield record
             if len(page) < log.READ_LIMIT:
                 return
+
+    async def _now(self) -> list[EventRecord]:
+        """The latest event of each unfinished job; the cursor moves to the log's last id (the
+        subscription is already open, so whatever is appended after that id still comes)."""
+        async with self.engine.connect() as conn:
+            high = await log.last_id(conn)
+            current = await log.read_latest(
+                conn, self.user_id, (Status.QUEUED.value, Status.RUNNING.value)
+            )
+        self.sent = SeenIds(high)
+        return current
 
     async def _job_finished(self) -> bool:
         assert self.job_id is not None  # noqa: S101 - only called for per-job streams

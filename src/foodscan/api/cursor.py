@@ -32,8 +32,9 @@ def parse(name: str, text: str) -> int:
     return int(value)
 
 
-def resume_after(after: int | None, last_event_id: str | None) -> int:
-    """The cursor to resume after: ``Last-Event-ID`` (the browser's latest) wins over ``after``."""
+def resume_after(after: int | None, last_event_id: str | None) -> int | None:
+    """The cursor to resume after: ``Last-Event-ID`` (the browser's latest) wins over ``after``;
+    None when the client sent neither (a user stream then starts now)."""
     if last_event_id is not None and last_event_id.strip():
         return parse("Last-Event-ID", last_event_id)
-    return after or 0
+    return after

@@ -86,11 +86,11 @@ PrincipalDep = Annotated[Principal, Depends(_principal)]
 @dataclass(frozen=True, slots=True)
 class StreamAccess:
     """Who opens an event stream, the one job a ticket limits it to (None: any), and the
-    cursor to resume after."""
+    cursor to resume after (None: the client sent none)."""
 
     principal: Principal
     only_job: str | None = None
-    after: int = 0
+    after: int | None = None
 
 
 async def _stream_access(  # keyword-only: FastAPI fills every parameter by name

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from foodscan.api.summaries import ResultSummary
+
 # Any: every value below is JSON (or an OpenAPI fragment holding JSON).
 Examples = dict[str, dict[str, Any]]
 
@@ -132,7 +134,19 @@ def job(kind: str, **changes: Any) -> dict[str, Any]:
         "webhook": None,
         "links": _links(job_id),
     }
-    return body | changes
+    body |= changes
+    found = ResultSummary.of(body["result"])
+    body["summary"] = None if found is None else found.model_dump()
+    return body
+
+
+def job_summary(kind: str, **changes: Any) -> dict[str, Any]:
+    """A ``JobSummary`` of ``kind``: ``job`` without result, options, metadata, lang, webhook."""
+    full = job(kind, **changes)
+    return {k: v for k, v in full.items() if k not in _FULL_ONLY}
+
+
+_FULL_ONLY = frozenset({"lang", "options", "metadata", "result", "webhook"})
 
 
 _QUEUED = {"status": "queued", "step": None, "progress": 0, "result": None, "started_at": None,
@@ -192,14 +206,19 @@ JOB_EXAMPLES: Examples = {
     "queued": _named("Waiting: third in the queue", job("receipt", **_QUEUED)),
     "failed": _named("Failed with a stable error code", job("receipt", **_FAILED)),
 }
+_NEXT = "MjAyNi0wMy0xNFQwOTo0NTowMi4xMTgrMDA6MDB8M2YwYzZhNTI"
 PAGE_EXAMPLES: Examples = {
     "page": _named(
-        "Newest first; send next_cursor back as cursor for the next page",
+        "Summaries, newest first; send next_cursor back as cursor for the next page",
         {
-            "items": [job("products", id=OTHER_JOB_ID), job("receipt")],
-            "next_cursor": "MjAyNi0wMy0xNFQwOTo0NTowMi4xMTgrMDA6MDB8M2YwYzZhNTI",
+            "items": [job_summary("products", id=OTHER_JOB_ID), job_summary("receipt")],
+            "next_cursor": _NEXT,
         },
-    )
+    ),
+    "full": _named(
+        "?full=true: each job with its result",
+        {"items": [job("products", id=OTHER_JOB_ID), job("receipt")], "next_cursor": _NEXT},
+    ),
 }
 _CANCELLED = {"status": "cancelled", "result": None, "step": None, "progress": 0,
               "started_at": None}  # fmt: skip

@@ -32,18 +32,20 @@ from foodscan.errors import (
 from foodscan.pipelines import registry
 from foodscan.pipelines.kinds import Kind
 from foodscan.settings import Settings
-from foodscan.uploads.checks import Inspected, UploadLimits, inspect, safe_name
+from foodscan.uploads.checks import Inspected, UploadLimits, inspect, over_limit, safe_name
 from foodscan.uploads.metadata import strip_metadata
 from foodscan.webhooks.targets import accept_callback_url
 
-FIELDS = frozenset({"kind", "file", "lang", "options", "metadata", "callback_url"})
+FIELDS = frozenset({"kind", "file", "lang", "options", "metadata", "callback_url", "rescan"})
 FIELD_BYTES = 64 * 1024
 # Room for part headers and the small text fields around the files.
 FORM_OVERHEAD = 256 * 1024
 _LANG = re.compile(r"[A-Za-z]{2,3}(?:[-_+][A-Za-z0-9]{2,8}){0,3}")
 _LANG_MAX = 16  # the jobs.lang column
-# Tesseract's and ISO 639-1 names of the languages whose OCR may be missing on a node.
+# The languages the service reads, by their ISO 639-1 and Tesseract names; the OCR of some may
+# be missing on a node (``_check_readable``).
 _OCR_LANGS = {"ru": "ru", "rus": "ru", "en": "en", "eng": "en", "pl": "pl", "pol": "pl"}
+SUPPORTED_LANGS = "en (eng), pl (pol), ru (rus)"
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 # Far deeper than any real options or metadata, well within what a JSON answer can serialise.
 _JSON_DEPTH = 32
@@ -82,6 +84,12 @@ class Intake:
     options: dict[str, Any]  # Any: the client's own JSON object
     metadata: dict[str, Any] | None  # Any: the client's own JSON object
     callback_url: str | None = None  # checked by ``webhooks.targets``
+    rescan: bool = False  # run again even if the same upload already has a job
+
+    @property
+    def dedupe(self) -> bool:
+        """Whether the same upload's earlier job (not an Idempotency-Key's) answers instead."""
+        return not self.rescan and self.options.get("dedupe", True) is not False
 
     @property
     def kind(self) -> str:
@@ -189,12 +197,13 @@ async def _check(form: FormData, settings: Settings, readable: frozenset[str]) -
     options = _json_object("options", _text(form, "options"), FIELD_BYTES) or {}
     metadata = _json_object("metadata", _text(form, "metadata"), settings.max_metadata_bytes)
     callback_url = await accept_callback_url(_text(form, "callback_url"), settings)
+    rescan = _flag(form, "rescan")
     uploads = _files(form, pipeline, settings)
     limits = UploadLimits(kind_max_bytes(settings, kind), settings.max_pages, settings.max_pixels)
     files = [await _inspect(upload, pipeline, limits) for upload in uploads]
     if any(f.inspected.media_type.startswith("image/") for f in files):
         _check_readable(lang, readable)
-    return Intake(pipeline, files, lang, options, metadata, callback_url)
+    return Intake(pipeline, files, lang, options, metadata, callback_url, rescan)
 
 
 def _check_readable(lang: str | None, readable: frozenset[str]) -> None:
@@ -225,11 +234,25 @@ def _text(form: FormData, name: str) -> str | None:
     return value.strip() or None
 
 
+def _flag(form: FormData, name: str) -> bool:
+    value = (_text(form, name) or "false").lower()
+    if value not in ("true", "false"):
+        raise InvalidInput(f"the field '{name}' must be 'true' or 'false'")
+    return value == "true"
+
+
 def _lang(value: str | None) -> str | None:
     if value is None:
         return None
     if len(value) > _LANG_MAX or not _LANG.fullmatch(value):
         raise InvalidInput("'lang' must be a language code such as 'en', 'pl' or 'eng+pol'")
+    for part in value.lower().split("+"):
+        base = re.split("[-_]", part)[0]
+        if base not in _OCR_LANGS:
+            raise InvalidInput(
+                f"'lang' {base!r} is not a supported language; "
+                f"supported: {SUPPORTED_LANGS}, joined with '+' for several"
+            )
     return value
 
 
@@ -278,10 +301,6 @@ def _check_storable(name: str, value: Any, depth: int) -> None:  # Any: parsed J
             _check_storable(name, item, depth + 1)
 
 
-def _mb(count: int) -> str:
-    return f"{count / 1_000_000:.1f} MB" if count >= 100_000 else f"{count} bytes"
-
-
 def _files(form: FormData, pipeline: Kind, settings: Settings) -> list[UploadFile]:
     values = form.getlist("file")
     if not values:
@@ -300,7 +319,9 @@ async def _inspect(upload: UploadFile, pipeline: Kind, limits: UploadLimits) -> 
     data = await upload.read(limits.max_bytes + 1)
     if len(data) > limits.max_bytes:
         size = max(upload.size or 0, len(data))
-        raise TooLarge(f"{name}: the file is {_mb(size)}; the limit is {_mb(limits.max_bytes)}")
+        raise TooLarge(f"{name}: {over_limit(size, limits.max_bytes)}")
+    if not data:
+        raise InvalidInput(f"{name}: the file is empty")
     try:
         # Decoding headers and verifying images costs milliseconds: keep it off the event loop.
         inspected = await asyncio.to_thread(inspect, data, limits)

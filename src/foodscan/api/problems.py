@@ -104,7 +104,7 @@ _EXAMPLE_DETAILS = {
     NotFound.code: "no job 3f0c6a52-8d1e-4b7a-9c2f-5e8d1a7b4c90",
     InvalidTransition.code: "job 3f0c6a52-8d1e-4b7a-9c2f-5e8d1a7b4c90 is succeeded and cannot "
     "be cancelled",
-    TooLarge.code: "receipt.jpg: the file is 14.2 MB; the limit is 10.0 MB",
+    TooLarge.code: "receipt.jpg: the file is 14.2 MiB; the limit is 10 MiB",
     UnsupportedType.code: "notes.txt: receipt jobs accept application/pdf, image/jpeg, "
     "image/png, image/webp, not text/plain",
     TooMany.code: "products jobs take at most 10 file(s), got 11",

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from foodscan.api.summaries import ResultSummary
 from foodscan.jobs.job import InputFile, Job
 from foodscan.jobs.states import Status
 from foodscan.jobs.store import JobView
@@ -106,8 +107,8 @@ class WebhookOut(BaseModel):
         )
 
 
-class JobOut(BaseModel):
-    """A job: state, progress, attempts, timestamps, result or error, queue place while queued."""
+class JobSummary(BaseModel):
+    """A job in a list: its state and a summary of its result, not the result itself."""
 
     id: str
     kind: str
@@ -120,50 +121,68 @@ class JobOut(BaseModel):
     cancel_requested: bool
     position: int | None = Field(description="1-based place in the queue while queued")
     eta_seconds: float | None = Field(description="seconds until it likely finishes, if queued")
-    lang: str | None
-    options: dict[str, Any]  # Any: options are the client's own JSON object
-    metadata: dict[str, Any] | None  # Any: the client's small JSON object, echoed back
     inputs: list[InputFileOut]
     inputs_purged: bool
-    result: dict[str, Any] | None  # Any: the result schema of the job's kind
+    summary: ResultSummary | None = Field(description="a few fields of the result, once there")
     error: JobErrorOut | None
     created_at: datetime
     updated_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    links: Links
+
+    @classmethod
+    def of(cls, view: JobView) -> JobSummary:
+        return cls(**_summary_fields(view))
+
+
+def _summary_fields(view: JobView) -> dict[str, Any]:  # Any: the fields' own types
+    job: Job = view.job
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "lane": job.lane,
+        "status": job.status,
+        "step": job.step,
+        "progress": job.progress,
+        "attempt": job.attempt,
+        "max_attempts": job.max_attempts,
+        "cancel_requested": job.cancel_requested,
+        "position": view.position,
+        "eta_seconds": view.eta_seconds,
+        "inputs": [InputFileOut.of(item) for item in job.inputs],
+        "inputs_purged": job.inputs_purged_at is not None,
+        "summary": ResultSummary.of(job.result),
+        "error": JobErrorOut.model_validate(job.error) if job.error else None,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "links": Links.of(job.id),
+    }
+
+
+class JobOut(JobSummary):
+    """A job: state, progress, attempts, timestamps, result or error, queue place while queued."""
+
+    lang: str | None
+    options: dict[str, Any]  # Any: options are the client's own JSON object
+    metadata: dict[str, Any] | None  # Any: the client's small JSON object, echoed back
+    result: dict[str, Any] | None  # Any: the result schema of the job's kind
     webhook: WebhookOut | None = Field(
         default=None, description="the completion webhook, when the job has a callback URL"
     )
-    links: Links
 
     @classmethod
     def of(cls, view: JobView) -> JobOut:
         job: Job = view.job
         return cls(
-            id=job.id,
-            kind=job.kind,
-            lane=job.lane,
-            status=job.status,
-            step=job.step,
-            progress=job.progress,
-            attempt=job.attempt,
-            max_attempts=job.max_attempts,
-            cancel_requested=job.cancel_requested,
-            position=view.position,
-            eta_seconds=view.eta_seconds,
+            **_summary_fields(view),
             lang=job.lang,
             options=job.options,
             metadata=job.client_metadata,
-            inputs=[InputFileOut.of(item) for item in job.inputs],
-            inputs_purged=job.inputs_purged_at is not None,
             result=job.result,
-            error=JobErrorOut.model_validate(job.error) if job.error else None,
-            created_at=job.created_at,
-            updated_at=job.updated_at,
-            started_at=job.started_at,
-            finished_at=job.finished_at,
             webhook=WebhookOut.of(job.callback_url, view.deliveries) if job.callback_url else None,
-            links=Links.of(job.id),
         )
 
 
@@ -189,6 +208,13 @@ class Submitted(BaseModel):
 
 class JobPage(BaseModel):
     """One page of the user's jobs, newest first; pass ``next_cursor`` as ``cursor`` for more."""
+
+    items: list[JobSummary]
+    next_cursor: str | None
+
+
+class FullJobPage(BaseModel):
+    """One page of the user's jobs with their results (``?full=true``), newest first."""
 
     items: list[JobOut]
     next_cursor: str | None

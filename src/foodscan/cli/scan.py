@@ -33,6 +33,7 @@ from foodscan.client import (
     ClientError,
     Event,
     JobOut,
+    JobSummary,
     Readiness,
     Status,
     Submitted,
@@ -105,6 +106,15 @@ class Line:
             case "job.cancelled":
                 self.progress.update(self.task, total=100, state="[yellow]cancelled")
 
+    def duplicate(self, job_id: str) -> None:
+        """Say that the answer is an earlier job's, not a new scan."""
+        name = self.progress.tasks[self.task].description
+        text = (
+            f"{name}: already scanned (job {job_id}); showing that earlier result. "
+            "Use --rescan to scan it again."
+        )
+        self.progress.console.print(text, style="yellow", markup=False, highlight=False)
+
     def refused(self, error: ClientError) -> None:
         self.progress.update(self.task, total=100, state=f"[red]refused: {error.code}")
         name = self.progress.tasks[self.task].description
@@ -160,21 +170,35 @@ def label(batch: list[Path]) -> str:
 
 
 async def _scan_one(
-    client: AsyncClient, progress: Progress, batch: list[Path], kind: str, lang: str | None
+    client: AsyncClient,
+    progress: Progress,
+    batch: list[Path],
+    kind: str,
+    *,
+    lang: str | None,
+    rescan: bool,
 ) -> JobOut | None:
     line = Line(progress, label(batch))
     try:
-        submitted = await client.submit(batch, kind, lang=lang)
+        submitted = await client.submit(batch, kind, lang=lang, rescan=rescan)
     except ClientError as exc:
         if exc.status is None:  # no server: one error for the whole command
             raise
         line.refused(exc)
         return None
+    if submitted.duplicate:
+        line.duplicate(submitted.job_id)
     return await _follow(client, submitted, line)
 
 
 async def _scan(
-    jobs: list[list[Path]], kind: str, lang: str | None, server: str, token: str | None
+    jobs: list[list[Path]],
+    kind: str,
+    *,
+    lang: str | None,
+    rescan: bool,
+    server: str,
+    token: str | None,
 ) -> list[JobOut | None]:
     stderr = Console(stderr=True)
     columns = (
@@ -188,7 +212,10 @@ async def _scan(
         with Progress(*columns, console=stderr, disable=not stderr.is_terminal) as progress:
             return list(
                 await asyncio.gather(
-                    *(_scan_one(client, progress, batch, kind, lang) for batch in jobs)
+                    *(
+                        _scan_one(client, progress, batch, kind, lang=lang, rescan=rescan)
+                        for batch in jobs
+                    )
                 )
             )
 
@@ -209,6 +236,13 @@ def scan(
         ),
     ] = None,
     lang: Annotated[str | None, typer.Option(help="language hint, e.g. en, pl, ru")] = None,
+    rescan: Annotated[
+        bool,
+        typer.Option(
+            "--rescan",
+            help="scan again files already scanned (by default the earlier job answers)",
+        ),
+    ] = False,
     server: ServerOpt = DEFAULT_SERVER,
     auth: TokenOpt = None,
     as_json: JsonOpt = False,
@@ -219,7 +253,7 @@ def scan(
     Product photos: all in one job (front and back of a product), whose result lists each product.
     """
     grouped = batches(files, kind, each)
-    jobs = asyncio.run(_scan(grouped, kind, lang, server, auth))
+    jobs = asyncio.run(_scan(grouped, kind, lang=lang, rescan=rescan, server=server, token=auth))
     stdout = _stdout()
     for batch, job in zip(grouped, jobs, strict=True):
         if job is None:
@@ -233,10 +267,17 @@ def scan(
 
 
 async def _list(
-    server: str, token: str | None, status: Status | None, kind: str | None, limit: int
-) -> list[JobOut]:
+    server: str,
+    token: str | None,
+    *,
+    status: Status | None,
+    kind: str | None,
+    limit: int,
+    full: bool,
+) -> list[JobSummary]:
     async with AsyncClient(server, token=token) as client:
-        return [job async for job in client.list(status=status, kind=kind, limit=limit)]
+        found = client.list(status=status, kind=kind, limit=limit, full=full)
+        return [job async for job in found]
 
 
 def jobs(
@@ -246,10 +287,14 @@ def jobs(
     status: Annotated[Status | None, typer.Option(help="only jobs in this status")] = None,
     kind: Annotated[str | None, typer.Option(help="only jobs of this kind")] = None,
     limit: Annotated[int, typer.Option(help="how many", min=1)] = 20,
+    full: Annotated[
+        bool, typer.Option("--full", help="with --json: each job with its whole result")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """List your jobs, newest first: a table, or JSON lines with --json."""
-    found = asyncio.run(_list(server, auth, status, kind, limit))
+    """List your jobs, newest first: a table, or JSON lines with --json (summaries; --full for
+    the results)."""
+    found = asyncio.run(_list(server, auth, status=status, kind=kind, limit=limit, full=full))
     if as_json:
         for job in found:
             typer.echo(job.model_dump_json())

@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from foodscan.cli.amounts import amount_text
-from foodscan.client import JobOut, Readiness, Status
+from foodscan.client import JobOut, JobSummary, Readiness, Status
 
 STATUS_STYLE = {
     Status.QUEUED: "cyan",
@@ -50,7 +50,7 @@ def eta_text(seconds: float | None) -> str:
     return f"ETA ~{round(seconds / 60)} min"
 
 
-def _took(job: JobOut) -> str:
+def _took(job: JobSummary) -> str:
     if job.started_at is None or job.finished_at is None:
         return ""
     span: timedelta = job.finished_at - job.started_at
@@ -240,7 +240,7 @@ def job_result(name: str, job: JobOut) -> RenderableType:
     return Group(*parts)
 
 
-def _where(job: JobOut) -> str:
+def _where(job: JobSummary) -> str:
     if job.status == Status.QUEUED:
         place = f"#{job.position}" if job.position else "queued"
         return f"{place} {eta_text(job.eta_seconds)}".strip()
@@ -248,13 +248,15 @@ def _where(job: JobOut) -> str:
         return f"{job.step or 'starting'} {job.progress}%"
     if job.error is not None:
         return job.error.code
-    if job.status == Status.SUCCEEDED and job.result:
-        fields = receipt_fields(job.result)
-        return " ".join(_cell(fields.get(k)) for k in ("total", "currency")).strip()
+    if job.status == Status.SUCCEEDED and job.summary is not None:
+        found = job.summary
+        return " ".join(_cell(v) for v in (found.total, found.currency)).strip() or _cell(
+            found.title
+        )
     return ""
 
 
-def jobs_table(jobs: Iterable[JobOut], width: int) -> Table:
+def jobs_table(jobs: Iterable[JobSummary], width: int) -> Table:
     """Your jobs, one row each: id, status, where it stands (or its total), file, created.
 
     Kind and run time are shown when ``width`` leaves room for them beside the full job id.

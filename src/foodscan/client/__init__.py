@@ -10,7 +10,8 @@
             print(event.type, event.step, event.progress)
         print(client.get(job.job_id).result)
 
-Answers are typed wire models (``JobOut``, ``Submitted``, ``Readiness``, ``Event``);
+Answers are typed wire models (``JobOut``, ``JobSummary`` from ``list``, ``Submitted``,
+``Readiness``, ``Event``);
 refusals raise ``ClientError`` (``code``, ``status``, ``detail``, ``retry_after``); ``submit``
 can wait out the plan's limits (``wait_on_limit``). It imports nothing of the server (only
 httpx, httpx-sse and pydantic), so it also installs alone: ``pip install foodscan-client``.
@@ -20,7 +21,16 @@ from __future__ import annotations
 
 from foodscan.client.aio import DEFAULT_SERVER, AsyncClient, Upload
 from foodscan.client.errors import ClientError
-from foodscan.client.models import Event, JobErrorOut, JobOut, Readiness, Status, Submitted
+from foodscan.client.models import (
+    Event,
+    JobErrorOut,
+    JobOut,
+    JobSummary,
+    Readiness,
+    ResultSummary,
+    Status,
+    Submitted,
+)
 from foodscan.client.sync import Client
 
 __all__ = [
@@ -31,7 +41,9 @@ __all__ = [
     "Event",
     "JobErrorOut",
     "JobOut",
+    "JobSummary",
     "Readiness",
+    "ResultSummary",
     "Status",
     "Submitted",
     "Upload",

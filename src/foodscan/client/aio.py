@@ -23,7 +23,17 @@ import httpx
 from pydantic import ValidationError
 
 from foodscan.client.errors import ClientError, from_response, unreachable
-from foodscan.client.models import TERMINAL, Event, JobOut, JobPage, Readiness, Status, Submitted
+from foodscan.client.models import (
+    TERMINAL,
+    Event,
+    FullJobPage,
+    JobOut,
+    JobPage,
+    JobSummary,
+    Readiness,
+    Status,
+    Submitted,
+)
 from foodscan.client.stream import follow
 
 logger = logging.getLogger(__name__)
@@ -66,9 +76,15 @@ def _limit_wait(error: ClientError, deadline: float) -> float | None:
 
 
 def _form(
-    kind: str, lang: str | None, options: dict[str, Any] | None, metadata: dict[str, Any] | None
+    kind: str,
+    lang: str | None,
+    options: dict[str, Any] | None,
+    metadata: dict[str, Any] | None,
+    rescan: bool,
 ) -> dict[str, str]:
     form = {"kind": kind}
+    if rescan:
+        form["rescan"] = "true"
     if lang is not None:
         form["lang"] = lang
     if options is not None:
@@ -137,14 +153,17 @@ class AsyncClient:
         options: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
+        rescan: bool = False,
         wait_on_limit: float = 0.0,
     ) -> Submitted:
         """Upload ``files`` (one, or several for ``products``) as a job of ``kind``; queued at once.
 
         A repeat with the same ``idempotency_key`` (or, without one, the same files and options)
-        answers with the earlier job. Refused by the plan's limits (429), it raises at once, or,
-        with ``wait_on_limit`` seconds, waits each ``Retry-After`` and sends it again as long as
-        the waits end within that many seconds from now; then the last refusal is raised.
+        answers with the earlier job (``duplicate`` is then true); ``rescan=True`` runs the same
+        files again instead (an ``idempotency_key`` replay still answers the earlier job).
+        Refused by the plan's limits (429), it raises at once, or, with ``wait_on_limit``
+        seconds, waits each ``Retry-After`` and sends it again as long as the waits end within
+        that many seconds from now; then the last refusal is raised.
         """
         uploads = [await _read(upload) for upload in _uploads(files)]
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
@@ -154,7 +173,7 @@ class AsyncClient:
                 response = await self._send(
                     "POST",
                     "/v1/jobs",
-                    data=_form(kind, lang, options, metadata),
+                    data=_form(kind, lang, options, metadata, rescan),
                     files=[("file", upload) for upload in uploads],
                     headers=headers,
                 )
@@ -165,7 +184,7 @@ class AsyncClient:
                 logger.info("submit refused (%s); sending it again in %.1f s", exc.code, wait)
                 await asyncio.sleep(wait)
                 continue
-            return Submitted.model_validate_json(response.content)
+            return Submitted.answered(response.content, response.status_code)
 
     async def get(self, job_id: str) -> JobOut:
         """The job now: status, step, progress, result or error, queue position while queued."""
@@ -178,9 +197,14 @@ class AsyncClient:
         status: Status | str | None = None,
         kind: str | None = None,
         limit: int | None = None,
-    ) -> AsyncGenerator[JobOut, None]:
-        """Your jobs, newest first, page after page; at most ``limit`` of them (all if None)."""
-        params: dict[str, str | int] = {}
+        full: bool = False,
+    ) -> AsyncGenerator[JobSummary, None]:
+        """Your jobs, newest first, page after page; at most ``limit`` of them (all if None).
+
+        Each is a ``JobSummary`` (state and ``summary``, no result); with ``full=True`` each is a
+        ``JobOut`` with its result (``get`` reads one job in full)."""
+        params: dict[str, str | int] = {"full": "true"} if full else {}
+        model = FullJobPage if full else JobPage
         if status is not None:
             params["status"] = str(status)
         if kind is not None:
@@ -189,7 +213,7 @@ class AsyncClient:
         while left is None or left > 0:
             params["limit"] = MAX_PAGE if left is None else min(left, MAX_PAGE)
             response = await self._send("GET", "/v1/jobs", params=params)
-            page = JobPage.model_validate_json(response.content)
+            page = model.model_validate_json(response.content)
             for job in page.items[:left]:
                 yield job
             if left is not None:
@@ -221,8 +245,10 @@ class AsyncClient:
     ) -> AsyncGenerator[Event, None]:
         """One job's events (its history, then live, until it is over), or all your jobs' (endless).
 
-        Starts after event id ``after`` (from the first if None); reconnects on its own with
-        ``Last-Event-ID`` after a dropped connection and never yields an event twice.
+        Starts after event id ``after``. Without one, a job's stream starts at its first event
+        and the user's stream starts now: the latest event of each unfinished job, then live
+        ones (``after=0``: every event kept). Reconnects on its own with ``Last-Event-ID``
+        after a dropped connection and never yields an event twice.
         """
         if job_id is None:
             return follow(

@@ -12,20 +12,23 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 __all__ = [
     "TERMINAL",
     "TERMINAL_TYPES",
     "AfterOpening",
     "Event",
+    "FullJobPage",
     "InputFileOut",
     "JobErrorOut",
     "JobOut",
     "JobPage",
+    "JobSummary",
     "Keeps",
     "Links",
     "Readiness",
+    "ResultSummary",
     "Status",
     "Submitted",
     "UseBy",
@@ -102,8 +105,20 @@ class WebhookOut(BaseModel):
     deliveries: list[WebhookDeliveryOut]
 
 
-class JobOut(BaseModel):
-    """A job: state, progress, attempts, timestamps, result or error, queue place while queued."""
+class ResultSummary(BaseModel):
+    """A result in a few fields (``JobSummary.summary``); ``counts`` gives how many items,
+    products, ingredients or steps it holds."""
+
+    title: str | None
+    merchant: str | None
+    total: str | None
+    currency: str | None
+    date: str | None
+    counts: dict[str, int]
+
+
+class JobSummary(BaseModel):
+    """A job as ``list`` yields it by default: its state and a summary of its result."""
 
     id: str
     kind: str
@@ -116,19 +131,25 @@ class JobOut(BaseModel):
     cancel_requested: bool
     position: int | None
     eta_seconds: float | None
-    lang: str | None
-    options: dict[str, Any]  # Any: options are the client's own JSON object
-    metadata: dict[str, Any] | None  # Any: the client's small JSON object, echoed back
     inputs: list[InputFileOut]
     inputs_purged: bool
-    result: dict[str, Any] | None  # Any: the result schema of the job's kind
+    summary: ResultSummary | None
     error: JobErrorOut | None
     created_at: datetime
     updated_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    webhook: WebhookOut | None = None
     links: Links
+
+
+class JobOut(JobSummary):
+    """A job: state, progress, attempts, timestamps, result or error, queue place while queued."""
+
+    lang: str | None
+    options: dict[str, Any]  # Any: options are the client's own JSON object
+    metadata: dict[str, Any] | None  # Any: the client's small JSON object, echoed back
+    result: dict[str, Any] | None  # Any: the result schema of the job's kind
+    webhook: WebhookOut | None = None
 
 
 class AfterOpening(BaseModel):
@@ -163,17 +184,43 @@ class UseBy(BaseModel):
 
 
 class Submitted(BaseModel):
-    """The answer to a submit: where the job lives and where it stands in the queue."""
+    """The answer to a submit: where the job lives and where it stands in the queue.
+
+    ``duplicate`` is true when the server answered with an earlier job (``200``: the same upload
+    within the upload retention, or an Idempotency-Key replay) rather than queueing a new one
+    (``202``); its result may predate a change on the server. ``submit(..., rescan=True)`` runs
+    the upload again.
+    """
 
     job_id: str
     status: Status
     position: int | None
     eta_seconds: float | None
     links: Links
+    # Not in the JSON: the HTTP status says it, so the field stays out of the wire schema.
+    _duplicate: bool = PrivateAttr(default=False)
+
+    @property
+    def duplicate(self) -> bool:
+        return self._duplicate
+
+    @classmethod
+    def answered(cls, content: bytes, status_code: int) -> Submitted:
+        """The model of a submit's answer, ``duplicate`` set from its status (``200``)."""
+        submitted = cls.model_validate_json(content)
+        submitted._duplicate = status_code == 200
+        return submitted
 
 
 class JobPage(BaseModel):
     """One page of the user's jobs, newest first; pass ``next_cursor`` as ``cursor`` for more."""
+
+    items: list[JobSummary]
+    next_cursor: str | None
+
+
+class FullJobPage(BaseModel):
+    """One page of the user's jobs with their results (``full=True``), newest first."""
 
     items: list[JobOut]
     next_cursor: str | None

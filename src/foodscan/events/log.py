@@ -1,4 +1,5 @@
-"""The event log: append an event inside the caller's transaction; read events after an id.
+"""The event log: append an event inside the caller's transaction; read events after an id, or
+the latest of each unfinished job (where a stream without a cursor starts).
 
 Each appended row becomes an ``EventRecord`` whose SSE frame is encoded here, once.
 """
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from foodscan.db.tables import job_events
+from foodscan.db.tables import job_events, jobs
 from foodscan.events.sse_frames import encode_event
 
 READ_LIMIT = 500
@@ -178,5 +179,27 @@ async def read_ids(conn: AsyncConnection, ids: Sequence[int]) -> list[EventRecor
         return []
     rows = await conn.execute(
         sa.select(job_events).where(job_events.c.id.in_(list(ids))).order_by(job_events.c.id)
+    )
+    return _records(rows.all())
+
+
+async def last_id(conn: AsyncConnection) -> int:
+    """The highest event id in the log (0 when empty): "now", for a stream without a cursor."""
+    found = await conn.scalar(sa.select(sa.func.max(job_events.c.id)))
+    return int(found or 0)
+
+
+async def read_latest(
+    conn: AsyncConnection, user_id: str, statuses: Sequence[str]
+) -> list[EventRecord]:
+    """The latest event of each of the user's jobs in one of ``statuses``, oldest first."""
+    latest = (
+        sa.select(sa.func.max(job_events.c.id))
+        .select_from(job_events.join(jobs, jobs.c.id == job_events.c.job_id))
+        .where(jobs.c.user_id == user_id, jobs.c.status.in_(list(statuses)))
+        .group_by(job_events.c.job_id)
+    )
+    rows = await conn.execute(
+        sa.select(job_events).where(job_events.c.id.in_(latest)).order_by(job_events.c.id)
     )
     return _records(rows.all())

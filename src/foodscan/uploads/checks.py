@@ -67,13 +67,21 @@ def sniff(data: bytes) -> str | None:
     return documents.sniff_document(data)
 
 
-def _size(count: int) -> str:
-    """A byte count for people: "512 bytes", "340 KB", "12.3 MB" (decimal units)."""
-    if count < 1000:
+def describe_size(count: int) -> str:
+    """A byte count for people in binary units: "512 bytes", "340 KiB", "12.3 MiB"."""
+    if count < 1024:
         return f"{count} bytes"
-    if count < 1_000_000:
-        return f"{count / 1000:.0f} KB"
-    return f"{count / 1_000_000:.1f}".removesuffix(".0") + " MB"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.0f} KiB"
+    return f"{count / (1024 * 1024):.1f}".removesuffix(".0") + " MiB"
+
+
+def over_limit(size: int, limit: int) -> str:
+    """ "the file is 12.3 MiB; the limit is 10 MiB", in bytes where the rounding would hide it."""
+    said, most = describe_size(size), describe_size(limit)
+    if said == most:
+        said, most = f"{size:,} bytes", f"{limit:,} bytes"
+    return f"the file is {said}; the limit is {most}"
 
 
 def _verify_image(data: bytes, media_type: str, image_pixels: int) -> None:
@@ -149,7 +157,7 @@ def inspect(data: bytes, limits: UploadLimits) -> Inspected:
     password-protected).
     """
     if len(data) > limits.max_bytes:
-        raise TooLarge(f"the file is {_size(len(data))}; the limit is {_size(limits.max_bytes)}")
+        raise TooLarge(over_limit(len(data), limits.max_bytes))
     media_type = sniff(data)
     if media_type is None:
         raise UnsupportedType(

@@ -16,7 +16,7 @@
 import { currentToken, Problem } from "./api.js";
 import { config } from "./config.js";
 import { $ } from "./dom.js";
-import { reportLoad, setUpForm } from "./form.js";
+import { reportLoad, rescanJob, setUpForm } from "./form.js";
 import { renderHistory } from "./history.js";
 import { cancelJob, loadHistory, openJob, queueRefresh, retryJob } from "./jobs.js";
 import { checkCursor, live, setConnection } from "./live.js";
@@ -50,6 +50,7 @@ $("job").addEventListener("click", (e) => {
   const action = e.target.closest("[data-action]")?.dataset.action;
   if (action === "cancel") cancelJob($("job").dataset.jobId);
   if (action === "retry") retryJob($("job").dataset.jobId);
+  if (action === "rescan") rescanJob($("job").dataset.jobId);
 });
 if (config.auth && !currentToken()) $("token-box").open = true;
 queueRefresh.start();

@@ -1,7 +1,7 @@
 // The open job's panel: built from index.html's job template, then updated in place as the job
 // changes (status, queue position, progress and steps, partial fields, error, actions,
 // activity); the result is drawn once per result by the renderer of the job's kind. Its
-// Cancel and Retry buttons are wired by the page (app.js), by their data-action.
+// Cancel, Retry and Scan again buttons are wired by the page (app.js), by their data-action.
 
 import { showProblem } from "./api.js";
 import { kindConfig, stepLabel } from "./config.js";
@@ -10,7 +10,7 @@ import { bytes, clock, duration, fullDate, humanize } from "./format.js";
 import { renderProducts } from "./products.js";
 import { renderReceipt } from "./receipt.js";
 import { renderRecipe } from "./recipe.js";
-import { ACTIVE, jobName, statusText } from "./state.js";
+import { ACTIVE, jobName, state, statusText } from "./state.js";
 
 let detail = null; // the open job's elements
 
@@ -40,12 +40,13 @@ export function buildDetail(job) {
   for (const el of content.querySelectorAll("[data-slot]")) slots[el.dataset.slot] = el;
   const cancel = content.querySelector('[data-action="cancel"]');
   const retry = content.querySelector('[data-action="retry"]');
+  const rescan = content.querySelector('[data-action="rescan"]');
   slots.steps.replaceChildren(
     ...kindConfig(job.kind).steps.map((s) => h("li", { "data-step": s.name }, s.label)),
   );
   $("job").replaceChildren(content);
   $("job").dataset.jobId = job.id;
-  detail = { id: job.id, ...slots, cancel, retry, shownResult: null, activityCount: 0 };
+  detail = { id: job.id, ...slots, cancel, retry, rescan, shownResult: null, activityCount: 0 };
   renderDetail(job);
 }
 
@@ -142,15 +143,17 @@ function renderError(job) {
 }
 
 function renderActions(job) {
-  const { cancel, retry } = detail;
+  const { cancel, retry, rescan } = detail;
   const stopping = job.status === "running" && job.cancel_requested;
   cancel.hidden = !ACTIVE.has(job.status);
   cancel.disabled = stopping;
   cancel.textContent = stopping ? "Stopping…" : "Cancel scan";
   retry.hidden = !(job.status === "failed" || job.status === "cancelled");
+  // Only files this page sent can be sent again (the API keeps uploads to itself).
+  rescan.hidden = !(job.status === "succeeded" || job.status === "failed") || !state.sent.has(job.id);
   // A button that just disappeared held the focus: keep it in the panel.
   const focused = document.activeElement;
-  if ((focused === cancel && cancel.hidden) || (focused === retry && retry.hidden)) {
+  if ([cancel, retry, rescan].some((button) => focused === button && button.hidden)) {
     detail.title.focus();
   }
 }

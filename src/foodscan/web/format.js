@@ -25,10 +25,11 @@ export function duration(seconds) {
   return `about ${Math.round(seconds / 60)} min`;
 }
 
+// Binary units, as the API says them: "512 bytes", "340 KiB", "12.3 MiB", "10 MiB".
 export function bytes(size) {
-  if (size < 1024) return `${size} B`;
-  if (size < 1024 * 1024) return `${Math.round(size / 1024)} KB`;
-  return `${(size / 1024 / 1024).toFixed(1)} MB`;
+  if (size < 1024) return `${size} bytes`;
+  if (size < 1024 * 1024) return `${Math.round(size / 1024)} KiB`;
+  return `${(size / 1024 / 1024).toFixed(1).replace(/\.0$/, "")} MiB`;
 }
 
 export function money(amount, currency) {

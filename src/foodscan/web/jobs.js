@@ -1,7 +1,7 @@
 // The user's jobs kept in step with the server and on screen: read a job (one GET at a time,
-// holding the events that arrive meanwhile), take in an event, list the history, open, cancel
-// and retry a job, and refresh the ones whose queue position may have moved. Whatever changes a
-// job here is rendered here.
+// holding the events that arrive meanwhile), take in an event, list the history (summaries: a
+// job is read in full when opened), open, cancel and retry a job, and refresh the ones whose
+// queue position may have moved. Whatever changes a job here is rendered here.
 
 import { api, jobPath, Problem, showProblem } from "./api.js";
 import { $, announce } from "./dom.js";
@@ -110,7 +110,8 @@ export async function openJob(id, { focus = false } = {}) {
   state.openId = id;
   if (location.hash !== `#job=${id}`) history.replaceState(null, "", `#job=${id}`);
   let job = state.jobs.get(id);
-  if (!job) {
+  // The history lists summaries (no result): read the job in full before showing it.
+  if (!job || !("result" in job)) {
     try {
       job = await fetchJob(id);
     } catch (problem) {

@@ -92,7 +92,7 @@ async def test_a_refused_cursor_does_not_spend_the_ticket(api_factory) -> None:
         used = await api.client.get(f"/v1/jobs/{job_id}/events", params={"ticket": sse})
         async with Socket(api.app, f"/v1/ws?ticket={socket_ticket}&after=abc") as ws:
             ws_refused, _ = await ws.refusal()
-        async with Socket(api.app, f"/v1/ws?ticket={socket_ticket}") as ws:
+        async with Socket(api.app, f"/v1/ws?ticket={socket_ticket}&after=0") as ws:
             first = await ws.next()
 
     assert [refused.status_code, too_far.status_code, used.status_code] == [422, 422, 200]

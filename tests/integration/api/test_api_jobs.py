@@ -132,7 +132,7 @@ async def test_listing_is_newest_first_in_cursor_pages(api: Api, receipt_image) 
     assert first["next_cursor"]
     assert second["next_cursor"]
     assert third["next_cursor"] is None
-    assert set(first["items"][0]) >= {"id", "status", "inputs", "links", "metadata"}
+    assert set(first["items"][0]) >= {"id", "status", "inputs", "links", "summary"}
 
 
 async def test_listing_filters_by_status_and_kind(api: Api, receipt_image) -> None:

@@ -99,7 +99,7 @@ async def test_a_users_ticket_opens_their_user_stream_only(
     await finished_job(secured_api, receipt_image, "bob")
 
     stream = await open_stream(
-        secured_api.app, f"/v1/events?ticket={await ticket(secured_api, 'alice')}"
+        secured_api.app, f"/v1/events?after=0&ticket={await ticket(secured_api, 'alice')}"
     )
     frames = await stream.frames(3)
     await stream.disconnect()

@@ -273,7 +273,7 @@ async def test_the_users_default_url_applies_when_the_submit_names_none(
         finally:
             await deliverer.close()
         verify(SECRET, await receiver.next_request())
-        listed = (await api.client.get("/v1/jobs")).json()["items"]
+        listed = (await api.client.get("/v1/jobs", params={"full": "true"})).json()["items"]
     assert listed[0]["webhook"]["delivered"] is True
 
 

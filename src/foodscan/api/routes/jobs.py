@@ -19,7 +19,7 @@ from foodscan.api import examples
 from foodscan.api.deps import BlobsDep, MetricsDep, PrincipalDep, SettingsDep, StoreDep
 from foodscan.api.intake import Intake, check_idempotency_key, read_submission
 from foodscan.api.problems import ROUTE_PROBLEMS, documented
-from foodscan.api.schemas import JobOut, JobPage, Submitted, job_path
+from foodscan.api.schemas import FullJobPage, JobOut, JobPage, JobSummary, Submitted, job_path
 from foodscan.auth import Principal
 from foodscan.blobs import BlobStore
 from foodscan.errors import (
@@ -70,6 +70,13 @@ _SUBMIT_BODY: dict[str, Any] = {  # Any: an OpenAPI fragment; the form is parsed
                             "type": "string",
                             "description": "a small JSON object, echoed back with the job",
                         },
+                        "rescan": {
+                            "type": "boolean",
+                            "default": False,
+                            "description": "true: run again even if the same files and options "
+                            "already have a job within the upload retention (which otherwise "
+                            "answers 200); an Idempotency-Key replay still answers 200",
+                        },
                         "callback_url": {
                             "type": "string",
                             "format": "uri",
@@ -92,7 +99,8 @@ _SUBMIT_BODY: dict[str, Any] = {  # Any: an OpenAPI fragment; the form is parsed
     responses={
         200: {
             "model": Submitted,
-            "description": "the job this Idempotency-Key (or the same upload) already made",
+            "description": "the job this Idempotency-Key (or, without `rescan=true`, the same "
+            "upload) already made: an earlier result",
             "content": {"application/json": {"examples": examples.REPLAYED_EXAMPLES}},
         },
         **examples.json_examples(202, examples.SUBMITTED_EXAMPLES),
@@ -168,7 +176,7 @@ async def _preflight(
         pages=sum(f.inspected.pages for f in intake.files),
         request_hash=intake.request_hash,
         idempotency_key=key,
-        dedupe=intake.options.get("dedupe", True) is not False,
+        dedupe=intake.dedupe,
     )
     try:
         return await store.preflight(ask)
@@ -208,7 +216,7 @@ def _submission(
         idempotency_key=idempotency_key,
         request_hash=intake.request_hash,
         callback_url=intake.callback_url,
-        dedupe=intake.options.get("dedupe", True) is not False,
+        dedupe=intake.dedupe,
     )
 
 
@@ -240,18 +248,19 @@ async def list_jobs(
     kind: str | None = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> JobPage:
-    """The caller's jobs, newest first; send ``next_cursor`` back as ``cursor`` for more."""
+    full: Annotated[
+        bool, Query(description="each job in full, with its result (default: a summary)")
+    ] = False,
+) -> JobPage | FullJobPage:
+    """The caller's jobs, newest first, each as a summary (``?full=true``: with its result);
+    send ``next_cursor`` back as ``cursor`` for more."""
     if kind is not None and kind not in registry.kinds():
         raise InvalidInput(f"unknown kind {kind!r}; known kinds: {', '.join(registry.kinds())}")
     page = await store.list(principal.user_id, status=status, kind=kind, cursor=cursor, limit=limit)
-    return JobPage(
-        items=[
-            JobOut.of(JobView(job, deliveries=tuple(page.deliveries.get(job.id, ()))))
-            for job in page.jobs
-        ],
-        next_cursor=page.next_cursor,
-    )
+    views = [JobView(job, deliveries=tuple(page.deliveries.get(job.id, ()))) for job in page.jobs]
+    if full:
+        return FullJobPage(items=[JobOut.of(v) for v in views], next_cursor=page.next_cursor)
+    return JobPage(items=[JobSummary.of(v) for v in views], next_cursor=page.next_cursor)
 
 
 @router.get(

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Request, Response
 from foodscan.api.deps import SettingsDep
 from foodscan.errors import NotFound
 from foodscan.pipelines import registry
+from foodscan.pipelines.kinds import ASK_LLM, Kind
 from foodscan.settings import Settings
 
 router = APIRouter(include_in_schema=False)
@@ -72,7 +73,8 @@ def _asset(name: str) -> Asset:
 def page_config(settings: Settings) -> dict[str, Any]:  # Any: JSON for the page
     """What the page needs to know of this server: kinds (accepted types, steps) and limits.
 
-    Receipts come first: the page's kind picker starts on the first kind."""
+    Receipts come first: the page's kind picker starts on the first kind. Steps that cannot run
+    here (the vision-LLM's, without a model configured for the kind) are left out."""
     kinds = []
     for kind in sorted(registry.kinds(), key=lambda k: (k != "receipt", k)):
         pipeline = registry.get(kind)
@@ -81,7 +83,11 @@ def page_config(settings: Settings) -> dict[str, Any]:  # Any: JSON for the page
                 "kind": kind,
                 "accepts": sorted(pipeline.accepts),
                 "max_files": pipeline.max_files,
-                "steps": [{"name": s.name, "label": s.message} for s in pipeline.steps],
+                "steps": [
+                    {"name": s.name, "label": s.message}
+                    for s in pipeline.steps
+                    if _runs(s.name, pipeline, settings)
+                ],
             }
         )
     return {
@@ -89,6 +95,10 @@ def page_config(settings: Settings) -> dict[str, Any]:  # Any: JSON for the page
         "max_upload_bytes": settings.max_upload_bytes,
         "auth": settings.secret_key is not None,
     }
+
+
+def _runs(step: str, pipeline: Kind, settings: Settings) -> bool:
+    return step != ASK_LLM or (settings.llm_enabled and pipeline.kind in settings.llm_kinds)
 
 
 def _embed(config: dict[str, Any]) -> str:  # Any: JSON

@@ -44,7 +44,7 @@ async def _open(
     websocket: WebSocket, job_id: str | None, after: str | None, ticket: str | None
 ) -> Feed:
     # The cursor first: a request refused for it does not spend its ticket.
-    cursor = 0 if after is None else parse("'after'", after)
+    cursor = None if after is None else parse("'after'", after)
     principal, only_job = await _principal(websocket, ticket)
     if only_job is not None and job_id != only_job:
         raise AuthError("this ticket opens one job's events: add ?job_id=" + only_job)

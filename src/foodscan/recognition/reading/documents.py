@@ -88,7 +88,7 @@ def docx_problem(data: bytes) -> tuple[DocxProblem, str] | None:
     unpacked = sum(entry.file_size for entry in entries)
     if unpacked > MAX_DOCX_UNPACKED:
         mb = MAX_DOCX_UNPACKED // (1024 * 1024)
-        return "too_large", f"the document unpacks to {unpacked} bytes; the limit is {mb} MB"
+        return "too_large", f"the document unpacks to {unpacked} bytes; the limit is {mb} MiB"
     return None
 
 

@@ -1,0 +1,59 @@
+"""Scanning the same file again: the CLI and the Python client say when an answer is an earlier
+job's, and ``--rescan`` / ``rescan=True`` queue a new one, against a real server."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from foodscan.client import AsyncClient, Status
+from tests.e2e.server import Server
+from tests.e2e.test_cli_scan import run
+
+pytestmark = pytest.mark.slow
+
+
+def recipe_text() -> bytes:
+    """A recipe no other test sends (recipes from text need no OCR: the jobs end quickly)."""
+    return (
+        f"Pancakes {uuid.uuid4().hex[:8]}\n\nServes 4\n\nIngredients\n- 200 g flour\n"
+        "- 300 ml milk\n\nMethod\n1. Whisk the flour and milk.\n2. Fry thin pancakes.\n"
+    ).encode()
+
+
+def test_scan_says_a_result_is_earlier_and_rescan_scans_again(
+    module_server: Server, tmp_path: Path
+) -> None:
+    path = tmp_path / "pancakes.txt"
+    path.write_bytes(recipe_text())
+    scan = ("scan", str(path), "--kind", "recipe", "--json", "--server", module_server.url)
+
+    first, again, rescanned = run(*scan), run(*scan), run(*scan, "--rescan")
+
+    ids = [json.loads(done.stdout)["id"] for done in (first, again, rescanned)]
+    assert [done.returncode for done in (first, again, rescanned)] == [0, 0, 0]
+    assert ids[1] == ids[0]
+    assert ids[2] != ids[0]
+    assert "already scanned" not in first.stderr
+    assert f"already scanned (job {ids[0]})" in again.stderr
+    assert "--rescan" in again.stderr
+    assert "already scanned" not in rescanned.stderr
+
+
+async def test_client_submit_reports_a_duplicate_and_rescan_makes_a_new_job(
+    module_server: Server,
+) -> None:
+    upload = ("pancakes.txt", recipe_text())
+    async with AsyncClient(module_server.url) as client:
+        first = await client.submit(upload, "recipe")
+        again = await client.submit(upload, "recipe")
+        rescanned = await client.submit(upload, "recipe", rescan=True)
+        job = await client.wait(rescanned.job_id, timeout=60)
+
+    assert (first.duplicate, again.duplicate, rescanned.duplicate) == (False, True, False)
+    assert again.job_id == first.job_id
+    assert rescanned.job_id != first.job_id
+    assert job.status == Status.SUCCEEDED

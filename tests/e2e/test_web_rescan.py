@@ -1,0 +1,92 @@
+"""The web page in Chromium: a file scanned before is said to be, "Scan again" makes a new job;
+sizes in MiB and an empty file refused before sending; no vision-LLM step without a model.
+
+The browser and page fixtures are ``test_web``'s.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.browser import Tab, upload
+from tests.e2e.server import Server
+from tests.e2e.test_web import JOB_TIMEOUT_MS, browser, page  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.slow
+
+
+def recipe_text() -> bytes:
+    return (
+        f"Pancakes {uuid.uuid4().hex[:8]}\n\nServes 4\n\nIngredients\n- 200 g flour\n"
+        "- 300 ml milk\n\nMethod\n1. Whisk the flour and milk.\n2. Fry thin pancakes.\n"
+    ).encode()
+
+
+def test_a_file_scanned_before_says_so_and_scan_again_makes_a_new_job(page: Page) -> None:  # noqa: F811
+    page.locator("#kind").select_option("recipe")
+    text = recipe_text()
+    job = page.locator("#job")
+    upload(page, "pancakes.txt", text, "text/plain")
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=JOB_TIMEOUT_MS)
+    first = job.get_attribute("data-job-id")
+    notice = page.locator("#form-notice")
+    expect(notice).to_be_hidden()
+
+    upload(page, "pancakes.txt", text, "text/plain")
+
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("scanned before")
+    expect(job).to_have_attribute("data-job-id", first or "")
+    again = page.get_by_role("button", name="Scan again")
+    expect(again).to_be_visible()
+
+    again.click()
+
+    expect(job).not_to_have_attribute("data-job-id", first or "")
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=JOB_TIMEOUT_MS)
+    expect(notice).to_be_hidden()
+    expect(page.locator(".history-item")).to_have_count(2)
+
+
+def test_sizes_are_in_mib_and_an_empty_file_is_refused(page: Page) -> None:  # noqa: F811
+    upload(page, "big.jpg", b"\xff\xd8\xff" + b"\0" * (11 * 1024 * 1024 + 512 * 1024), "image/jpeg")
+
+    error = page.get_by_role("alert")
+    expect(error).to_contain_text("big.jpg: the file is 11.5 MiB; the limit is 10 MiB.")
+
+    upload(page, "blank.jpg", b"", "image/jpeg")
+
+    expect(error).to_contain_text("blank.jpg: the file is empty.")
+    expect(page.locator("#submit")).to_be_disabled()
+
+
+def steps_of_a_recipe(chromium: Browser, server: Server) -> list[str]:
+    """The steps the page lists for a recipe job it just sent."""
+    server.start()
+    tab = Tab.open(chromium, server.url)
+    try:
+        tab.page.locator("#kind").select_option("recipe")
+        upload(tab.page, "pancakes.txt", recipe_text(), "text/plain")
+        steps = tab.page.locator("#job ol.steps li")
+        expect(steps.first).to_be_attached()
+        return steps.all_text_contents()
+    finally:
+        tab.close()
+        server.stop()
+
+
+def test_without_a_vision_llm_its_step_is_not_listed(
+    browser: Browser,  # noqa: F811 - the fixture
+    server_factory: Callable[..., Server],
+) -> None:
+    plain = steps_of_a_recipe(browser, server_factory())
+    configured = server_factory(llm_base_url="http://127.0.0.1:9/v1", llm_model="m")
+    with_llm = steps_of_a_recipe(browser, configured)
+
+    assert "Asking the vision-LLM" not in plain
+    assert "Asking the vision-LLM" in with_llm
+    assert [step for step in with_llm if step != "Asking the vision-LLM"] == plain
