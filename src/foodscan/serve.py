@@ -31,6 +31,7 @@ from foodscan.db.migrate import migrate
 from foodscan.events.bus import LocalBus
 from foodscan.events.pg_listen import bus_for
 from foodscan.jobs.announce import PositionAnnouncer
+from foodscan.jobs.leader import Leader
 from foodscan.jobs.maintenance import Maintenance
 from foodscan.jobs.queue import JobQueue
 from foodscan.jobs.store import JobStore
@@ -62,15 +63,18 @@ def build_worker(
 ) -> Worker:
     """A worker and the collaborators it runs with: its queue, maintenance and position
     announcer (on ``clock``), CPU pool, OCR engines (``ocr``, by default the Latin/Cyrillic
-    picker), catalogue, webhook deliverer and the kinds' pipelines (by default every registered
-    kind). ``llm`` (None: no vision-LLM) stays the caller's to close."""
+    picker), leader election (``jobs.leader``), catalogue, webhook deliverer and the kinds'
+    pipelines (by default every registered kind). ``llm`` (None: no vision-LLM) stays the
+    caller's to close."""
+    queue = JobQueue(engine, bus, settings, clock=clock)
     return Worker(
         settings=settings,
         bus=bus,
         blobs=blobs,
-        queue=JobQueue(engine, bus, settings, clock=clock),
+        queue=queue,
         maintenance=Maintenance(engine, bus, blobs, settings, clock=clock),
         positions=PositionAnnouncer(engine, bus, settings, clock=clock),
+        leader=Leader(engine, lease_s=settings.lease_s, name=queue.worker_id),
         cpu=CpuPool(settings.cpu_pool_size),
         ocr=ocr or build_picker(tessdata=settings.tessdata_dir),
         catalog=SqlCatalog(engine),

@@ -21,6 +21,7 @@ from foodscan.errors import LeaseLost, PermanentError, TimeLimit, TransientError
 from foodscan.events.bus import LocalBus
 from foodscan.jobs import sql
 from foodscan.jobs.announce import QUIET_S, PositionAnnouncer
+from foodscan.jobs.leader import Leader
 from foodscan.jobs.maintenance import Maintenance
 from foodscan.jobs.queue import JobQueue, Lease
 from foodscan.llm.client import LlmProvider
@@ -68,6 +69,7 @@ class Worker:
         queue: JobQueue,
         maintenance: Maintenance,
         positions: PositionAnnouncer,
+        leader: Leader,
         cpu: CpuPool,
         ocr: OcrEngine,
         catalog: ProductLookup,
@@ -86,6 +88,7 @@ class Worker:
         self.queue = queue
         self.maintenance = maintenance
         self.positions = positions
+        self.leader = leader
         self.cpu = cpu
         self.ocr = ocr
         self.catalog = catalog
@@ -115,6 +118,7 @@ class Worker:
         """Register and start the slots and the background loops."""
         await self.queue.register(self.kinds, self.settings.worker_concurrency)
         memory.map_large_allocations()
+        self.leader.start()
         loops: list[tuple[str, Callable[[], Coroutine[None, None, None]]]] = [
             (f"slot-{i}", self._slot) for i in range(self.settings.worker_concurrency)
         ]
@@ -143,6 +147,7 @@ class Worker:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.leader.stop()
         for job_id in list(self.running):  # claimed while the slots stopped
             self._stop_job(job_id, "shutdown")
         await asyncio.gather(*self._jobs, return_exceptions=True)
@@ -320,24 +325,30 @@ class Worker:
                 self._stop_job(job_id, "cancel")
 
     async def _positions_loop(self) -> None:
-        """Announce moved queue positions (``jobs.announce``), once per ``QUIET_S``."""
+        """Announce moved queue positions (``jobs.announce``), once per ``QUIET_S``, while
+        this process leads (``jobs.leader``)."""
         while True:
             try:
-                await self.positions.announce()
+                if self.leader.leading:
+                    await self.positions.announce()
             except Exception:
                 logger.exception("announcing queue positions failed")
             await asyncio.sleep(QUIET_S)
 
     async def _maintenance_loop(self) -> None:
+        """Rescue, purge and drop dead workers while this process leads (``jobs.leader``)."""
         rescue_every = max(0.2, min(self.settings.lease_s / 2, 5.0))
         since_purge = float("inf")
         while True:
             try:
-                await self.maintenance.rescue()
-                if since_purge >= self.settings.maintenance_interval_s:
-                    await self.maintenance.purge()
-                    await self.maintenance.drop_dead_workers()
-                    since_purge = 0.0
+                if not self.leader.leading:
+                    since_purge = float("inf")  # a new leader purges first
+                else:
+                    await self.maintenance.rescue()
+                    if since_purge >= self.settings.maintenance_interval_s:
+                        await self.maintenance.purge()
+                        await self.maintenance.drop_dead_workers()
+                        since_purge = 0.0
             except Exception:
                 logger.exception("maintenance failed")
             await asyncio.sleep(rescue_every)

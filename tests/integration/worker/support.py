@@ -206,7 +206,8 @@ def idle(worker: Worker) -> Callable[[], Awaitable[bool]]:
 
 
 def frozen(worker: Worker) -> None:
-    """Stall a worker: its heartbeats and maintenance hang from now on; its jobs run on."""
+    """Stall a worker: its heartbeats, maintenance and leadership renewals hang from now on
+    (another worker takes the lead once its lease ran out); its jobs run on."""
     never = asyncio.Event()
 
     async def stalled(*_args: Any, **_kwargs: Any) -> Any:  # Any: stands in for any method
@@ -214,3 +215,4 @@ def frozen(worker: Worker) -> None:
 
     worker.queue.heartbeat = stalled  # type: ignore[method-assign]  # the simulated stall
     worker.maintenance.rescue = stalled  # type: ignore[method-assign]  # the simulated stall
+    worker.leader.step = stalled  # type: ignore[method-assign]  # the simulated stall
