@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from foodscan.db.tables import job_events, jobs
@@ -66,9 +66,10 @@ class NewEvent:
 
 
 def _locked_insert() -> sa.Insert:
-    """PostgreSQL: take an advisory lock, then insert the events (a JSON array, ``n`` their
-    order) in that order, in one statement. The lock's subquery feeds every inserted row, so it
-    is held before the first id is drawn from the sequence; ids follow ``n``."""
+    """PostgreSQL: take advisory locks (in the order given, each shared or exclusive), then
+    insert the events (a JSON array, ``n`` their order) in that order, in one statement. The
+    locks' subquery (one row: an aggregate over them) feeds every inserted row, so they are all
+    held before the first id is drawn from the sequence; ids follow ``n``."""
     given = sa.cast(sa.bindparam("rows", type_=sa.String), JSONB)
     rows = (
         sa.func.jsonb_to_recordset(given)
@@ -82,8 +83,14 @@ def _locked_insert() -> sa.Insert:
         )
         .render_derived(with_types=True)
     )
-    key = sa.bindparam("order_lock", type_=sa.BigInteger)
-    lock = sa.select(sa.func.pg_advisory_xact_lock(key).label("held")).subquery("l")
+    keys = sa.bindparam("lock_keys", type_=ARRAY(sa.BigInteger))
+    shared = sa.bindparam("lock_shared", type_=ARRAY(sa.Boolean))
+    wanted = sa.func.unnest(keys, shared).table_valued("key", "shared", name="w").render_derived()
+    take = sa.case(
+        (wanted.c.shared, sa.func.pg_advisory_xact_lock_shared(wanted.c.key)),
+        else_=sa.func.pg_advisory_xact_lock(wanted.c.key),
+    )
+    lock = sa.select(sa.func.count(take).label("held")).select_from(wanted).subquery("l")
     at = sa.bindparam("at", type_=job_events.c.created_at.type)
     source = (
         sa.select(rows.c.job_id, rows.c.user_id, rows.c.type, rows.c.data, at)
@@ -102,17 +109,18 @@ async def append_many(
     events: Sequence[NewEvent],
     at: datetime,
     *,
-    order_lock: int | None = None,
+    order_locks: Sequence[tuple[int, bool]] = (),
 ) -> list[EventRecord]:
     """Insert events in one statement, in the caller's transaction; records in the same order.
 
     Ids come from the table's sequence in the order given (``sort_by_parameter_order`` pairs
     each returned id with its row), so a job's events keep the order they were appended in.
-    ``order_lock`` (PostgreSQL): the advisory lock to take first, in the same statement."""
+    ``order_locks`` (PostgreSQL): the advisory locks to take first, in that order, as
+    (key, shared), in the same statement."""
     if not events:
         return []
-    if order_lock is not None and conn.dialect.name == "postgresql":
-        return await _append_locked(conn, events, at, order_lock)
+    if order_locks and conn.dialect.name == "postgresql":
+        return await _append_locked(conn, events, at, order_locks)
     rows = [
         {"job_id": e.job_id, "user_id": e.user_id, "type": e.type, "data": e.data, "created_at": at}
         for e in events
@@ -123,13 +131,21 @@ async def append_many(
 
 
 async def _append_locked(
-    conn: AsyncConnection, events: Sequence[NewEvent], at: datetime, order_lock: int
+    conn: AsyncConnection,
+    events: Sequence[NewEvent],
+    at: datetime,
+    order_locks: Sequence[tuple[int, bool]],
 ) -> list[EventRecord]:
     rows = [
         {"n": n, "job_id": e.job_id, "user_id": e.user_id, "type": e.type, "data": e.data}
         for n, e in enumerate(events)
     ]
-    params = {"rows": json.dumps(rows), "order_lock": order_lock, "at": at}
+    params = {
+        "rows": json.dumps(rows),
+        "lock_keys": [key for key, _ in order_locks],
+        "lock_shared": [shared for _, shared in order_locks],
+        "at": at,
+    }
     # Ids were drawn in ``n`` order, so sorted ids pair with the events as given.
     ids = sorted((await conn.execute(_LOCKED_INSERT, params)).scalars())
     return _appended(ids, events, at)

@@ -59,10 +59,10 @@ class PgBus(LocalBus):
 
     def after_commit(self, records: Sequence[EventRecord], *, job_queued: bool) -> None:
         """Observers and the local worker now; the hub hears these events through LISTEN, like
-        every other process's. NOTIFYs arrive in commit order, which is id order
-        (``sql.EVENT_ORDER_LOCK``); publishing here first would hand this id to the streams
-        before a lower one that another process committed just before, and a client that
-        resumed from this id would never get that one."""
+        every other process's. NOTIFYs arrive in commit order, which is id order within each
+        user's events (``sql.event_order_locks``); publishing here first would hand this id to
+        the streams before a lower one of the same user that another process committed just
+        before, and a client that resumed from this id would never get that one."""
         self._committed(records, job_queued=job_queued)
 
     async def start(self) -> None:
@@ -131,9 +131,9 @@ class PgBus(LocalBus):
         stream can miss a dropped event: a NOTIFY arrives only once its commit is visible to
         new reads, the check and the drop run with no await between them, and a stream attaches
         to the hub before it reads its backlog from the log (``api.feed.Feed``). So a stream
-        attached after the drop finds the events in its backlog, and later batches (higher ids:
-        NOTIFYs come in id order) reach it live; one attached before the check gets the batch
-        read and published as before.
+        attached after the drop finds the events in its backlog, and later batches (higher ids
+        within its user's events: they commit, so NOTIFY, in id order) reach it live; one
+        attached before the check gets the batch read and published as before.
         """
         reader: AsyncConnection | None = None
         try:

@@ -4,9 +4,10 @@ Every state change goes through ``write``: the NOTIFY (PostgreSQL) joins the tra
 in-process hub hears the events only after commit, so nobody ever sees an event that rolled back.
 
 A write's events are appended last, in one statement, just before the commit: on PostgreSQL
-that is where it takes the event-order lock (``sql.EVENT_ORDER_LOCK``), so the lock is held only
-for the append and the commit, and never while a job row is being locked (no deadlock between
-a write holding the lock and one holding a row).
+that is where it takes the event-order locks of the users it writes for
+(``sql.event_order_locks``), so they are held only for the append and the commit, and never
+while a job row is being locked (no deadlock between a write holding them and one holding a
+row). Writes of different users do not wait for each other's commits.
 """
 
 from __future__ import annotations
@@ -52,13 +53,15 @@ class Write:
         self._pending.append((job, new))
 
     async def append_events(self) -> None:
-        """Insert the pending events (taking the event-order lock first) and the webhook
+        """Insert the pending events (taking their users' event-order locks first) and the webhook
         deliveries of the terminal ones; ``write`` calls it just before the commit."""
         if not self._pending:
             return
         new = [event for _, event in self._pending]
-        # PostgreSQL: the event-order lock is taken by the append itself, one round trip.
-        appended = await log.append_many(self.conn, new, self.now, order_lock=sql.EVENT_ORDER_LOCK)
+        # PostgreSQL: the event-order locks of its users are taken by the append itself, one
+        # round trip.
+        locks = sql.event_order_locks(event.user_id for event in new)
+        appended = await log.append_many(self.conn, new, self.now, order_locks=locks)
         for (job, _), record in zip(self._pending, appended, strict=True):
             # A terminal event of a job with a callback URL queues its webhook in this write.
             await outbox.enqueue(self.conn, job, record, self.now)

@@ -50,6 +50,7 @@ from foodscan.jobs.sql.upkeep import (
 from foodscan.jobs.sql.usage import (
     EVENT_ORDER_LOCK,
     Usage,
+    event_order_locks,
     forget_retries,
     lock_user,
     record_retry,
@@ -72,6 +73,7 @@ __all__ = [
     "delete_expired_tickets",
     "delete_stale_workers",
     "delete_worker",
+    "event_order_locks",
     "fail_expired",
     "find_duplicate",
     "finish",

@@ -9,6 +9,8 @@ is kept anywhere, so every API process sees the same numbers.
 from __future__ import annotations
 
 import functools
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,19 +37,39 @@ async def lock_user(conn: AsyncConnection, user_id: str) -> None:
         await conn.execute(sa.select(lock))
 
 
-# The one key every event-appending transaction locks first (PostgreSQL), far from the
-# two-int keys of ``lock_user`` (PostgreSQL keeps the two key spaces apart anyway).
-#
-# It makes event ids commit in the order they are handed out. Event ids come from a sequence;
-# two transactions appending at once could commit a lower id after a higher one was read, and
-# a client resuming after the higher one would never get the lower. On PostgreSQL every write
-# (``jobs.writes.write``) appends its events last, in one statement that takes this
-# transaction-scoped advisory lock before it draws the first id (``log.append_many``'s
-# ``order_lock``), so appends commit one transaction at a time; nothing locks a job row after
-# it, so no lock order can deadlock (an event's foreign key takes only a key-share lock, which a
-# job update does not block). SQLite needs none: ``BEGIN IMMEDIATE`` already runs writers one at
-# a time.
+# Event ids commit in order within each stream (PostgreSQL). Event ids come from one sequence;
+# two transactions appending at once could commit a lower id after a higher one was read, and a
+# client resuming after the higher one would never get the lower. Streams are per job and per
+# user (a job belongs to one user), so only one user's events must commit in id order: every
+# write (``jobs.transaction.write``) appends its events last, in one statement that first takes
+# a transaction-scoped advisory lock per user it writes for (``event_order_locks``), before it
+# draws the first id (``log.append_many``'s ``order_locks``). Writes of different users do not
+# wait for each other. A write of more than ``MANY_USERS`` users (a rescue, a round of
+# positions) takes ``EVENT_ORDER_LOCK`` exclusively instead of one lock per user (bounded lock
+# table use), and every other write takes it shared first, so a big write is ordered against
+# all. Keys are taken in one order (the global key first, then users' keys ascending), and
+# nothing locks a job row after them, so no lock order can deadlock (an event's foreign key
+# takes only a key-share lock, which a job update does not block). SQLite needs none:
+# ``BEGIN IMMEDIATE`` already runs writers one at a time.
 EVENT_ORDER_LOCK = 0x666F6F6473636E
+# A user's key: this in the high 32 bits, a hash of the user id in the low 32 (single-bigint
+# keys, apart from the two-int keys of ``lock_user`` and from the other bigint keys here).
+USER_EVENT_NAMESPACE = 0x666F6F65
+MANY_USERS = 16
+
+
+def event_order_locks(user_ids: Iterable[str]) -> list[tuple[int, bool]]:
+    """The advisory locks a write appending events of these users takes, in order:
+    (key, shared). Two users may share a key (a 32-bit hash): that only makes them wait."""
+    users = set(user_ids)
+    if len(users) > MANY_USERS:
+        return [(EVENT_ORDER_LOCK, False)]
+    keys = sorted({USER_EVENT_NAMESPACE << 32 | _user_hash(user) for user in users})
+    return [(EVENT_ORDER_LOCK, True), *((key, False) for key in keys)]
+
+
+def _user_hash(user_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(user_id.encode(), digest_size=4).digest(), "big")
 
 
 @dataclass(frozen=True, slots=True)
