@@ -40,6 +40,12 @@ async def copy_queued(
             rows = [_copy(base, i, first_tag) for i in range(start, min(n, start + CHUNK))]
             await conn.execute(jobs.insert(), rows)
             inserted += len(rows)
+    if engine.dialect.name == "postgresql":
+        # A queue that grew over minutes has been analysed by autovacuum; one filled in a
+        # second has not, and its plans would be those of an empty table.
+        async with engine.connect() as conn:
+            await conn.execute(sa.text("ANALYZE jobs"))
+            await conn.commit()
     return inserted
 
 

@@ -228,15 +228,20 @@ def _position_counts(
 
 
 def position_counts(
-    policy: FairShare, lane: str, tag: sa.ColumnElement[Any]
+    policy: FairShare,
+    lane: str,
+    tag: sa.ColumnElement[Any],
+    cap: sa.ColumnElement[Any] | None = None,
 ) -> list[sa.ScalarSelect[Any]]:
     """The counts that place a young job of ``lane`` with turn ``tag`` (bound: ``p_kind``,
     ``p_oldest``, ``p_created``, ``p_id``), for ``place_from``: aged ahead, ahead in its lane,
-    before it in its lane, the lanes' recent starts, the other lanes' waiting jobs."""
+    before it in its lane, the lanes' recent starts, the other lanes' waiting jobs. With ``cap``
+    each count of queued jobs stops there (its cost does not grow with the queue)."""
+    _counted = functools.partial(_counted_up_to, cap)
     queued = (jobs.c.status == Status.QUEUED,)
     same_kind = (*queued, jobs.c.kind == sa.bindparam("p_kind"))
     oldest = sa.bindparam("p_oldest", type_=jobs.c.created_at.type)
-    young = jobs.c.created_at >= oldest
+    young = jobs.c.created_at >= oldest if cap is None else not_a_range(oldest)
     me = (
         tag,
         sa.bindparam("p_created", type_=jobs.c.created_at.type),
@@ -255,6 +260,24 @@ def position_counts(
 
 def _counted(*where: sa.ColumnElement[bool]) -> sa.ScalarSelect[Any]:
     return sa.select(sa.func.count()).select_from(jobs).where(*where).scalar_subquery()
+
+
+def not_a_range(oldest: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+    """``created_at >= oldest`` in a form no planner reads as an index range (a function of the
+    column; it is never null), so a capped count walks the lane's index in turn order and stops
+    at its cap, rather than walking every young job by ``created_at`` (SQLite's choice without
+    statistics)."""
+    return sa.func.coalesce(jobs.c.created_at, oldest) >= oldest
+
+
+def _counted_up_to(
+    cap: sa.ColumnElement[Any] | None, *where: sa.ColumnElement[bool]
+) -> sa.ScalarSelect[Any]:
+    """``count(*)`` of the matching rows, stopping at ``cap`` rows when given."""
+    if cap is None:
+        return _counted(*where)
+    first = sa.select(jobs.c.id).where(*where).limit(cap).subquery("first_rows")
+    return sa.select(sa.func.count()).select_from(first).scalar_subquery()
 
 
 async def _count(conn: AsyncConnection, *where: sa.ColumnElement[bool]) -> int:
