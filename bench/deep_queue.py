@@ -3,14 +3,16 @@
     python bench/deep_queue.py [--quick] [--engines sqlite,postgresql] [--no-serve] [--out DIR]
 
 1. **Submit rate** (both engines): ``JobStore.submit`` one at a time (the peer benchmark's
-   store and submission, ``foodscan_queue``), no worker running, after the queue was filled to
-   each depth (``deep_fill``: copies of one submitted job, all the same user's, so every
-   measured submit joins the back of the queue). The target: the rate at the deepest queue is at
+   store and submission, ``foodscan_queue``), no worker running, in 5 rounds alternating
+   between one database per depth (median round), after the queue was filled to each depth
+   (``deep_fill``: copies of one submitted job, all the same user's, so every measured submit
+   joins the back of the queue). The target: the rate at the deepest queue is at
    least 0.8 of the rate at the shallowest.
 2. **Serving while draining** (SQLite, embedded): a real ``foodscan serve`` with its worker
    (default slots) drains text recipes queued to each depth while this process asks
-   ``GET /healthz`` and ``GET /v1/jobs?limit=1`` one after another, paced, for ``--serve-s``
-   seconds; their p50, p99 and max in milliseconds, and how many recipes finished meanwhile.
+   ``GET /healthz`` and ``GET /v1/jobs?limit=1`` one after another, paced, for 20
+   seconds (2 in --quick); their p50, p99 and max in milliseconds, and how many recipes
+   finished meanwhile.
    Targets: ``/healthz`` p99 ≤ 25 ms and max ≤ 100 ms at the deepest queue.
 
 Writes ``bench/results/deep_queue.json`` and ``.md`` (or under ``--out``) and prints the table.
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -37,10 +40,11 @@ import servers
 from foodscan.db.engine import create_engine
 
 SIZES: dict[str, dict[str, Any]] = {
-    "full": {"depths": (200, 20_000), "submits": 300, "serve_s": 20.0},
+    "full": {"depths": (200, 20_000), "submits": 500, "serve_s": 20.0},
     "quick": {"depths": (20, 400), "submits": 20, "serve_s": 2.0},
 }
 PACE_S = 0.01  # between two probes of the server
+ROUNDS = 5  # alternating rounds of submits per depth
 RECIPE = b"Pancakes\n\nIngredients\n200 g flour\n2 eggs\n300 ml milk\n\nMethod\nMix and fry.\n"
 SUBMIT_RATIO_TARGET = 0.8
 HEALTHZ_P99_MS, HEALTHZ_MAX_MS = 25.0, 100.0
@@ -49,29 +53,49 @@ HEALTHZ_P99_MS, HEALTHZ_MAX_MS = 25.0, 100.0
 async def submit_rates(
     engine_name: str, depths: tuple[int, ...], submits: int, folder: Path, pg_url: str
 ) -> list[dict[str, Any]]:
-    """The submit rate at each depth on one engine."""
-    rows = []
-    # The collector is only used by a worker, and no worker runs here.
-    if engine_name == "sqlite":
-        target: foodscan_queue._Api = foodscan_queue.EmbeddedSqlite(None, folder)  # type: ignore[arg-type]
-    else:
-        target = foodscan_queue.ScaleOutPostgres(pg_url, None, folder)  # type: ignore[arg-type]
+    """The submit rate at each depth on one engine: one database per depth, measured in
+    ``ROUNDS`` alternating rounds (the machine's load drifts; a depth measured only before
+    another would carry the drift), the median round's rate reported."""
+    targets: dict[int, foodscan_queue._Api] = {}
     try:
         for depth in depths:
+            # The collector is only used by a worker, and no worker runs here.
+            (folder / f"{engine_name}-{depth}").mkdir()
+            if engine_name == "sqlite":
+                target: foodscan_queue._Api = foodscan_queue.EmbeddedSqlite(
+                    None,  # type: ignore[arg-type]
+                    folder / f"{engine_name}-{depth}",
+                )
+            else:
+                url = f"{pg_url}_{depth}"
+                target = foodscan_queue.ScaleOutPostgres(url, None, folder)  # type: ignore[arg-type]
+            targets[depth] = target
             await target.reset()
             assert target.store is not None  # noqa: S101 - reset() made it
             assert target.engine is not None  # noqa: S101
             first = await target.store.submit(foodscan_queue._submission("noop", 0))
             await deep_fill.copy_queued(target.engine, first.job.id, depth - 1, first_tag=1)
-            filled = await target.fill(submits, "noop", depth)
+        rates: dict[int, list[float]] = {depth: [] for depth in depths}
+        for round_ in range(ROUNDS):
+            for depth, target in targets.items():
+                first_tag = depth + round_ * (submits // ROUNDS)
+                filled = await target.fill(submits // ROUNDS, "noop", first_tag)
+                rates[depth].append(filled["per_s"])
+        rows = []
+        for depth, target in targets.items():
+            assert target.engine is not None  # noqa: S101
             queued = await deep_fill.queued_count(target.engine)
+            per_s = statistics.median(rates[depth])
             rows.append(
                 {"engine": engine_name, "depth": depth, "submits": submits, "queued_after": queued}
-                | {"per_s": filled["per_s"], "ms_per_submit": round(1000 / filled["per_s"], 2)}
+                | {"per_s": per_s, "ms_per_submit": round(1000 / per_s, 2), "rounds": rates[depth]}
             )
             _log(f"{engine_name}: {rows[-1]}")
     finally:
-        await target.close()
+        for target in targets.values():
+            await target.close()
+            if isinstance(target, foodscan_queue.ScaleOutPostgres):
+                await scratch_db.drop(target.url)
     return rows
 
 
@@ -195,14 +219,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     pg_url = scratch_db.url_of(f"bench_deep_queue_{os.getpid()}", args.postgres)
     with tempfile.TemporaryDirectory(prefix="bench-deep-") as name:
         folder = Path(name)
-        try:
-            for engine_name in args.engines.split(","):
-                found["submit"] += await submit_rates(
-                    engine_name, sizes["depths"], sizes["submits"], folder, pg_url
-                )
-        finally:
-            if "postgresql" in args.engines:
-                await scratch_db.drop(pg_url)
+        for engine_name in args.engines.split(","):
+            found["submit"] += await submit_rates(
+                engine_name, sizes["depths"], sizes["submits"], folder, pg_url
+            )
         if not args.no_serve:
             for depth in sizes["depths"]:
                 found["serve"].append(await serve_while_draining(depth, sizes["serve_s"], folder))
