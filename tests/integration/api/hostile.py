@@ -188,7 +188,7 @@ CORPUS = (
         "application/pdf",
     ),
     Hostile("zip-posing-as-jpeg", zip_posing_as_image, ALL_KINDS, 415, "unsupported_type", "p.jpg"),
-    Hostile("zero-bytes", lambda: b"", ALL_KINDS, 415, "unsupported_type", "empty.jpg"),
+    Hostile("zero-bytes", lambda: b"", ALL_KINDS, 422, "invalid_input", "empty.jpg"),
     Hostile(
         "eleven-mb-jpeg",
         lambda: photo("JPEG") + bytes(ELEVEN_MB),
