@@ -215,7 +215,7 @@ def _check_readable(lang: str | None, readable: frozenset[str]) -> None:
     wanted = {_OCR_LANGS.get(part[:3]) or _OCR_LANGS.get(part[:2]) for part in hinted}
     missing = sorted(code for code in wanted - readable if code)
     if missing:
-        hint = " (install tesseract-ocr-rus)" if "ru" in missing else ""
+        hint = " (FOODSCAN_TESSDATA_DIR has no rus.traineddata)" if "ru" in missing else ""
         raise LanguageUnavailable(
             f"this server cannot read {', '.join(missing)} from photos{hint}; "
             f"it reads {', '.join(sorted(readable)) or 'nothing'}"

@@ -178,7 +178,7 @@ def test_a_russian_page_without_tesseracts_russian_fails_clearly(
     )
     assert picker.probe is None
     assert "ru" not in readable_languages(tmp_path)
-    with pytest.raises(OcrUnavailable, match="tesseract-ocr-rus") as caught:
+    with pytest.raises(OcrUnavailable, match="has no rus.traineddata") as caught:
         picker.read(receipt_image(RUSSIAN), "ru")
     assert caught.value.code == "ocr_unavailable"
     assert picker.choose(receipt_image(RUSSIAN)) == "latin"

@@ -152,8 +152,9 @@ class EnginePicker:
         if self.choose(image, lang) == "cyrillic":
             if not self.cyrillic.available():
                 raise OcrUnavailable(
-                    "this page is in Cyrillic and Tesseract's Russian is not installed "
-                    "(apt-get install tesseract-ocr tesseract-ocr-rus)"
+                    "this page is in Cyrillic and Tesseract's Russian data is missing (the "
+                    "FOODSCAN_TESSDATA_DIR folder has no rus.traineddata; unset it to use the "
+                    "data foodscan ships)"
                 )
             return self.cyrillic.read(image, lang, upright)
         return self.latin.read(image, lang, upright)
