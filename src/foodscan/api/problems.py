@@ -109,8 +109,8 @@ _EXAMPLE_DETAILS = {
     "image/png, image/webp, not text/plain",
     TooMany.code: "products jobs take at most 10 file(s), got 11",
     InvalidInput.code: "'options' must be a JSON object",
-    LanguageUnavailable.code: "this server cannot read ru from photos (install "
-    "tesseract-ocr-rus); it reads en, pl",
+    LanguageUnavailable.code: "this server cannot read ru from photos (FOODSCAN_TESSDATA_DIR "
+    "has no rus.traineddata); it reads en, pl",
     InvalidCallbackUrl.code: "the callback URL must be http:// or https://",
     WebhooksUnavailable.code: "this server sends no webhooks (FOODSCAN_WEBHOOK_SECRET is not "
     "set); drop callback_url or follow the job over SSE",

@@ -83,8 +83,8 @@ def probe() -> ScriptProbe:
     missing = {"rus", "eng"} - tesseract_languages()
     if missing:
         pytest.fail(
-            f"Tesseract language data {sorted(missing)} not found: apt-get install "
-            "tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng, and pip install tesserocr"
+            f"Tesseract language data {sorted(missing)} not found: the package ships it in "
+            "recognition/reading/tessdata (is FOODSCAN_TESSDATA_DIR set elsewhere?)"
         )
     return ScriptProbe()
 
@@ -178,7 +178,7 @@ def test_a_russian_page_without_tesseracts_russian_fails_clearly(
     )
     assert picker.probe is None
     assert "ru" not in readable_languages(tmp_path)
-    with pytest.raises(OcrUnavailable, match="has no rus.traineddata") as caught:
+    with pytest.raises(OcrUnavailable, match=r"has no rus\.traineddata") as caught:
         picker.read(receipt_image(RUSSIAN), "ru")
     assert caught.value.code == "ocr_unavailable"
     assert picker.choose(receipt_image(RUSSIAN)) == "latin"
