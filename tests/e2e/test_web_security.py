@@ -83,7 +83,7 @@ class _AttackPage(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:
-        pass
+        """Quiet: the foreign page's requests are the test's business, not the log's."""
 
 
 @contextlib.contextmanager

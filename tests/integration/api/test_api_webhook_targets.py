@@ -68,9 +68,9 @@ async def deliveries(api: Api, job_id: str) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(
     "url",
     [
-        "http://93.184.216.34/hook\r\nX-Injected: 1",
-        "http://93.184.216.34/ho\nok",
-        "http://93.184.216.34/ho\tok",
+        "http://hook.invalid/hook\r\nX-Injected: 1",
+        "http://hook.invalid/ho\nok",
+        "http://hook.invalid/ho\tok",
     ],
 )
 async def test_a_callback_url_with_control_characters_is_refused_at_submit(
