@@ -4,9 +4,9 @@ Three parts. Each job runs under its own ``PixelBudget`` (``recognition.reading.
 its images decode at full size a few at a time. Large allocations (Pillow's image blocks, big
 arrays) are mapped, not carved from malloc's arenas: glibc otherwise raises its mmap threshold
 after the first large free, then keeps later blocks in per-thread arenas, where a ten-photo job
-left 2.7 GB resident. And after each job the arenas are trimmed (``malloc_trim``), in a thread:
-with gigabytes free it takes most of a second. The malloc calls exist on glibc only; elsewhere
-they are skipped.
+left 2.7 GB resident. And after each job that decoded images the arenas are trimmed
+(``malloc_trim``), in a thread: with gigabytes free it takes most of a second. The malloc calls
+exist on glibc only; elsewhere they are skipped.
 """
 
 from __future__ import annotations
@@ -62,4 +62,5 @@ async def job_memory(max_pixels: int) -> AsyncIterator[PixelBudget]:
         yield budget
     finally:
         job_budget.reset(token)
-        await asyncio.to_thread(release)
+        if budget.peak:  # only a job that decoded images freed enough to be worth a trim
+            await asyncio.to_thread(release)
