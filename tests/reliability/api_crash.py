@@ -2,10 +2,10 @@
 ``Idempotency-Key`` are in flight, then every submit is retried with its key on a restarted API.
 
 Each key must map to exactly one job, none created twice, and the retry of a key whose job was
-committed (answered or not) must answer with that very job. The kill strikes once a random share
-of the round's jobs has committed (read in the database), so some requests are always between
-their commit and their reply: those committed-but-unanswered keys are counted, to show the case
-was exercised; rounds repeat (up to ``max_rounds``) until at least one was.
+committed (answered or not) must answer with that very job. Once a random share of the round's
+jobs has committed (read in the database), the API is frozen and probed until a committed key has
+no reply, and killed then: those committed-but-unanswered keys are counted, to show the case was
+exercised; rounds repeat (up to ``max_rounds``) until at least one was.
 
     python -m tests.reliability.api_crash --engine postgresql --submits 1000
 """
@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import io
 import json
 import random
+import signal
 import sqlite3
 import threading
 import time
@@ -38,6 +38,7 @@ from tests.reliability.results import save
 SUBMIT_TIMEOUT_S = 120.0
 IN_FLIGHT_SHARE = 4  # a quarter of a round's submits in flight at once
 NOISE_SIDE = 800  # px: a ~0.75 MB JPEG keeps the API's event loop busy between commit and reply
+DRAIN_S = 0.3  # s: with the API stopped, replies it already wrote reach the client meanwhile
 
 
 def noise_jpeg(rng: random.Random) -> bytes:
@@ -48,44 +49,81 @@ def noise_jpeg(rng: random.Random) -> bytes:
     return buffer.getvalue()
 
 
+class _Committed:
+    """The idempotency keys of this round committed so far, read on a connection of its own."""
+
+    def __init__(self, database_url: str, pattern: str) -> None:
+        url = make_url(database_url)
+        self._pattern = pattern
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._sqlite: sqlite3.Connection | None = None
+        self._pg: asyncpg.Connection | None = None
+        if url.get_backend_name() == "sqlite":
+            # A plain WAL reader: the engine's BEGIN IMMEDIATE would queue behind the API's writers.
+            self._sqlite = sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
+        else:
+            dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._loop = asyncio.new_event_loop()
+            self._pg = self._loop.run_until_complete(asyncpg.connect(dsn, timeout=5))
+
+    def keys(self) -> set[str]:
+        statement = "SELECT idempotency_key FROM jobs WHERE idempotency_key LIKE "
+        if self._sqlite is not None:
+            return {row[0] for row in self._sqlite.execute(statement + "?", [self._pattern])}
+        assert self._loop is not None
+        assert self._pg is not None
+        rows = self._loop.run_until_complete(self._pg.fetch(statement + "$1", self._pattern))
+        return {row[0] for row in rows}
+
+    def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
+        if self._loop is not None and self._pg is not None:
+            self._loop.run_until_complete(self._pg.close())
+            self._loop.close()
+
+
 def _strike(
-    api: Server, database_url: str, prefix: str, kill_at: int, done: threading.Event
+    api: Server,
+    database_url: str,
+    pattern: str,
+    *,
+    kill_at: int,
+    answers: dict[str, int | None],
+    done: threading.Event,
 ) -> None:
-    """SIGKILL the API the moment ``kill_at`` jobs of this round committed (or the flood ended).
+    """SIGKILL the API while at least one committed submit has had no reply (or the flood ended).
 
-    A tight loop on its own connection, in its own thread: the sooner the kill follows a
-    commit, the likelier that commit's reply is still unsent.
+    Once ``kill_at`` jobs of the round committed, the API is frozen (SIGSTOP) again and again:
+    replies it had written still reach the client while it stands still, then the committed keys
+    are compared with the answers received. A committed key without an answer is a reply that
+    will never be sent: the kill strikes then. Otherwise the API runs on (SIGCONT) a moment and
+    the probe repeats. Freezing makes the case certain rather than a race with the reply.
     """
-    url = make_url(database_url)
-    statement = "SELECT count(*) FROM jobs WHERE idempotency_key LIKE "
-    if url.get_backend_name() == "sqlite":
-        # A plain WAL reader: the engine's BEGIN IMMEDIATE would queue behind the API's writers.
-        with contextlib.closing(sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)) as db:
-            # As fast as the database answers: the kill must land right after a commit.
-            committed = 0
-            while not done.is_set() and committed < kill_at:
-                committed = db.execute(statement + "?", [prefix]).fetchone()[0]
-    else:
-        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-        async def watch() -> None:
-            conn = await asyncpg.connect(dsn, timeout=5)
-            try:
-                committed = 0
-                while not done.is_set() and committed < kill_at:
-                    committed = await conn.fetchval(statement + "$1", prefix)
-            finally:
-                await conn.close()
-
-        asyncio.run(watch())
-    api.kill()
+    assert api.process is not None
+    committed = _Committed(database_url, pattern)
+    rng = random.Random(kill_at)
+    try:
+        while not done.is_set() and len(committed.keys()) < kill_at:
+            time.sleep(0.001)
+        while not done.is_set():
+            api.process.send_signal(signal.SIGSTOP)
+            time.sleep(DRAIN_S)
+            if committed.keys() - set(answers.copy()):
+                break
+            api.process.send_signal(signal.SIGCONT)
+            time.sleep(rng.uniform(0.0, 0.05))
+    finally:
+        committed.close()
+        api.kill()
 
 
-async def _flood(keys: list[str], api: Server, image: bytes) -> dict[str, int | None]:
+async def _flood(
+    keys: list[str], api: Server, image: bytes, answers: dict[str, int | None]
+) -> None:
     """Submit every key at once: each key's status code, or None where the connection died."""
     limits = httpx.Limits(max_connections=len(keys), max_keepalive_connections=0)
     timeout = httpx.Timeout(SUBMIT_TIMEOUT_S)
-    answers: dict[str, int | None] = {}
     # A steady stream rather than one burst: uploads still arrive (and are parsed on the API's
     # event loop) while earlier submits commit, so replies wait their turn behind them.
     in_flight = asyncio.Semaphore(max(1, len(keys) // IN_FLIGHT_SHARE))
@@ -106,7 +144,6 @@ async def _flood(keys: list[str], api: Server, image: bytes) -> dict[str, int | 
 
     async with httpx.AsyncClient(base_url=api.url, limits=limits, timeout=timeout) as client:
         await asyncio.gather(*(one(client, key) for key in keys))
-    return answers
 
 
 def _crash_round(
@@ -115,12 +152,15 @@ def _crash_round(
     prefix = f"crash-{round_}-"
     keys = [f"{prefix}{i}" for i in range(submits)]
     done = threading.Event()
+    answers: dict[str, int | None] = {}
     striker = threading.Thread(
-        target=_strike, args=(api, database_url, prefix + "%", kill_at, done)
+        target=_strike,
+        args=(api, database_url, prefix + "%"),
+        kwargs={"kill_at": kill_at, "answers": answers, "done": done},
     )
     striker.start()
     try:
-        answers = asyncio.run(_flood(keys, api, image))
+        asyncio.run(_flood(keys, api, image, answers))
     finally:
         done.set()
         striker.join(30)
