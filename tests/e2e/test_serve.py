@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from foodscan.uploads.jpeg import walk
 from tests.e2e.server import RECEIPT_LINES, Server, render_receipt
 from tests.e2e.sse_client import Frame, frames
 
@@ -96,6 +97,26 @@ def test_receipt_photo_is_read_and_streamed_to_the_end(server: Server, receipt_j
     job = httpx.get(f"{server.url}/v1/jobs/{body['job_id']}", timeout=10).json()
     assert job["status"] == "succeeded"
     assert job["result"] == result
+
+
+def test_a_jpeg_whole_in_structure_whose_pixels_do_not_decode_fails_its_job(
+    server: Server, receipt_jpeg: bytes
+) -> None:
+    # The API checks a JPEG's structure only (uploads/jpeg.py); the worker decodes it. Without
+    # its quantisation table (DQT, 0xDB) every marker is in place, but no pixel can be produced.
+    broken = b"".join(part for marker, part in walk(receipt_jpeg).parts if marker != 0xDB)
+
+    response = submit(server, broken, "receipt.jpg", "image/jpeg")
+
+    assert response.status_code == 202, response.text
+    job_id = response.json()["job_id"]
+    types = [f.data["type"] for f in follow(server, job_id)]
+    assert types[-1] == "job.failed"
+    assert types.count("job.started") == 1  # a file that cannot be read is not retried
+    job = httpx.get(f"{server.url}/v1/jobs/{job_id}", timeout=10).json()
+    assert job["status"] == "failed"
+    assert job["error"]["code"] == "unreadable_file"
+    assert "could not be decoded" in job["error"]["message"]
 
 
 def test_reconnect_with_last_event_id_gets_exactly_the_missing_events(

@@ -2,7 +2,7 @@
 
 The client's Content-Type and filename are never trusted: the type comes from magic bytes, the
 size limits from the image header or the PDF's page tree, read without decoding a single page
-or more than a thumbnail of pixels, so a decompression bomb is refused cheaply. Errors are
+or a JPEG's pixels, so a decompression bomb is refused cheaply. Errors are
 ``InputError`` subclasses with messages meant for people. The filename is only ever shown
 (``safe_name``), never used as a path. This module runs synchronously and takes tens of
 milliseconds for a photo: call it from a worker thread in async code.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
 import unicodedata
 from dataclasses import dataclass
 from io import BytesIO
@@ -20,6 +21,7 @@ from PIL import Image
 
 from foodscan.errors import InvalidInput, TooLarge, TooMany, UnreadableFile, UnsupportedType
 from foodscan.recognition.reading import documents, images, pdf
+from foodscan.uploads import jpeg
 
 MEDIA_TYPES = (
     "image/jpeg",
@@ -85,23 +87,30 @@ def over_limit(size: int, limit: int) -> str:
 
 
 def _verify_image(data: bytes, media_type: str, image_pixels: int) -> None:
-    """Decode just enough to prove the image is whole; it is already known to fit the limit."""
+    """Prove the image is whole without decoding its pixels; it already fits the limit.
+
+    A JPEG is checked in structure only (``uploads.jpeg.check_whole``): whether its picture data
+    decodes is found by the worker, and a job whose JPEG does not decode fails with
+    ``unreadable_file``. A PNG's chunks and CRCs are walked without inflating; a WebP is decoded.
+    """
+    kind = media_type.removeprefix("image/").upper()
+    if media_type == "image/jpeg":
+        try:
+            jpeg.check_whole(data)
+        except (ValueError, struct.error) as exc:
+            raise InvalidInput(f"the {kind} file is damaged or truncated ({exc})") from exc
+        return
     try:
         with Image.open(BytesIO(data), formats=images.FORMATS) as image:
             if media_type == "image/png":
                 image.verify()  # walks every chunk and its CRC without inflating pixels
             else:
-                if media_type == "image/jpeg":
-                    # Decode at 1/8 scale: the whole entropy-coded stream, a fraction of the work.
-                    small = (max(1, image.width // 8), max(1, image.height // 8))
-                    image.draft(image.mode, small)
                 image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Only reached when our limit is above Pillow's own; its message is not for people.
         pixels = images.megapixels(image_pixels)
         raise TooMany(f"the image has {pixels}, too many to decode safely") from exc
     except images.DECODE_ERRORS as exc:
-        kind = media_type.removeprefix("image/").upper()
         raise InvalidInput(f"the {kind} file is damaged or truncated ({exc})") from exc
 
 

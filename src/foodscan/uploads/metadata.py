@@ -20,23 +20,13 @@ from PIL import Image
 
 from foodscan.errors import InvalidInput
 from foodscan.recognition.reading import images
+from foodscan.uploads import jpeg
 
 _ORIENTATION_TAG = 0x0112
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_DROP = frozenset({b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"})
 _WEBP_DROP = frozenset({b"EXIF", b"XMP "})
 _VP8X_EXIF_XMP_FLAGS = 0x08 | 0x04
-_JPEG_SOI = b"\xff\xd8"
-_JPEG_EOI = 0xD9
-_JPEG_SOS = 0xDA
-_JPEG_APP0 = 0xE0
-_JPEG_APP1 = 0xE1
-_JPEG_APP15 = 0xEF
-_JPEG_COM = 0xFE
-_JPEG_APP14 = 0xEE  # Adobe colour transform: needed to decode some CMYK JPEGs
-# Markers without a length: TEM and RST0-7. A 0x00 after 0xFF is a stuffed byte, no marker.
-_JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
-_JPEG_IN_SCAN = frozenset({0x00, 0xFF, *range(0xD0, 0xD8)})
 
 
 def strip_metadata(data: bytes, media_type: str) -> bytes:
@@ -69,64 +59,17 @@ def _orientation_exif(data: bytes) -> bytes | None:
     return exif.tobytes()
 
 
-def _next_marker(data: bytes, position: int) -> tuple[int, int]:
-    """The next marker at or after ``position`` and where its last 0xFF is, as libjpeg finds
-    it: bytes before a 0xFF are skipped, so are fill bytes (0xFF runs) and stuffed 0xFF 0x00."""
-    while True:
-        position = data.find(b"\xff", position)
-        if position < 0:
-            raise ValueError("no JPEG marker before the end of the file")
-        while position + 1 < len(data) and data[position + 1] == 0xFF:
-            position += 1
-        if position + 1 >= len(data):
-            raise ValueError("no JPEG marker before the end of the file")
-        if data[position + 1] != 0x00:
-            return data[position + 1], position
-        position += 2
-
-
-def _scan_end(data: bytes, position: int) -> int:
-    """Where the entropy-coded data from ``position`` ends: at the first real marker, or the
-    end of the file (inside a scan, 0xFF is followed only by 0x00, a restart or fill)."""
-    while True:
-        position = data.find(b"\xff", position)
-        if position < 0 or position + 1 >= len(data):
-            return len(data)
-        if data[position + 1] not in _JPEG_IN_SCAN:
-            return position
-        position += 1
-
-
 def _jpeg_segments(data: bytes) -> tuple[list[bytes], bool]:
     """The segments and scans to keep (metadata dropped, up to and with the end marker) and
     whether an EXIF block was dropped."""
-    if data[:2] != _JPEG_SOI:
-        raise ValueError("not a JPEG")
-    kept, position, had_exif = [_JPEG_SOI], 2, False
-    while position < len(data):
-        marker, position = _next_marker(data, position)
-        if marker == _JPEG_EOI:
-            kept.append(b"\xff\xd9")
-            break  # what follows (appended images, trailers) is never kept
-        if marker in _JPEG_STANDALONE:
-            kept.append(data[position : position + 2])
-            position += 2
-            continue
-        length = struct.unpack(">H", data[position + 2 : position + 4])[0]
-        end = position + 2 + length
-        if length < 2 or end > len(data):  # the length counts its own 2 bytes
-            raise ValueError("a JPEG segment runs past the end of the file")
-        segment = data[position:end]
-        metadata = marker == _JPEG_COM or (
-            _JPEG_APP1 <= marker <= _JPEG_APP15 and marker != _JPEG_APP14
+    kept, had_exif = [], False
+    for marker, part in jpeg.walk(data).parts:
+        metadata = marker == jpeg.COM or (
+            jpeg.APP1 <= marker <= jpeg.APP15 and marker != jpeg.APP14
         )
-        had_exif = had_exif or (marker == _JPEG_APP1 and segment[4:10] == b"Exif\x00\x00")
+        had_exif = had_exif or (marker == jpeg.APP1 and part[4:10] == b"Exif\x00\x00")
         if not metadata:
-            kept.append(segment)
-        position = end
-        if marker == _JPEG_SOS:
-            position = _scan_end(data, end)
-            kept.append(data[end:position])
+            kept.append(part)
     return kept, had_exif
 
 
@@ -137,7 +80,7 @@ def _strip_jpeg(data: bytes) -> bytes:
         block = b"Exif\x00\x00" + orientation.removeprefix(b"Exif\x00\x00")
         app1 = b"\xff\xe1" + struct.pack(">H", len(block) + 2) + block
         # Right after SOI, or after SOI and a JFIF APP0.
-        at = 2 if len(kept) > 1 and kept[1][1] == _JPEG_APP0 else 1
+        at = 2 if len(kept) > 1 and kept[1][1] == jpeg.APP0 else 1
         kept.insert(min(at, len(kept)), app1)
     return b"".join(kept)
 
