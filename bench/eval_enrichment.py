@@ -50,7 +50,7 @@ from foodscan.recognition.recipe.sources import read_document
 from foodscan.recognition.recipe.structure import find_structure
 from foodscan.recognition.taxonomy.categories import Taxonomy, load_taxonomy
 
-SHARED = Path("/work/shared/data")
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 Counts = dict[str, dict[str, int]]

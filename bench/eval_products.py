@@ -5,12 +5,12 @@ Usage::
     python bench/eval_products.py [--grocery DIR] [--barcodes DIR] [--out FILE.json] [--limit N]
                                   [--gen dev] [--gen held] [--gen-count N]
 
-``--grocery`` (default ``/work/shared/data/grocery``): photos + ``labels.csv``; every photo runs
+``--grocery`` (default ``../shared/data/grocery``): photos + ``labels.csv``; every photo runs
 the pipeline's path (``decode_image`` → ``read_photo`` with the pipelines' OCR engine picker →
 ``products_match.guess``); scored as its README says: coarse-class accuracy (our taxonomy id
 mapped to the set's coarse class names below), top-category accuracy, and brand accuracy on
 ``Packages`` rows (the brand token, e.g. ``Arla`` or ``God-Morgon``, found case-insensitively
-in the predicted name). ``--barcodes`` (default ``/work/shared/data/barcodes``): decoded / total,
+in the predicted name). ``--barcodes`` (default ``../shared/data/barcodes``): decoded / total,
 an image counting when any code read equals its ``.txt``; both zxing alone (with the variants)
 and the whole photo path (zxing, then the printed digits by OCR) are reported.
 
@@ -54,6 +54,8 @@ from foodscan.recognition.reading.images import decode_image
 from foodscan.recognition.reading.ocr import OcrEngine
 from foodscan.recognition.taxonomy.categories import Taxonomy, load_taxonomy
 from foodscan.settings import Settings
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 MAX_PIXELS = 50_000_000
 # The grocery set's coarse classes, as foodscan taxonomy ids (the label mapping, nothing more).
@@ -349,8 +351,8 @@ def table(summary: dict[str, Any]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--grocery", type=Path, default=Path("/work/shared/data/grocery"))
-    parser.add_argument("--barcodes", type=Path, default=Path("/work/shared/data/barcodes"))
+    parser.add_argument("--grocery", type=Path, default=SHARED / "grocery")
+    parser.add_argument("--barcodes", type=Path, default=SHARED / "barcodes")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--limit", type=int)
     parser.add_argument(

@@ -4,8 +4,8 @@ Usage::
 
     python bench/eval_receipts.py DATA_DIR [--out FILE.json] [--limit N] [--no-cache]
 
-``DATA_DIR`` is laid out like ``/work/shared/data/receipts-synth`` (``img/`` + ``key/`` with
-items, optional ``meta.csv``) or ``/work/shared/data/sroie`` (``img/`` + ``key/`` with company,
+``DATA_DIR`` is laid out like ``../shared/data/receipts-synth`` (``img/`` + ``key/`` with
+items, optional ``meta.csv``) or ``../shared/data/sroie`` (``img/`` + ``key/`` with company,
 date, address, total, optional ``box/``). Scores follow the data sets' READMEs (see
 ``scoring.py``). OCR output is cached per image under ``results/ocr-cache/`` (see
 ``ocr_runs.py``); seconds per receipt are decode + OCR (as measured when the cache entry was

@@ -47,7 +47,7 @@ from foodscan.recognition.recipe.sources import read_document
 from foodscan.recognition.recipe.structure import find_structure
 from foodscan.recognition.recipe.units import canonical_unit
 
-SHARED = Path("/work/shared/data")
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 LOOSE = 0.9
 MAX_PIXELS = 50_000_000
 

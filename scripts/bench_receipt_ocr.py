@@ -179,7 +179,11 @@ def _report(result: dict[str, Any]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data/receipts-synth"))
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / "shared" / "data" / "receipts-synth",
+    )
     parser.add_argument("--threads", type=int, default=None, help="onnxruntime threads")
     parser.add_argument("--out", type=Path, default=Path("results/bench_receipt_ocr.json"))
     args = parser.parse_args()

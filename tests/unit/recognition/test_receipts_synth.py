@@ -1,6 +1,6 @@
 """End to end on real-looking photos: decode, OCR, parse, compare with the answer key.
 
-Uses the development set in /work/shared/data/receipts-synth when it exists (never copied into
+Uses the development set in ../shared/data/receipts-synth when it exists (never copied into
 the repository): three receipts per locale. The OCR models read Latin script only, so Russian
 receipts are checked on what digits carry (date and total), like the others.
 """
@@ -17,7 +17,7 @@ from foodscan.recognition.reading.images import decode_image
 from foodscan.recognition.reading.ocr import RapidOcrEngine, row_texts
 from tests.unit.recognition.receipt.summary import parse_receipt
 
-DATA = Path("/work/shared/data/receipts-synth")
+DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "receipts-synth"
 PER_LOCALE = 3
 LOCALES = ("en", "pl", "ru")
 

@@ -1,6 +1,6 @@
 """End to end on real-looking photos: decode, OCR, ``parse_receipt``, compare with the key.
 
-Uses the development set in /work/shared/data/receipts-synth when it exists (never copied into
+Uses the development set in ../shared/data/receipts-synth when it exists (never copied into
 the repository): the first two receipts of each locale by id (ids are random: a fair draw).
 Items are matched as the data set's README says (same net amount, names similar). RapidOCR
 reads no Cyrillic, so Russian receipts are checked on what digits carry (date and total).
@@ -21,7 +21,7 @@ from foodscan.recognition.reading.ocr import RapidOcrEngine
 from foodscan.recognition.receipt import parse_receipt
 from foodscan.recognition.receipt.model import Item
 
-DATA = Path("/work/shared/data/receipts-synth")
+DATA = Path(__file__).resolve().parents[5] / "shared" / "data" / "receipts-synth"
 PER_LOCALE = 2
 
 

@@ -1,4 +1,4 @@
-"""The recipe parser on the development sets in /work/shared/data (never copied into the
+"""The recipe parser on the development sets in ../shared/data (never copied into the
 repository; skipped, with the reason, where they are absent): every recipe's title, servings,
 ingredient and step lines, and the ingredient fields above the benchmark's targets."""
 
@@ -16,8 +16,9 @@ from foodscan.recognition.recipe.parse import build_recipe
 from foodscan.recognition.recipe.sources import read_document
 from foodscan.recognition.recipe.structure import find_structure
 
-RECIPES = Path("/work/shared/data/recipes")
-INGREDIENTS = Path("/work/shared/data/ingredients/bbc_ingredients.csv")
+SHARED = Path(__file__).resolve().parents[5] / "shared" / "data"
+RECIPES = SHARED / "recipes"
+INGREDIENTS = SHARED / "ingredients" / "bbc_ingredients.csv"
 
 
 def norm(lines: list[str]) -> list[str]:
