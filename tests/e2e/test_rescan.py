@@ -1,6 +1,7 @@
 """Scanning the same file again: the CLI and the Python client say when an answer is an earlier
 job's, and ``--rescan`` / ``rescan=True`` queue a new one; the client's ``rescan(job_id)`` runs
-a finished job again from the uploads the server kept. Against a real server."""
+a finished job again from the uploads the server kept, as ``foodscan rescan JOB_ID`` does.
+Against a real server."""
 
 from __future__ import annotations
 
@@ -93,3 +94,23 @@ def test_the_blocking_client_rescans_too(module_server: Server) -> None:
 
     assert again.rescan_of == first.job_id
     assert job.status == Status.SUCCEEDED
+
+
+def test_the_rescan_command_scans_a_finished_job_again(
+    module_server: Server, tmp_path: Path
+) -> None:
+    path = tmp_path / "pancakes.txt"
+    path.write_bytes(recipe_text())
+    scanned = run("scan", str(path), "--kind", "recipe", "--json", "--server", module_server.url)
+    first = json.loads(scanned.stdout)["id"]
+
+    again = run("rescan", first, "--json", "--server", module_server.url)
+    missing = run("rescan", "00000000-0000-4000-8000-000000000000", "--server", module_server.url)
+
+    assert again.returncode == 0, again.stderr
+    job = json.loads(again.stdout)
+    assert job["id"] != first
+    assert (job["kind"], job["status"]) == ("recipe", "succeeded")
+    assert [f["name"] for f in job["inputs"]] == ["pancakes.txt"]
+    assert missing.returncode == 1
+    assert "(HTTP 404, not_found)" in missing.stderr
