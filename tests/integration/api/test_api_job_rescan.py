@@ -7,6 +7,7 @@ and the cross-site guard as for a submit. (``rescan=true`` on a submit: ``test_a
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -278,6 +279,24 @@ async def test_the_callback_url_goes_along_and_is_checked_again(
         refused = await rescan(without_secret, job_id)
         assert_problem(refused, 422, "webhooks_unavailable")
         assert await without_secret.job_count() == 2
+
+
+async def test_a_russian_photo_is_refused_where_this_node_cannot_read_russian(
+    api_factory: ApiFactory, receipt_image, tmp_path: Path
+) -> None:
+    async with api_factory() as api:
+        job_id = await submit(api, receipt_image, lang="ru")
+        await finish(api, "succeeded")
+    empty = tmp_path / "tessdata"
+    empty.mkdir()
+    async with api_factory(tessdata_dir=empty) as node:
+        blobs_before = node.blob_files()
+
+        refused = await rescan(node, job_id)
+
+        assert_problem(refused, 422, "language_unavailable")
+        assert node.blob_files() == blobs_before
+        assert await node.job_count() == 1
 
 
 async def test_a_cross_site_page_cannot_rescan_in_keyless_mode(api: Api, receipt_image) -> None:
