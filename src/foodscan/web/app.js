@@ -1,5 +1,6 @@
 // foodscan's web page: submit a scan, follow every job of the user live over /v1/events,
-// browse the history, open a job, cancel, retry and scan it again. It speaks the public HTTP API only.
+// browse the history, open a job, cancel, retry and scan it again. It speaks the public HTTP
+// API only.
 //
 // The entry module (index.html loads it with <script type="module">). The page's parts are
 // native ES modules beside it, served by foodscan from foodscan/web, with no build step:

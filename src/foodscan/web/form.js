@@ -1,6 +1,7 @@
 // The scan form: pick a kind, choose, drop or photograph files (as many as the kind takes),
-// send them as one job and open it; the access token form; the history's Refresh and Show older buttons. A refused upload or load is
-// shown in the form's error box.
+// send them as one job and open it; the access token form; the history's Refresh and Show
+// older buttons. A refused upload or load is shown in the form's error box. ("Scan again" asks
+// the server to scan a finished job's kept uploads: jobs.js.)
 
 import { api, currentToken, Problem, setToken, showProblem } from "./api.js";
 import { config, kindConfig } from "./config.js";
