@@ -9,6 +9,7 @@
     ├── CrossSiteRequest, HostNotAllowed, RequestTimeout     (refused at the API's edge)
     ├── Limited (with retry_after) ── RateLimited, QuotaExceeded, TooManyActive
     ├── NotFound
+    ├── InputsPurged                                          (the uploads are past retention)
     ├── Conflict ───────── IdempotencyConflict, InvalidTransition
     └── JobError
         ├── TransientError (retry with backoff) ── LlmUnavailable
@@ -141,6 +142,12 @@ class NotFound(FoodscanError):
     """No such resource."""
 
     code = "not_found"
+
+
+class InputsPurged(FoodscanError):
+    """The job's uploads were deleted after the upload retention; send the files again."""
+
+    code = "inputs_purged"
 
 
 class Conflict(FoodscanError):

@@ -1,5 +1,7 @@
 """Scanning the same file again: the CLI and the Python client say when an answer is an earlier
-job's, and ``--rescan`` / ``rescan=True`` queue a new one, against a real server."""
+job's, and ``--rescan`` / ``rescan=True`` queue a new one; the client's ``rescan(job_id)`` runs
+a finished job again from the uploads the server kept, as ``foodscan rescan JOB_ID`` does.
+Against a real server."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from foodscan.client import AsyncClient, Status
+from foodscan.client import AsyncClient, Client, ClientError, Rescanned, Status
 from tests.e2e.server import Server
 from tests.e2e.test_cli_scan import run
 
@@ -57,3 +59,58 @@ async def test_client_submit_reports_a_duplicate_and_rescan_makes_a_new_job(
     assert again.job_id == first.job_id
     assert rescanned.job_id != first.job_id
     assert job.status == Status.SUCCEEDED
+
+
+async def test_client_rescan_runs_a_finished_job_again_from_the_servers_uploads(
+    module_server: Server,
+) -> None:
+    upload = ("pancakes.txt", recipe_text())
+    async with AsyncClient(module_server.url) as client:
+        first = await client.submit(upload, "recipe", metadata={"order": 7})
+        original = await client.wait(first.job_id, timeout=60)
+        again = await client.rescan(first.job_id, idempotency_key=f"again-{first.job_id}")
+        replay = await client.rescan(first.job_id, idempotency_key=f"again-{first.job_id}")
+        job = await client.wait(again.job_id, timeout=60)
+        with pytest.raises(ClientError) as missing:
+            await client.rescan("00000000-0000-4000-8000-000000000000")
+
+    assert isinstance(again, Rescanned)
+    assert (again.rescan_of, again.duplicate, again.status) == (first.job_id, False, Status.QUEUED)
+    assert (replay.job_id, replay.duplicate) == (again.job_id, True)
+    assert again.job_id != first.job_id
+    assert job.status == Status.SUCCEEDED
+    assert (job.kind, job.metadata) == ("recipe", {"order": 7})
+    assert [f.sha256 for f in job.inputs] == [f.sha256 for f in original.inputs]
+    assert job.result == original.result
+    assert (missing.value.status, missing.value.code) == (404, "not_found")
+
+
+def test_the_blocking_client_rescans_too(module_server: Server) -> None:
+    with Client(module_server.url) as client:
+        first = client.submit(("pancakes.txt", recipe_text()), "recipe")
+        client.wait(first.job_id, timeout=60)
+        again = client.rescan(first.job_id)
+        job = client.wait(again.job_id, timeout=60)
+
+    assert again.rescan_of == first.job_id
+    assert job.status == Status.SUCCEEDED
+
+
+def test_the_rescan_command_scans_a_finished_job_again(
+    module_server: Server, tmp_path: Path
+) -> None:
+    path = tmp_path / "pancakes.txt"
+    path.write_bytes(recipe_text())
+    scanned = run("scan", str(path), "--kind", "recipe", "--json", "--server", module_server.url)
+    first = json.loads(scanned.stdout)["id"]
+
+    again = run("rescan", first, "--json", "--server", module_server.url)
+    missing = run("rescan", "00000000-0000-4000-8000-000000000000", "--server", module_server.url)
+
+    assert again.returncode == 0, again.stderr
+    job = json.loads(again.stdout)
+    assert job["id"] != first
+    assert (job["kind"], job["status"]) == ("recipe", "succeeded")
+    assert [f["name"] for f in job["inputs"]] == ["pancakes.txt"]
+    assert missing.returncode == 1
+    assert "(HTTP 404, not_found)" in missing.stderr

@@ -1,5 +1,6 @@
-"""The web page in Chromium: a file scanned before is said to be, "Scan again" makes a new job;
-sizes in MiB and an empty file refused before sending; no vision-LLM step without a model.
+"""The web page in Chromium: a file scanned before is said to be, "Scan again" makes a new job
+(of any finished job, one sent through the API too: the server keeps the uploads); sizes in MiB
+and an empty file refused before sending; no vision-LLM step without a model.
 
 The browser and page fixtures are ``test_web``'s.
 """
@@ -12,6 +13,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from foodscan.client import Client
 from tests.e2e.browser import Tab, upload
 from tests.e2e.server import Server
 from tests.e2e.test_web import JOB_TIMEOUT_MS, browser, page  # noqa: F401 - fixtures
@@ -50,6 +52,33 @@ def test_a_file_scanned_before_says_so_and_scan_again_makes_a_new_job(page: Page
     expect(job).to_have_attribute("data-status", "succeeded", timeout=JOB_TIMEOUT_MS)
     expect(notice).to_be_hidden()
     expect(page.locator(".history-item")).to_have_count(2)
+
+
+def test_a_job_sent_through_the_api_can_be_scanned_again_from_the_page(
+    page: Page,  # noqa: F811
+    server: Server,
+) -> None:
+    with Client(server.url) as client:
+        sent = client.submit(("pancakes.txt", recipe_text()), "recipe", metadata={"from": "api"})
+        client.wait(sent.job_id, timeout=60)
+    job = page.locator("#job")
+    page.locator(f'.history-item[data-id="{sent.job_id}"]').click()
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=JOB_TIMEOUT_MS)
+    again = page.get_by_role("button", name="Scan again")
+    expect(again).to_be_visible()
+
+    again.click()
+
+    expect(job).not_to_have_attribute("data-job-id", sent.job_id)
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=JOB_TIMEOUT_MS)
+    expect(job.get_by_role("heading", name="pancakes.txt")).to_be_visible()
+    expect(page.locator(".history-item")).to_have_count(2)
+    new_id = job.get_attribute("data-job-id") or ""
+    with Client(server.url) as client:
+        rescanned = client.get(new_id)
+    assert (rescanned.kind, rescanned.metadata) == ("recipe", {"from": "api"})
+    assert rescanned.result is not None
+    assert rescanned.result["title"].startswith("Pancakes")
 
 
 def test_sizes_are_in_mib_and_an_empty_file_is_refused(page: Page) -> None:  # noqa: F811

@@ -23,6 +23,7 @@ WIRE: list[type[BaseModel]] = [
     models.JobSummary,
     models.JobOut,
     models.Submitted,
+    models.Rescanned,
     models.JobPage,
     models.FullJobPage,
     models.WorkerOut,

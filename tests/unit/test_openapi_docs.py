@@ -63,6 +63,20 @@ ERRORS: dict[tuple[str, str], dict[int, set[str]]] = {
         422: {"invalid_input"},
         429: {"rate_limited", "too_many_active_jobs"},
     },
+    ("post", "/v1/jobs/{job_id}/rescan"): {
+        401: {"unauthorized"},
+        403: {"cross_site_request"},
+        404: {"not_found"},
+        409: {"invalid_transition", "idempotency_conflict"},
+        410: {"inputs_purged"},
+        422: {
+            "invalid_input",
+            "language_unavailable",
+            "invalid_callback_url",
+            "webhooks_unavailable",
+        },
+        429: {"rate_limited", "quota_exceeded", "too_many_active_jobs"},
+    },
     ("get", "/v1/jobs/{job_id}/events"): {
         401: {"unauthorized"},
         404: {"not_found"},

@@ -25,6 +25,7 @@ EXPECTED = {
     errors.QuotaExceeded: 429,
     errors.TooManyActive: 429,
     errors.NotFound: 404,
+    errors.InputsPurged: 410,
     errors.IdempotencyConflict: 409,
     errors.InvalidTransition: 409,
     errors.TransientError: 500,

@@ -16,7 +16,7 @@ from fastapi_offline import FastAPIOffline
 import foodscan
 from foodscan.api import openapi, problems
 from foodscan.api.guard import Guard
-from foodscan.api.routes import events, health, jobs, metrics, previews, web, ws
+from foodscan.api.routes import events, health, jobs, metrics, previews, rescan, web, ws
 from foodscan.metrics import Metrics
 from foodscan.settings import Settings
 
@@ -44,6 +44,7 @@ def create_api(
     problems.install(app)
     openapi.install(app)
     app.include_router(jobs.router)
+    app.include_router(rescan.router)
     app.include_router(previews.router)
     app.include_router(events.router)
     app.include_router(ws.router)

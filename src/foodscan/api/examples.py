@@ -180,6 +180,18 @@ REPLAYED_EXAMPLES: Examples = {
         SUBMITTED | {"status": "succeeded", "position": None, "eta_seconds": None},
     )
 }
+_NEW_JOB_ID = "6d2b9e41-0c3f-4a58-b7e6-2f91c0d4a8e3"
+RESCANNED = {"job_id": _NEW_JOB_ID, "status": "queued", "position": 1, "eta_seconds": 5.0,
+             "links": _links(_NEW_JOB_ID), "rescan_of": JOB_ID}  # fmt: skip
+RESCANNED_EXAMPLES: Examples = {
+    "queued": _named("A new job reading the same uploads, first in line", RESCANNED)
+}
+RESCAN_REPLAYED_EXAMPLES: Examples = {
+    "replay": _named(
+        "The same Idempotency-Key again: the job that rescan made",
+        RESCANNED | {"status": "succeeded", "position": None, "eta_seconds": None},
+    )
+}
 SUBMIT_REQUEST: Examples = {
     "receipt": _named(
         "A receipt photo: curl -F kind=receipt -F file=@receipt.jpg -F lang=en",

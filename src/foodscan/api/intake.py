@@ -43,7 +43,7 @@ FORM_OVERHEAD = 256 * 1024
 _LANG = re.compile(r"[A-Za-z]{2,3}(?:[-_+][A-Za-z0-9]{2,8}){0,3}")
 _LANG_MAX = 16  # the jobs.lang column
 # The languages the service reads, by their ISO 639-1 and Tesseract names; the OCR of some may
-# be missing on a node (``_check_readable``).
+# be missing on a node (``check_readable``).
 _OCR_LANGS = {"ru": "ru", "rus": "ru", "en": "en", "eng": "en", "pl": "pl", "pol": "pl"}
 SUPPORTED_LANGS = "en (eng), pl (pol), ru (rus)"
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
@@ -202,11 +202,11 @@ async def _check(form: FormData, settings: Settings, readable: frozenset[str]) -
     limits = UploadLimits(kind_max_bytes(settings, kind), settings.max_pages, settings.max_pixels)
     files = [await _inspect(upload, pipeline, limits) for upload in uploads]
     if any(f.inspected.media_type.startswith("image/") for f in files):
-        _check_readable(lang, readable)
+        check_readable(lang, readable)
     return Intake(pipeline, files, lang, options, metadata, callback_url, rescan)
 
 
-def _check_readable(lang: str | None, readable: frozenset[str]) -> None:
+def check_readable(lang: str | None, readable: frozenset[str]) -> None:
     """Refuse a photo in a language this node's OCR cannot read (Russian without Tesseract's
     data), rather than queue a job bound to fail. PDFs pass: their text layer may need no OCR.
 

@@ -25,6 +25,7 @@ from foodscan.errors import (
     FoodscanError,
     HostNotAllowed,
     InputError,
+    InputsPurged,
     InvalidCallbackUrl,
     InvalidInput,
     InvalidTransition,
@@ -57,6 +58,7 @@ STATUSES: dict[type[FoodscanError], int] = {
     RequestTimeout: 408,
     Limited: 429,
     NotFound: 404,
+    InputsPurged: 410,
     Conflict: 409,
 }
 # Codes for the few errors the framework itself raises (unknown route, wrong method).
@@ -114,6 +116,8 @@ _EXAMPLE_DETAILS = {
     InvalidCallbackUrl.code: "the callback URL must be http:// or https://",
     WebhooksUnavailable.code: "this server sends no webhooks (FOODSCAN_WEBHOOK_SECRET is not "
     "set); drop callback_url or follow the job over SSE",
+    InputsPurged.code: "the uploads of job 3f0c6a52-8d1e-4b7a-9c2f-5e8d1a7b4c90 were deleted "
+    "after the upload retention (7 days); send the files again",
     RateLimited.code: "at most 10 submits per minute on this plan",
     QuotaExceeded.code: "200 of the plan's 200 pages a day are used; this job has 1",
     TooManyActive.code: "20 of your jobs are queued or running; the plan allows 20 at once",

@@ -206,6 +206,16 @@ class Submitted(BaseModel):
         )
 
 
+class Rescanned(Submitted):
+    """The answer to a rescan: the new job, as a submit's answer, and the job it scans again."""
+
+    rescan_of: str = Field(description="the finished job whose uploads the new job reads")
+
+    @classmethod
+    def rescanning(cls, view: JobView, original_id: str) -> Rescanned:
+        return cls(**Submitted.of(view).model_dump(), rescan_of=original_id)
+
+
 class JobPage(BaseModel):
     """One page of the user's jobs, newest first; pass ``next_cursor`` as ``cursor`` for more."""
 

@@ -1,5 +1,5 @@
-"""The ``foodscan`` command line: serve, worker, migrate, token, catalog; scan, jobs, inspect
-(client side).
+"""The ``foodscan`` command line: serve, worker, migrate, token, catalog; scan, rescan, jobs,
+inspect (client side).
 
 Objects are built here, at the edge, and passed in; ``asyncio.run`` is called only here and in
 ``cli_client``.
@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from foodscan.cli import catalog, scan
+from foodscan.cli import catalog, rescan, scan
 from foodscan.client import ClientError
 from foodscan.errors import FoodscanError, InvalidInput
 from foodscan.settings import Settings
@@ -138,6 +138,7 @@ def token(
 
 
 app.command(cls=scan.PlainUsage)(scan.scan)
+app.command(cls=scan.PlainUsage)(rescan.rescan)
 app.command()(scan.jobs)
 app.command()(scan.inspect)
 app.add_typer(catalog.app, name="catalog")

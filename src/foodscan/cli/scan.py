@@ -122,7 +122,7 @@ class Line:
         self.progress.console.print(text, style="red", markup=False, highlight=False)
 
 
-def _stdout() -> Console:
+def results_console() -> Console:
     """The console for results; piped into a file, rows are not cut to 80 columns."""
     console = Console()
     if not console.is_terminal:
@@ -143,7 +143,7 @@ async def _refresh_position(client: AsyncClient, job_id: str, line: Line) -> Non
             line.queued(job.position, job.eta_seconds)
 
 
-async def _follow(client: AsyncClient, submitted: Submitted, line: Line) -> JobOut:
+async def follow(client: AsyncClient, submitted: Submitted, line: Line) -> JobOut:
     line.queued(submitted.position, submitted.eta_seconds)
     refresher = asyncio.create_task(_refresh_position(client, submitted.job_id, line))
     try:
@@ -188,7 +188,7 @@ async def _scan_one(
         return None
     if submitted.duplicate:
         line.duplicate(submitted.job_id)
-    return await _follow(client, submitted, line)
+    return await follow(client, submitted, line)
 
 
 async def _scan(
@@ -254,7 +254,7 @@ def scan(
     """
     grouped = batches(files, kind, each)
     jobs = asyncio.run(_scan(grouped, kind, lang=lang, rescan=rescan, server=server, token=auth))
-    stdout = _stdout()
+    stdout = results_console()
     for batch, job in zip(grouped, jobs, strict=True):
         if job is None:
             continue
@@ -302,7 +302,7 @@ def jobs(
     if not found:
         typer.echo("no jobs")
         return
-    console = _stdout()
+    console = results_console()
     console.print(tables.jobs_table(found, console.width))
 
 
@@ -319,6 +319,6 @@ def inspect(
     if as_json:
         typer.echo(ready.model_dump_json())
     else:
-        _stdout().print(tables.readiness_table(server, ready))
+        results_console().print(tables.readiness_table(server, ready))
     if ready.status != "ok":
         raise typer.Exit(1)

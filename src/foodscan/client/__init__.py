@@ -11,6 +11,7 @@
         print(client.get(job.job_id).result)
 
 Answers are typed wire models (``JobOut``, ``JobSummary`` from ``list``, ``Submitted``,
+``Rescanned`` from ``rescan`` (a finished job scanned again from the uploads the server kept),
 ``Readiness``, ``Event``);
 refusals raise ``ClientError`` (``code``, ``status``, ``detail``, ``retry_after``); ``submit``
 can wait out the plan's limits (``wait_on_limit``). It imports nothing of the server (only
@@ -27,6 +28,7 @@ from foodscan.client.models import (
     JobOut,
     JobSummary,
     Readiness,
+    Rescanned,
     ResultSummary,
     Status,
     Submitted,
@@ -43,6 +45,7 @@ __all__ = [
     "JobOut",
     "JobSummary",
     "Readiness",
+    "Rescanned",
     "ResultSummary",
     "Status",
     "Submitted",

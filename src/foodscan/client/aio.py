@@ -31,6 +31,7 @@ from foodscan.client.models import (
     JobPage,
     JobSummary,
     Readiness,
+    Rescanned,
     Status,
     Submitted,
 )
@@ -166,25 +167,42 @@ class AsyncClient:
         that many seconds from now; then the last refusal is raised.
         """
         uploads = [await _read(upload) for upload in _uploads(files)]
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        response = await self._send_waiting(
+            "/v1/jobs",
+            wait_on_limit,
+            data=_form(kind, lang, options, metadata, rescan),
+            files=[("file", upload) for upload in uploads],
+            headers={"Idempotency-Key": idempotency_key} if idempotency_key else {},
+        )
+        return Submitted.answered(response.content, response.status_code)
+
+    async def rescan(
+        self, job_id: str, *, idempotency_key: str | None = None, wait_on_limit: float = 0.0
+    ) -> Rescanned:
+        """Scan a finished job again: a new job of the same kind, options and metadata, reading
+        the uploads the server kept (no file is sent; ``410 inputs_purged`` once they are past
+        the upload retention). ``rescan_of`` names ``job_id``; ``idempotency_key`` and
+        ``wait_on_limit`` work as for ``submit``."""
+        response = await self._send_waiting(
+            f"/v1/jobs/{job_id}/rescan",
+            wait_on_limit,
+            headers={"Idempotency-Key": idempotency_key} if idempotency_key else {},
+        )
+        return Rescanned.answered(response.content, response.status_code)
+
+    async def _send_waiting(self, path: str, wait_on_limit: float, **kwargs: Any) -> httpx.Response:
+        """POST ``path``; refused by the plan's limits, send it again after each Retry-After
+        while the waits end within ``wait_on_limit`` seconds from now (Any: as ``_send``)."""
         deadline = time.monotonic() + wait_on_limit
         while True:
             try:
-                response = await self._send(
-                    "POST",
-                    "/v1/jobs",
-                    data=_form(kind, lang, options, metadata, rescan),
-                    files=[("file", upload) for upload in uploads],
-                    headers=headers,
-                )
+                return await self._send("POST", path, **kwargs)
             except ClientError as exc:
                 wait = _limit_wait(exc, deadline)
                 if wait is None:
                     raise
-                logger.info("submit refused (%s); sending it again in %.1f s", exc.code, wait)
+                logger.info("%s refused (%s); sending it again in %.1f s", path, exc.code, wait)
                 await asyncio.sleep(wait)
-                continue
-            return Submitted.answered(response.content, response.status_code)
 
     async def get(self, job_id: str) -> JobOut:
         """The job now: status, step, progress, result or error, queue position while queued."""

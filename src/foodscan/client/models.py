@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -189,7 +189,7 @@ class Submitted(BaseModel):
     ``duplicate`` is true when the server answered with an earlier job (``200``: the same upload
     within the upload retention, or an Idempotency-Key replay) rather than queueing a new one
     (``202``); its result may predate a change on the server. ``submit(..., rescan=True)`` runs
-    the upload again.
+    the upload again, as does ``rescan(job_id)`` from the uploads the server kept.
     """
 
     job_id: str
@@ -205,11 +205,18 @@ class Submitted(BaseModel):
         return self._duplicate
 
     @classmethod
-    def answered(cls, content: bytes, status_code: int) -> Submitted:
+    def answered(cls, content: bytes, status_code: int) -> Self:
         """The model of a submit's answer, ``duplicate`` set from its status (``200``)."""
         submitted = cls.model_validate_json(content)
         submitted._duplicate = status_code == 200
         return submitted
+
+
+class Rescanned(Submitted):
+    """The answer to ``rescan``: the new job reading a finished job's uploads again, and that
+    job's id. ``duplicate`` is true for an Idempotency-Key replay (``200``)."""
+
+    rescan_of: str
 
 
 class JobPage(BaseModel):

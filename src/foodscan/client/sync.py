@@ -122,6 +122,7 @@ class Client:
     list = _iterating(AsyncClient.list)
     cancel = _blocking(AsyncClient.cancel)
     retry = _blocking(AsyncClient.retry)
+    rescan = _blocking(AsyncClient.rescan)
     ready = _blocking(AsyncClient.ready)
     wait = _blocking(AsyncClient.wait)
     events = _iterating(AsyncClient.events)

@@ -31,6 +31,7 @@ const PROBLEM_TITLE = {
   401: "This server needs an access token",
   404: "Not found",
   409: "Not possible right now",
+  410: "The files are no longer kept",
   413: "The file is too large",
   415: "This file type is not supported",
   422: "The upload was not accepted",

@@ -1,12 +1,14 @@
 // foodscan's web page: submit a scan, follow every job of the user live over /v1/events,
-// browse the history, open a job, cancel and retry. It speaks the public HTTP API only.
+// browse the history, open a job, cancel, retry and scan it again. It speaks the public HTTP
+// API only.
 //
 // The entry module (index.html loads it with <script type="module">). The page's parts are
 // native ES modules beside it, served by foodscan from foodscan/web, with no build step:
 //   api.js       the fetch helper, the access token, problems told to the user
 //   live.js      the event stream (EventSource, tickets, reconnects) and its polling fallback
 //   state.js     the jobs as this page knows them, events applied to them, the event cursor
-//   jobs.js      reading, opening, cancelling and retrying jobs, and rendering what changed
+//   jobs.js      reading, opening, cancelling, retrying and rescanning jobs, and rendering
+//                what changed
 //   history.js   the history list; detail.js the open job's panel
 //   receipt.js, products.js, recipe.js   a result of each kind
 //   form.js      the scan form and the token form
@@ -16,9 +18,9 @@
 import { currentToken, Problem } from "./api.js";
 import { config } from "./config.js";
 import { $ } from "./dom.js";
-import { reportLoad, rescanJob, setUpForm } from "./form.js";
+import { reportLoad, setUpForm } from "./form.js";
 import { renderHistory } from "./history.js";
-import { cancelJob, loadHistory, openJob, queueRefresh, retryJob } from "./jobs.js";
+import { cancelJob, loadHistory, openJob, queueRefresh, rescanJob, retryJob } from "./jobs.js";
 import { checkCursor, live, setConnection } from "./live.js";
 import { state } from "./state.js";
 

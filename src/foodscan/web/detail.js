@@ -10,7 +10,7 @@ import { bytes, clock, duration, fullDate, humanize } from "./format.js";
 import { renderProducts } from "./products.js";
 import { renderReceipt } from "./receipt.js";
 import { renderRecipe } from "./recipe.js";
-import { ACTIVE, jobName, state, statusText } from "./state.js";
+import { ACTIVE, jobName, statusText } from "./state.js";
 
 let detail = null; // the open job's elements
 
@@ -149,8 +149,8 @@ function renderActions(job) {
   cancel.disabled = stopping;
   cancel.textContent = stopping ? "Stopping…" : "Cancel scan";
   retry.hidden = !(job.status === "failed" || job.status === "cancelled");
-  // Only files this page sent can be sent again (the API keeps uploads to itself).
-  rescan.hidden = !(job.status === "succeeded" || job.status === "failed") || !state.sent.has(job.id);
+  // Any finished job whose uploads the server still keeps: a new job of the same files.
+  rescan.hidden = ACTIVE.has(job.status) || Boolean(job.inputs_purged);
   // A button that just disappeared held the focus: keep it in the panel.
   const focused = document.activeElement;
   if ([cancel, retry, rescan].some((button) => focused === button && button.hidden)) {

@@ -1,14 +1,13 @@
 // The scan form: pick a kind, choose, drop or photograph files (as many as the kind takes),
-// send them as one job and open it (or send them again, "Scan again", with rescan=true); the
-// access token form; the history's Refresh and Show older buttons. A refused upload or load is
-// shown in the form's error box.
+// send them as one job and open it; the access token form; the history's Refresh and Show
+// older buttons. A refused upload or load is shown in the form's error box. ("Scan again" asks
+// the server to scan a finished job's kept uploads: jobs.js.)
 
 import { api, currentToken, Problem, setToken, showProblem } from "./api.js";
 import { config, kindConfig } from "./config.js";
 import { $, announce, h } from "./dom.js";
 import { bytes, humanize } from "./format.js";
 import { fetchJob, loadHistory, openJob } from "./jobs.js";
-import { state } from "./state.js";
 
 let files = [];
 // Answers that refuse the chosen file itself: too large, not a type we read, unreadable.
@@ -53,15 +52,15 @@ async function submitScan(event) {
   button.disabled = true;
   button.textContent = "Sending…";
   try {
-    const sent = files;
-    const { status, data } = await send($("kind").value, sent, { rescan: false });
+    const { status, data } = await send($("kind").value, files);
     resetForm();
     if (status === 200) {
       const notice = $("form-notice");
       notice.textContent = "This file was scanned before: here is that earlier scan. Press Scan again to read it anew.";
       notice.hidden = false;
     }
-    await show(data.job_id, sent);
+    await fetchJob(data.job_id).catch(() => null);
+    await openJob(data.job_id, { focus: true });
   } catch (problem) {
     if (!(problem instanceof Problem)) throw problem;
     // The file itself was refused (type, size, content): clear it, so Scan waits for another.
@@ -83,34 +82,11 @@ function refuse(chosen) {
   return new Problem(413, { detail: `${tooBig.name}: the file is ${bytes(tooBig.size)}; the limit is ${bytes(config.max_upload_bytes)}.` });
 }
 
-function send(kind, chosen, { rescan }) {
+function send(kind, chosen) {
   const form = new FormData();
   form.append("kind", kind);
-  if (rescan) form.append("rescan", "true");
   for (const file of chosen) form.append("file", file, file.name);
   return api("/v1/jobs", { method: "POST", body: form });
-}
-
-async function show(id, sent) {
-  state.sent.set(id, sent);
-  await fetchJob(id).catch(() => null);
-  await openJob(id, { focus: true });
-}
-
-// "Scan again" on a finished job whose files this page sent: a new job of the same files.
-export async function rescanJob(id) {
-  const job = state.jobs.get(id);
-  const sent = state.sent.get(id);
-  if (!job || !sent) return;
-  $("form-notice").hidden = true;
-  $("form-error").hidden = true;
-  try {
-    const { data } = await send(job.kind, sent, { rescan: true });
-    await show(data.job_id, sent);
-  } catch (problem) {
-    if (!(problem instanceof Problem)) throw problem;
-    showProblem($("form-error"), problem);
-  }
 }
 
 function resetForm() {

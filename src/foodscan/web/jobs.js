@@ -1,7 +1,7 @@
 // The user's jobs kept in step with the server and on screen: read a job (one GET at a time,
 // holding the events that arrive meanwhile), take in an event, list the history (summaries: a
-// job is read in full when opened), open, cancel and retry a job, and refresh the ones whose
-// queue position may have moved. Whatever changes a job here is rendered here.
+// job is read in full when opened), open, cancel, retry and scan again a job, and refresh the
+// ones whose queue position may have moved. Whatever changes a job here is rendered here.
 
 import { api, jobPath, Problem, showProblem } from "./api.js";
 import { $, announce } from "./dom.js";
@@ -147,6 +147,22 @@ export async function retryJob(id) {
     render(job);
     announce(`${jobName(job)} is queued again.`);
     focusTitle();
+  } catch (problem) {
+    if (problem instanceof Problem) showDetailProblem(problem);
+  }
+}
+
+// "Scan again" on any finished job: the server makes a new job of the uploads it kept (the
+// same kind and options); the new job opens at once.
+export async function rescanJob(id) {
+  try {
+    const { data } = await api(`${jobPath(id)}/rescan`, { method: "POST" });
+    $("form-notice").hidden = true;
+    $("form-error").hidden = true;
+    await fetchJob(data.job_id).catch(() => null);
+    await openJob(data.job_id, { focus: true });
+    const job = state.jobs.get(data.job_id);
+    if (job) announce(`${jobName(job)} is being scanned again.`);
   } catch (problem) {
     if (problem instanceof Problem) showDetailProblem(problem);
   }

@@ -22,7 +22,6 @@ export const state = {
   oldestLoaded: null, // created_at of the oldest listed job while older ones exist
   openId: null,
   cursor: readCursor(), // the last event seen: { id, job }
-  sent: new Map(), // job id -> the File objects this page sent for it (for "Scan again")
 };
 
 function readCursor() {

@@ -284,7 +284,12 @@ def test_every_route_is_public_by_name_or_protected(secured_api: Api) -> None:
 
     assert paths >= PUBLIC | {METRICS}, sorted(PUBLIC - paths)
     names = {str(e) for e in protected(secured_api.app)}
-    assert {"POST /v1/jobs", "GET /v1/jobs/{job_id}", "GET /v1/events"} <= names
+    assert {
+        "POST /v1/jobs",
+        "GET /v1/jobs/{job_id}",
+        "POST /v1/jobs/{job_id}/rescan",
+        "GET /v1/events",
+    } <= names
     assert "WS /v1/ws" in names or not any(e.method == "WS" for e in endpoints(secured_api.app))
 
 
@@ -331,6 +336,7 @@ async def test_another_users_token_gets_404_for_every_job_endpoint(secured_api: 
 
     job = await secured_api.client.get(f"/v1/jobs/{job_id}", headers=secured_api.auth("alice"))
     assert job.json()["status"] == "queued", "bob's DELETE or retry reached alice's job"
+    assert await secured_api.job_count() == 1, "bob's rescan made a job of alice's uploads"
 
 
 async def test_another_users_job_id_is_404_over_the_websocket_and_tickets(

@@ -142,7 +142,7 @@ async def submit(
     intake = await read_submission(request, settings)
     # A replay of this key, or (without one) the same files and options again within upload
     # retention: the earlier job answers. Else the plan's limits, before any blob is stored.
-    found = await _preflight(store, instruments, principal, intake, key)
+    found = await preflight(store, instruments, _ask(principal, intake, key))
     if found is not None:
         return _submitted(response, found, 200)
     keys = await _store_blobs(blobs, intake)
@@ -150,26 +150,32 @@ async def submit(
         view = await store.submit(_submission(principal, intake, keys, key), enforce_limits=True)
     except Limited as exc:
         instruments.refused.labels(exc.code).inc()
-        await _delete_blobs(blobs, keys)
+        await delete_blobs(blobs, keys)
         raise
     except BaseException:
-        await _delete_blobs(blobs, keys)
+        await delete_blobs(blobs, keys)
         raise
     if [f.blob_key for f in view.job.inputs] != keys:
         # A concurrent submit with the same key or upload won the race: keep only its files.
-        await _delete_blobs(blobs, keys)
+        await delete_blobs(blobs, keys)
         return _submitted(response, view, 200)
     instruments.submitted.labels(view.job.kind, view.job.lane).inc()
     instruments.upload_bytes.labels(view.job.kind).inc(sum(f.size for f in view.job.inputs))
     return _submitted(response, view, 202)
 
 
-async def _preflight(
-    store: JobStore, instruments: Metrics, principal: Principal, intake: Intake, key: str | None
-) -> JobView | None:
+async def preflight(store: JobStore, instruments: Metrics, ask: Preflight) -> JobView | None:
     """``store.preflight``; a refusal by the plan's limits is counted (``store.submit`` checks
     them again, under the user's lock)."""
-    ask = Preflight(
+    try:
+        return await store.preflight(ask)
+    except Limited as exc:
+        instruments.refused.labels(exc.code).inc()
+        raise
+
+
+def _ask(principal: Principal, intake: Intake, key: str | None) -> Preflight:
+    return Preflight(
         user_id=principal.user_id,
         plan=principal.plan,
         kind=intake.kind,
@@ -178,11 +184,6 @@ async def _preflight(
         idempotency_key=key,
         dedupe=intake.dedupe,
     )
-    try:
-        return await store.preflight(ask)
-    except Limited as exc:
-        instruments.refused.labels(exc.code).inc()
-        raise
 
 
 def _submitted(response: Response, view: JobView, status: int) -> Submitted:
@@ -226,12 +227,12 @@ async def _store_blobs(blobs: BlobStore, intake: Intake) -> list[str]:
         for upload in intake.files:
             keys.append(await blobs.put(upload.data, suffix=upload.suffix))
     except BaseException:
-        await _delete_blobs(blobs, keys)
+        await delete_blobs(blobs, keys)
         raise
     return keys
 
 
-async def _delete_blobs(blobs: BlobStore, keys: list[str]) -> None:
+async def delete_blobs(blobs: BlobStore, keys: list[str]) -> None:
     for key in keys:
         try:
             await blobs.delete(key)
