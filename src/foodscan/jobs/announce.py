@@ -32,6 +32,9 @@ from foodscan.settings import Settings
 NEAR_FRONT = 50
 EXACT_PLACES = sql.EXACT_PLACES  # the front, placed exactly every round (as a submit places)
 SWEEP = 500  # jobs behind the front placed (estimated) per round
+# Counts behind the front stop at this many fronts: a lane's length (how many of its jobs can
+# go before another lane's) and a swept run's jobs ahead in its lane, per kind.
+COUNT_CAP = 20
 # Moved places per write: on SQLite a write holds the one connection and the loop's thread.
 ANNOUNCE_BATCH = 20
 # Announcements per round at most: the moves a round must announce grow with the claims and
@@ -82,7 +85,13 @@ class PositionAnnouncer:
         # SQLite: the reads run in aiosqlite's thread (``sqlite_loop.on_thread``), not inline.
         with on_thread():
             async with self.engine.connect() as conn:
-                front = await sql.queue_front(conn, self.policy, now, self.exact_places)
+                front = await sql.queue_front(
+                    conn,
+                    self.policy,
+                    now,
+                    self.exact_places,
+                    count_cap=COUNT_CAP * self.exact_places,
+                )
                 behind = await self._sweep_behind(conn, front, now)
         moved = self._worth_announcing(front, behind, now)
         announced = 0
@@ -140,13 +149,16 @@ class PositionAnnouncer:
         for _ in lanes:
             lane = lanes[self._sweep_lane % len(lanes)]
             after = _later(self._sweep_after, _last_placed(front, lane))
-            run = await sql.lane_after(conn, lane, after, self.policy.oldest(now), self.sweep)
+            oldest = self.policy.oldest(now)
+            run = await sql.lane_after(conn, lane, after, oldest, self.sweep)
             if len(run) < self.sweep:
                 self._sweep_lane, self._sweep_after = self._sweep_lane + 1, None
             else:
                 self._sweep_after = _turn(run[-1])
             if run:
-                return far_places.place_behind(self.policy, front, lane, run)
+                cap = COUNT_CAP * self.exact_places
+                ahead = await sql.lane_kinds_before(conn, lane, _turn(run[0]), oldest, cap)
+                return far_places.place_behind(self.policy, front, lane, run, before=ahead, cap=cap)
         return []
 
 

@@ -2,11 +2,12 @@
 
 The announcer reads the first ``EXACT_PLACES`` jobs of the claim order (``sql.queue_front``) and
 places them exactly. A job behind them is placed by ``place_behind`` from a run of its lane read
-in turn order (``sql.lane_after``): its index in its lane is exact while the run starts inside
-the lane's part of the front, else estimated from its turn (``fair_tag``) at the density of jobs
-per turn in the front (as ``sql.position`` estimates, exact for one user's burst); the other
-lanes' jobs that go before it come from the same pace arithmetic as the claim
-(``fairness.turns_before``), and jobs of its kind among them from the front's mix of kinds.
+in turn order (``sql.lane_after``) and the lane's jobs ahead of the run per kind, counted up to a
+cap (``sql.lane_kinds_before``: an index walk, no row beyond the cap; past the cap the index is
+estimated from the turns, at the density of jobs per turn in the front, as ``sql.position``
+does). The other lanes' jobs that go before it come from the same pace arithmetic as the claim
+(``fairness.turns_before``), up to each lane's length (counted up to the cap:
+``Front.waiting``), and the jobs of its kind among them from their front's mix of kinds.
 
 Every estimate is behind every exact place of its kind, and places grow along a lane's run:
 the order is never wrong, only the distance.
@@ -15,6 +16,7 @@ the order is never wrong, only the distance.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from fractions import Fraction
 
 from foodscan.jobs import sql
@@ -44,32 +46,44 @@ class _Prefix:
 
 
 def place_behind(
-    policy: sql.FairShare, front: sql.Front, lane: str, run: list[sql.Row]
+    policy: sql.FairShare,
+    front: sql.Front,
+    lane: str,
+    run: list[sql.Row],
+    *,
+    before: Mapping[str, int],
+    cap: int,
 ) -> list[tuple[sql.Row, int]]:
     """Each job of ``run`` (consecutive young queued jobs of ``lane`` in turn order, none of them
-    in ``front.order``) with its estimated 1-based place among the queued jobs of its kind."""
+    in ``front.order``) with its estimated 1-based place among the queued jobs of its kind.
+
+    ``before``: the lane's jobs ahead of the run, per kind, counted up to ``cap`` jobs in all
+    (``sql.lane_kinds_before``); a count that reached ``cap`` is extended by the turns."""
     if not run:
         return []
     prefixes = {name: _Prefix(rows) for name, rows in front.lanes.items()}
-    mine = prefixes[lane]
-    start = _lane_index(front, lane, run[0])
+    start = sum(before.values())
+    counted = dict(before)
+    if start >= cap:  # the lane is longer than counted: the rest from the turns
+        start = max(start, _lane_index(front, lane, run[0]))
+        scale = start / max(1, sum(before.values()))
+        counted = {kind: round(n * scale) for kind, n in before.items()}
     exact = Counter(row.kind for row in front.order)
     aged = Counter(row.kind for row in front.order[: front.aged])
     placed: list[tuple[sql.Row, int]] = []
     in_run: Counter[str] = Counter()
     for k, row in enumerate(run):
         index = start + k  # jobs of the lane ahead of it
-        ahead = mine.of(row.kind, start) + in_run[row.kind]
-        if start > mine.size:  # the part of the lane between the front's rows and the run
-            ahead += round((start - mine.size) * mine.share(row.kind))
+        ahead = counted.get(row.kind, 0) + in_run[row.kind]
         pace = Fraction(front.recent[lane] + index + 1, policy.share(lane))
         for other, theirs in prefixes.items():
             if other == lane:
                 continue
             turns = turns_before(policy, lane, pace, other, front.recent[other])
             ahead += theirs.of(row.kind, turns)
-            if turns > theirs.size and front.lane_is_longer(other):
-                ahead += round((turns - theirs.size) * theirs.share(row.kind))
+            unread = min(turns, front.waiting_in(other)) - theirs.size
+            if unread > 0:
+                ahead += round(unread * theirs.share(row.kind))
         place = aged[row.kind] + ahead + 1
         placed.append((row, max(place, exact[row.kind] + 1)))
         in_run[row.kind] += 1

@@ -30,7 +30,14 @@ from foodscan.jobs.sql.lifecycle import (
     requeue_running,
     set_progress,
 )
-from foodscan.jobs.sql.order import Front, lane_after, queue_front, queue_order, set_announced
+from foodscan.jobs.sql.order import (
+    Front,
+    lane_after,
+    lane_kinds_before,
+    queue_front,
+    queue_order,
+    set_announced,
+)
 from foodscan.jobs.sql.pace import pace_inputs, recent_durations, running_count
 from foodscan.jobs.sql.places import EXACT_PLACES, position
 from foodscan.jobs.sql.tickets import delete_expired_tickets, insert_ticket, redeem_ticket
@@ -89,6 +96,7 @@ __all__ = [
     "insert_job",
     "insert_ticket",
     "lane_after",
+    "lane_kinds_before",
     "list_jobs",
     "live_workers",
     "lock_user",

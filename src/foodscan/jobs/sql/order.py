@@ -5,7 +5,8 @@ aged ones oldest first, then the lanes merged by pace (``fairness``). Every read
 ``limit`` rows (the aged jobs, each lane's young jobs in turn order: index range reads of
 ``status, created_at`` and ``status, lane, fair_tag``), so the front's cost does not grow with
 the queue; the merge never needs more of a lane than ``limit`` jobs to place the first ``limit``.
-``lane_after`` reads a lane further back, from a turn on (the announcer's sweep).
+``lane_after`` reads a lane further back, from a turn on, and ``lane_kinds_before`` counts the
+lane's jobs before a turn up to a cap (the announcer's sweep).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import heapq
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -47,18 +48,37 @@ class Front:
     recent: dict[str, int]  # each lane's starts among the last ``window``
     aged: int  # aged jobs read (up to ``limit``)
     limit: int | None
+    # Each lane's young jobs, counted up to ``count_cap`` (for a lane longer than ``limit``).
+    waiting: dict[str, int] = field(default_factory=dict)
+    count_cap: int | None = None
 
     def lane_is_longer(self, lane: str) -> bool:
         """Whether more of ``lane``'s young jobs wait behind the ones read."""
         return self.limit is not None and len(self.lanes[lane]) >= self.limit
 
+    def waiting_in(self, lane: str) -> float:
+        """How many young jobs wait in ``lane``: read, counted, or (past the count's cap)
+        unbounded."""
+        if not self.lane_is_longer(lane):
+            return len(self.lanes[lane])
+        counted = self.waiting.get(lane)
+        if counted is None or (self.count_cap is not None and counted >= self.count_cap):
+            return math.inf
+        return counted
+
 
 async def queue_front(
-    conn: AsyncConnection, policy: FairShare, now: datetime, limit: int | None = None
+    conn: AsyncConnection,
+    policy: FairShare,
+    now: datetime,
+    limit: int | None = None,
+    *,
+    count_cap: int | None = None,
 ) -> Front:
     """The first ``limit`` queued jobs (every one when ``None``) in the claim order, as rows
     (``id``, ``user_id``, ``kind``, ``lane``, ``queue_position``, ``fair_tag``, ``created_at``,
-    ``updated_at``)."""
+    ``updated_at``); with ``count_cap``, the young jobs of each lane longer than ``limit``
+    counted up to it (an index-only count, for estimates behind the front)."""
     oldest = policy.oldest(now)
     queued = jobs.c.status == Status.QUEUED
     aged_query = (
@@ -89,7 +109,27 @@ async def queue_front(
         if turn + 1 < len(by_lane[lane]):
             pace = scale[lane] * (recent[lane] + turn + 2)
             heapq.heappush(heads, (pace, rank, lane, turn + 1))
-    return Front(ordered, by_lane, recent, aged, limit)
+    front = Front(ordered, by_lane, recent, aged, limit, count_cap=count_cap)
+    if count_cap is not None:
+        for lane in lanes:
+            if front.lane_is_longer(lane):
+                front.waiting[lane] = await _count_young(conn, lane, oldest, count_cap)
+    return front
+
+
+async def _count_young(conn: AsyncConnection, lane: str, oldest: datetime, cap: int) -> int:
+    """``lane``'s young queued jobs, counted up to ``cap``."""
+    first = (
+        sa.select(jobs.c.id)
+        .where(
+            jobs.c.status == Status.QUEUED,
+            jobs.c.lane == lane,
+            not_a_range(sa.bindparam("count_oldest", oldest, type_=jobs.c.created_at.type)),
+        )
+        .limit(cap)
+        .subquery("first_young")
+    )
+    return int((await conn.execute(sa.select(sa.func.count()).select_from(first))).scalar_one())
 
 
 async def queue_order(conn: AsyncConnection, policy: FairShare, now: datetime) -> list[Row]:
@@ -115,6 +155,27 @@ async def lane_after(
     if after is not None:
         query = query.where(sa.tuple_(*TURN) > sa.tuple_(*after))
     return list((await conn.execute(query.order_by(*TURN).limit(limit))).all())
+
+
+async def lane_kinds_before(
+    conn: AsyncConnection, lane: str, before: tuple[int, datetime, str], oldest: datetime, cap: int
+) -> dict[str, int]:
+    """``lane``'s young queued jobs before the turn ``before``, per kind: the first ``cap`` of
+    them counted (the count stops there)."""
+    first = (
+        sa.select(jobs.c.kind)
+        .where(
+            jobs.c.status == Status.QUEUED,
+            jobs.c.lane == lane,
+            not_a_range(sa.bindparam("before_oldest", oldest, type_=jobs.c.created_at.type)),
+            sa.tuple_(*TURN) < sa.tuple_(*before),
+        )
+        .order_by(*TURN)
+        .limit(cap)
+        .subquery("before_run")
+    )
+    query = sa.select(first.c.kind, sa.func.count()).group_by(first.c.kind)
+    return {kind: int(n) for kind, n in (await conn.execute(query)).all()}
 
 
 # Announced places go in as one JSON object (job id → place), read by the database: one

@@ -143,6 +143,6 @@ async def _aged_place(conn: AsyncConnection, job: Row, oldest: datetime, exact: 
     ahead, since, last = (await conn.execute(query)).one()
     if ahead < exact or since is None or last is None or last <= since:
         return int(ahead) + 1
-    per_second: float = exact / (last - since).total_seconds()
+    per_second: float = (exact - 1) / (last - since).total_seconds()
     waited: float = (job.created_at - since).total_seconds()
     return max(exact, round(waited * per_second)) + 1
