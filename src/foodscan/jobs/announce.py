@@ -92,6 +92,8 @@ class PositionAnnouncer:
                     self.exact_places,
                     count_cap=COUNT_CAP * self.exact_places,
                 )
+            # A connection of its own: on SQLite (one connection) requests go in between.
+            async with self.engine.connect() as conn:
                 behind = await self._sweep_behind(conn, front, now)
         moved = self._worth_announcing(front, behind, now)
         announced = 0
