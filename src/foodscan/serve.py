@@ -26,6 +26,7 @@ from foodscan.auth import check_bind
 from foodscan.blobs import BlobStore, blob_store_for
 from foodscan.catalog.store import SqlCatalog
 from foodscan.clock import Clock, utc_now
+from foodscan.db.checkpoint import checkpointer_for
 from foodscan.db.engine import create_engine
 from foodscan.db.migrate import migrate
 from foodscan.events.bus import LocalBus
@@ -122,9 +123,14 @@ async def _start(
     """Build and start every part; ``stack`` stops them in reverse order on shutdown."""
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.resolved_database_url)
+    # SQLite: WAL checkpoints in a thread (``db.checkpoint``), not at commits on the loop.
+    engine = create_engine(settings.resolved_database_url, wal_checkpoints=False)
     stack.push_async_callback(engine.dispose)
     await migrate(engine)
+    checkpoints = checkpointer_for(engine)
+    if checkpoints is not None:
+        checkpoints.start()
+        stack.push_async_callback(checkpoints.stop)
 
     bus = bus_for(engine)
     bus.observe(instruments.observe)
@@ -160,7 +166,10 @@ async def _start(
 async def run_worker(settings: Settings) -> None:
     """A worker-only process (scale-out mode) until SIGTERM or SIGINT; then it finishes or
     releases its jobs and stops."""
-    engine = create_engine(settings.resolved_database_url)
+    engine = create_engine(settings.resolved_database_url, wal_checkpoints=False)
+    checkpoints = checkpointer_for(engine)
+    if checkpoints is not None:
+        checkpoints.start()
     bus = bus_for(engine)
     metrics = Metrics(CollectorRegistry())
     bus.observe(metrics.observe)
@@ -186,4 +195,6 @@ async def run_worker(settings: Settings) -> None:
             stop_metrics()
         await blobs.close()
         await bus.stop()
+        if checkpoints is not None:
+            await checkpoints.stop()
         await engine.dispose()

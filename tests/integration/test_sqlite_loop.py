@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from foodscan.db.engine import create_engine
-from foodscan.db.sqlite_loop import LoopConnection
+from foodscan.db.sqlite_loop import LoopConnection, on_thread
 
 THREAD_OF = sa.text("SELECT thread_of()")
 
@@ -113,3 +113,19 @@ async def test_a_writer_cancelled_while_it_waits_leaves_the_connection_usable(
         await second.dispose()
 
     assert rows == [1, 3]
+
+
+async def test_reads_inside_on_thread_run_on_aiosqlites_thread(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'reads.db'}")
+    _record_threads(engine)
+    try:
+        with on_thread():
+            async with engine.connect() as conn:
+                inside = (await conn.execute(THREAD_OF)).scalar_one()
+        async with engine.connect() as conn:
+            after = (await conn.execute(THREAD_OF)).scalar_one()
+    finally:
+        await engine.dispose()
+
+    assert inside != threading.get_ident()
+    assert after == threading.get_ident()  # the context ended: inline again

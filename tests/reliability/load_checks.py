@@ -59,7 +59,8 @@ def rss_by_minute(samples: list[tuple[float, int]]) -> list[float]:
 
 def queue_check(database_url: str, api: Server, tokens: dict[str, str]) -> dict[str, Any]:
     """With the workers stopped (a frozen queue): each user's queued jobs in submit order along
-    the claim order, and the API's place of a sample of them equal to their place in it."""
+    the claim order, and the API's place of a sample of the first ``sql.EXACT_PLACES`` equal to
+    their place in it."""
     policy = position.fair_share(Settings())
 
     async def read() -> list[Any]:
@@ -78,7 +79,9 @@ def queue_check(database_url: str, api: Server, tokens: dict[str, str]) -> dict[
         key = created[row.id]
         out_of_turn += row.user_id in last and key < last[row.user_id]
         last[row.user_id] = key
-    sample = list(enumerate(order, start=1))[:: max(1, len(order) // ORDER_SAMPLE)]
+    # Places are exact among the first ``sql.EXACT_PLACES``, estimated behind (``sql.position``).
+    exact = list(enumerate(order, start=1))[: sql.EXACT_PLACES]
+    sample = exact[:: max(1, len(exact) // ORDER_SAMPLE)]
     wrong_place = []
     with httpx.Client(base_url=api.url, timeout=60) as client:
         for place, row in sample:

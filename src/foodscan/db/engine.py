@@ -35,8 +35,10 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=_DRIVERS[backend]).render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An async engine for ``url``; SQLite gets WAL, a busy timeout and immediate transactions."""
+def create_engine(url: str, *, pool_size: int = 10, wal_checkpoints: bool = True) -> AsyncEngine:
+    """An async engine for ``url``; SQLite gets WAL, a busy timeout and immediate transactions,
+    and with ``wal_checkpoints=False`` no automatic checkpoints at its commits (the caller runs
+    a ``db.checkpoint.WalCheckpointer``, off the loop's thread)."""
     full = async_url(url)
     if full.startswith("sqlite"):
         # One connection per engine: SQLite runs one writer at a time anyway, and every
@@ -53,7 +55,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             max_overflow=0,
             pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, wal_checkpoints=wal_checkpoints)
         return engine
     engine = create_async_engine(full, pool_size=pool_size, max_overflow=pool_size)
     _ping_when_idle(engine)
@@ -87,7 +89,7 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
             raise DisconnectionError from exc
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, wal_checkpoints: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:  # Any: the DBAPI is untyped
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -96,6 +98,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if not wal_checkpoints:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

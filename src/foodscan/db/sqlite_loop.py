@@ -10,7 +10,8 @@ tried inline with the busy timeout off (nearly always the lock is free: one conn
 engine, so only another process or engine can hold it); only when the lock is taken does it go
 to the thread and wait there under the timeout. Everything after ``BEGIN IMMEDIATE`` already
 holds the lock or reads a WAL snapshot, which never waits, and runs inline, in the calling
-coroutine, one statement at a time.
+coroutine, one statement at a time. A long read (hundreds of rows: the position announcer's)
+goes to the thread instead, inside ``on_thread``.
 
 The connection is aiosqlite's, with its one funnel, ``Connection._execute``, overridden; the
 pin in ``pyproject.toml`` keeps aiosqlite at the minor version this was written against, and
@@ -20,8 +21,10 @@ pin in ``pyproject.toml`` keeps aiosqlite at the minor version this was written 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
@@ -31,6 +34,20 @@ _LOCKED = object()  # ``BEGIN`` found the lock taken
 
 # Statements (by their first word) that may wait on another connection's lock.
 _MAY_WAIT = ("BEGIN", "PRAGMA")
+_ON_THREAD: ContextVar[bool] = ContextVar("foodscan_sqlite_on_thread", default=False)
+
+
+@contextlib.contextmanager
+def on_thread() -> Iterator[None]:
+    """Within it, the current task's SQLite calls all run in aiosqlite's thread: for a long read
+    (hundreds of rows) that must not hold the loop's thread. SQLite releases the GIL while it
+    steps through the rows; the rest (building them) shares the GIL with the loop. Other
+    engines ignore it."""
+    token = _ON_THREAD.set(True)
+    try:
+        yield
+    finally:
+        _ON_THREAD.reset(token)
 
 
 def _may_wait(args: tuple[Any, ...]) -> str | None:
@@ -68,11 +85,11 @@ class LoopConnection(aiosqlite.Connection):
         if self._on_thread is not None and not self._on_thread.done():
             await asyncio.wait({self._on_thread})
         waits = _may_wait(args)
-        if waits == "BEGIN":
+        if waits == "BEGIN" and not _ON_THREAD.get():
             began = self._begin_inline(fn, *args, **kwargs)
             if began is not _LOCKED:
                 return began
-        if waits is not None:
+        if waits is not None or _ON_THREAD.get():
             LoopConnection.thread_calls += 1
             return await self._run_on_thread(partial(fn, *args, **kwargs))
         LoopConnection.inline_calls += 1

@@ -140,8 +140,11 @@ async def _merge(ctx: Ctx) -> None:
 
 async def _enrich(ctx: Ctx) -> None:
     taxonomy = ready(ctx.state.taxonomy, "taxonomy")
-    keeper = load_keeper(taxonomy)
-    products = await ctx.cpu.run(enrich_products, ctx.state.products, ctx.lang, taxonomy, keeper)
+    found, lang = ctx.state.products, ctx.lang
+    # The keeper is built on first use (about a second, once per process): in the pool.
+    products = await ctx.cpu.run(
+        lambda: enrich_products(found, lang, taxonomy, load_keeper(taxonomy))
+    )
     ctx.state.products = products
     ctx.partial = {"products": [p.model_dump(mode="json", exclude={"text"}) for p in products]}
 

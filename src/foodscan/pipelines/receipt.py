@@ -118,9 +118,11 @@ async def _parse(ctx: Ctx) -> None:
 
 async def _enrich(ctx: Ctx) -> None:
     parsed = ready(ctx.state.parsed, "parsed")
-    taxonomy = load_taxonomy()
-    keeper = load_keeper(taxonomy)
-    ctx.state.parsed = await ctx.cpu.run(lambda: enrich_receipt(parsed, taxonomy, keeper))
+    # The taxonomy and the keeper are built on first use (about a second, once per process):
+    # in the pool, like the enrichment, never on the loop's thread.
+    ctx.state.parsed = await ctx.cpu.run(
+        lambda: enrich_receipt(parsed, load_taxonomy(), load_keeper(load_taxonomy()))
+    )
 
 
 async def _check(ctx: Ctx) -> None:

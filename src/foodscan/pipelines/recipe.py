@@ -114,9 +114,11 @@ async def _parse(ctx: Ctx) -> None:
 
 async def _enrich(ctx: Ctx) -> None:
     read = ready(ctx.state.parsed, "parsed")
-    taxonomy = load_taxonomy()
-    keeper = load_keeper(taxonomy)
-    parsed = await ctx.cpu.run(lambda: enrich_recipe(read, taxonomy, keeper))
+    # The taxonomy and the keeper are built on first use (about a second, once per process):
+    # in the pool, like the enrichment, never on the loop's thread.
+    parsed = await ctx.cpu.run(
+        lambda: enrich_recipe(read, load_taxonomy(), load_keeper(load_taxonomy()))
+    )
     ctx.state.parsed = parsed
     ctx.partial = parsed.model_dump(mode="json")
 

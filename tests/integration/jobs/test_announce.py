@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from foodscan.jobs.announce import NEAR_FRONT, QUIET_S, PositionAnnouncer, worth_announcing
-from foodscan.jobs.sql import fairness
+from foodscan.jobs.sql import order
 from foodscan.jobs.store import JobStore
 
 KINDS = ["receipt", "products", "recipe"]
@@ -66,7 +66,7 @@ async def test_a_move_within_the_quiet_time_waits(job_factory, queue, announcer,
 async def test_a_round_of_many_moves_is_written_in_chunks(
     job_factory, queue, announcer, peek, monkeypatch
 ) -> None:
-    monkeypatch.setattr(fairness, "ANNOUNCE_CHUNK", 3)  # 7 moves: statements of 3, 3 and 1
+    monkeypatch.setattr(order, "ANNOUNCE_CHUNK", 3)  # 7 moves: statements of 3, 3 and 1
     ids = [(await job_factory(user_id="alice")).job.id for _ in range(8)]
     await queue.claim(KINDS)
 
@@ -82,7 +82,7 @@ async def test_a_job_claimed_after_the_read_is_not_announced(
     await queue.claim(KINDS)
     await queue.claim(KINDS)  # ids[1] runs now; a stale round still places it first
     async with engine.begin() as conn:
-        changed = await fairness.set_announced(conn, {ids[1]: 1, ids[2]: 1}, later(), QUIET_S)
+        changed = await order.set_announced(conn, {ids[1]: 1, ids[2]: 1}, later(), QUIET_S)
 
     assert [row.id for row in changed] == [ids[2]]
 

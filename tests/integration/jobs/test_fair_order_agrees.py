@@ -7,7 +7,8 @@ with a past start), jobs waiting out a backoff, and a history of running and fin
 both engines:
 
 - every queued job's place is its place among its kind in ``queue_order`` (jobs in a backoff
-  included: they keep their turn);
+  included: they keep their turn), and the announcer's bounded read of the order's front
+  (``sql.queue_front``) is the order's first jobs;
 - a new job's admitted place is the place it then has;
 - each claim takes the head of ``queue_order`` (read again after every claim, since a claim
   adds a start to its lane's recent count).
@@ -111,7 +112,11 @@ async def _places_agree(engine: AsyncEngine, policy: sql.FairShare, now: datetim
             places[row.kind] += 1
             expected[row.id] = places[row.kind]
         found = {row.id: await sql.position(conn, policy, row, now) for row in queued}
+        # The announcer's bounded read: its front is the order's first jobs, whatever the cut.
+        fronts = [await sql.queue_front(conn, policy, now, limit) for limit in (1, 3, 7)]
     assert found == expected
+    for front, limit in zip(fronts, (1, 3, 7), strict=True):
+        assert [row.id for row in front.order] == [row.id for row in order[:limit]]
 
 
 async def _claims_follow_the_order(queue: JobQueue, engine: AsyncEngine, clock: Clock) -> None:

@@ -1,7 +1,8 @@
 """Every SQL statement of foodscan's jobs, one function each; dialect branches live here only.
 
 ``lifecycle`` holds a job's life (submit to finish), ``admission`` the one read before a
-submit's insert, ``pace`` what the ETA reads, ``upkeep`` the
+submit's insert, ``fairness`` the claim order, ``places`` a queued job's place, ``order`` the
+order's front as rows and the announced places, ``pace`` what the ETA reads, ``upkeep`` the
 maintenance and the worker registry, ``usage`` what the rate limits and budgets count.
 (The webhook outbox's statements are ``webhooks.outbox_sql``.)
 Callers use ``from foodscan.jobs import sql`` and ``sql.claim(...)``.
@@ -10,7 +11,7 @@ Callers use ``from foodscan.jobs import sql`` and ``sql.claim(...)``.
 from __future__ import annotations
 
 from foodscan.jobs.sql.admission import Admission, Candidate, admit
-from foodscan.jobs.sql.fairness import FairShare, position, queue_order, set_announced
+from foodscan.jobs.sql.fairness import FairShare
 from foodscan.jobs.sql.lifecycle import (
     Row,
     cancel_queued,
@@ -29,7 +30,16 @@ from foodscan.jobs.sql.lifecycle import (
     requeue_running,
     set_progress,
 )
+from foodscan.jobs.sql.order import (
+    Front,
+    lane_after,
+    lane_kinds_before,
+    queue_front,
+    queue_order,
+    set_announced,
+)
 from foodscan.jobs.sql.pace import pace_inputs, recent_durations, running_count
+from foodscan.jobs.sql.places import EXACT_PLACES, position
 from foodscan.jobs.sql.tickets import delete_expired_tickets, insert_ticket, redeem_ticket
 from foodscan.jobs.sql.upkeep import (
     cancel_expired,
@@ -59,9 +69,11 @@ from foodscan.jobs.sql.usage import (
 
 __all__ = [
     "EVENT_ORDER_LOCK",
+    "EXACT_PLACES",
     "Admission",
     "Candidate",
     "FairShare",
+    "Front",
     "Row",
     "Usage",
     "admit",
@@ -83,6 +95,8 @@ __all__ = [
     "get_job",
     "insert_job",
     "insert_ticket",
+    "lane_after",
+    "lane_kinds_before",
     "list_jobs",
     "live_workers",
     "lock_user",
@@ -90,6 +104,7 @@ __all__ = [
     "pace_inputs",
     "position",
     "queue_depth",
+    "queue_front",
     "queue_order",
     "recent_durations",
     "record_retry",

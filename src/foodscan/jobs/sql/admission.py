@@ -5,11 +5,9 @@ then the ETA's inputs, then store the announced place: four statements. The new 
 not depend on its own row (only jobs strictly before its turn count, and it is not aged), so all
 of it is read before the insert, in one statement, and the insert carries the turn and place.
 
-Its cost does not grow with the queue: every count stops at ``EXACT_PLACES`` jobs. A job with
-fewer ahead of it in its lane gets its exact place; one further back gets an estimate from the
-turns (``fair_tag``) between it and the lane's current turn, at the density of jobs per turn
-among the first ``EXACT_PLACES`` (exact for one user's burst; for many users a few per cent
-off). The announcer (``jobs.announce``) corrects it once the place moved by a tenth or more.
+Its cost does not grow with the queue: every count stops at ``EXACT_PLACES`` jobs, and a place
+behind them is estimated (``places``). The announcer (``jobs.announce``) corrects it once the
+place moved by a tenth or more.
 """
 
 from __future__ import annotations
@@ -22,19 +20,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from foodscan.db.tables import jobs
-from foodscan.jobs.sql.fairness import (
-    FairShare,
-    not_a_range,
-    place_from,
-    position_counts,
-    tag_for,
-)
+from foodscan.jobs.sql.fairness import FairShare, place_from, position_counts, tag_for
 from foodscan.jobs.sql.pace import pace_query, spans_of
-from foodscan.jobs.states import Status
+from foodscan.jobs.sql.places import EXACT_PLACES, beyond, estimate_columns
 
 RECENT_RUNS = 50  # succeeded jobs whose run times make the ETA (as ``pace_inputs``)
-EXACT_PLACES = 1000  # a count of queued jobs stops here; a place further back is estimated
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,28 +62,7 @@ def _admission_query(
     counts = position_counts(FairShare.of(policy_key), lane, tag, cap)
     names = [f"count_{i}" for i in range(len(counts))]
     columns = [c.label(name) for c, name in zip(counts, names, strict=True)]
-    # For the estimate: the lane's current turn and the turn of its ``cap``-th job of the kind.
-    turn = (
-        sa.select(jobs.c.fair_tag)
-        .where(jobs.c.lane == lane, jobs.c.started_at.is_not(None))
-        .order_by(jobs.c.started_at.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    last_exact = (
-        sa.select(jobs.c.fair_tag)
-        .where(
-            jobs.c.status == Status.QUEUED,
-            jobs.c.kind == sa.bindparam("p_kind"),
-            not_a_range(sa.bindparam("p_oldest", type_=jobs.c.created_at.type)),
-            jobs.c.lane == lane,
-        )
-        .order_by(jobs.c.fair_tag, jobs.c.created_at, jobs.c.id)
-        .offset(sa.bindparam("exact_last", type_=sa.Integer))
-        .limit(1)
-        .scalar_subquery()
-    )
-    estimate = [sa.func.coalesce(turn, 0).label("turn"), last_exact.label("last_exact")]
+    estimate = estimate_columns(lane)
     return pace_query(RECENT_RUNS, tag.label("fair_tag"), *columns, *estimate), names
 
 
@@ -126,7 +95,7 @@ async def admit(
     head = rows[0]._mapping
     counts = [int(head[name]) for name in names]
     if counts[1] >= exact_places:  # ahead in its lane, of its kind: behind the exact places
-        ahead = _beyond(exact_places, int(head["fair_tag"]), int(head["turn"]), head["last_exact"])
+        ahead = beyond(exact_places, int(head["fair_tag"]), int(head["turn"]), head["last_exact"])
         counts[1] = ahead
         counts[2] = max(counts[2], ahead)  # before it in its lane, of any kind
     place = await place_from(
@@ -135,13 +104,3 @@ async def admit(
     return Admission(
         int(head["fair_tag"]), place, spans_of(rows), int(head["slots"]), int(head["busy"])
     )
-
-
-def _beyond(exact: int, tag: int, turn: int, last_exact: int | None) -> int:
-    """Jobs ahead of turn ``tag`` in its lane when at least ``exact`` are: the turns between it
-    and the lane's current ``turn``, at the density of the first ``exact`` jobs (whose last has
-    turn ``last_exact``)."""
-    if last_exact is None:  # cannot happen with ``exact`` jobs ahead; stay with what is known
-        return exact
-    per_turn = exact / max(1, last_exact - turn)
-    return max(exact, round((tag - 1 - turn) * per_turn))
