@@ -1,0 +1,152 @@
+"""What the receipt pipeline adds to the OCR engine's own time (issue 16).
+
+For each of N SROIE scans (``../shared/data/sroie/img``, read where they lie) it times, one
+after the other on the same image:
+
+- **bare**: RapidOCR alone, as its package ships it (``RapidOCR(...)(path)``: its own decode,
+  detection, direction classifier, recognition), with the models foodscan bundles;
+- **pipeline**: the ``receipt`` kind's real steps (``pipelines.receipt.RECEIPT``: validate,
+  decode, the engine picker with its script probe, OCR, parse, enrich, check, save) with the
+  worker's own collaborators: its CPU pool, the picker ``serve`` builds, a blob store in a
+  temporary folder. Progress events go nowhere.
+
+It prints seconds per receipt (mean and p50) for both and their ratio (pipeline / bare, mean
+over receipts of the per-receipt ratio, and of the sums). The first image of each is read once
+before timing, so model loading is not counted. ``--profile FILE`` writes a pyinstrument
+profile (text) of the pipeline runs.
+
+    python bench/receipt_overhead.py [--limit 20] [--repeat 1] [--profile out.txt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from foodscan.blobs.local import LocalBlobStore
+from foodscan.pipelines.base import Context
+from foodscan.pipelines.receipt import RECEIPT
+from foodscan.recognition.reading.engines import build_picker
+from foodscan.recognition.reading.ocr import _CLS_MODEL, _DET_MODEL, _REC_MODEL, _models_dir
+from foodscan.uploads.checks import UploadLimits
+from foodscan.worker.cpu import CpuPool
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sroie"
+LIMITS = UploadLimits(max_bytes=10 * 1024 * 1024, max_pages=20, max_pixels=50_000_000)
+
+
+def bare_engine() -> Any:
+    """RapidOCR with its defaults and the bundled models (``Any``: rapidocr has no stubs)."""
+    from rapidocr import RapidOCR  # noqa: PLC0415 - heavy, first use
+
+    models = _models_dir()
+    assert models is not None, "rapidocr is not installed"
+    return RapidOCR(
+        params={
+            "Global.log_level": "error",
+            "Det.model_path": str(models / _DET_MODEL),
+            "Rec.model_path": str(models / _REC_MODEL),
+            "Cls.model_path": str(models / _CLS_MODEL),
+        }
+    )
+
+
+async def _noop(*_: Any) -> None:
+    return None
+
+
+async def run_pipeline(
+    path: Path, blobs: LocalBlobStore, cpu: CpuPool, ocr: Any
+) -> dict[str, Any]:
+    """One receipt through every step of the ``receipt`` kind; its result as JSON data."""
+    key = await blobs.put(path.read_bytes(), suffix=".jpg")
+    ctx: Context[Any] = Context(
+        job_id="bench",
+        kind="receipt",
+        lang=None,
+        options={},
+        inputs=[{"blob_key": key}],
+        blobs=blobs,
+        cpu=cpu,
+        ocr=ocr,
+        limits=LIMITS,
+        state=RECEIPT.new_state(),
+    )
+    return await RECEIPT.run(ctx, _noop)
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    images = sorted((args.data / "img").glob("*.jpg"))[: args.limit]
+    bare = bare_engine()
+    picker = build_picker()
+    cpu = CpuPool(args.pool)
+    rows = []
+    profiler = None
+    with tempfile.TemporaryDirectory() as tmp:
+        blobs = LocalBlobStore(tmp)
+        bare(str(images[0]))  # load the models
+        await run_pipeline(images[0], blobs, cpu, picker)
+        if args.profile:
+            from pyinstrument import Profiler  # noqa: PLC0415 - a dev tool
+
+            profiler = Profiler(async_mode="disabled")
+        for path in images:
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                found = bare(str(path))
+                bare_s = time.perf_counter() - started
+                if profiler:
+                    profiler.start()
+                started = time.perf_counter()
+                result = await run_pipeline(path, blobs, cpu, picker)
+                pipe_s = time.perf_counter() - started
+                if profiler:
+                    profiler.stop()
+                rows.append(
+                    {
+                        "id": path.stem,
+                        "bare_s": round(bare_s, 3),
+                        "pipeline_s": round(pipe_s, 3),
+                        "ratio": round(pipe_s / bare_s, 3),
+                        "bare_lines": len(found.txts or ()),
+                        "pipeline_lines": len(result["lines"]),
+                    }
+                )
+                print(json.dumps(rows[-1]), flush=True)
+    cpu.close()
+    if profiler:
+        args.profile.write_text(profiler.output_text(unicode=True, show_all=False))
+    bare_all = [r["bare_s"] for r in rows]
+    pipe_all = [r["pipeline_s"] for r in rows]
+    return {
+        "n": len(rows),
+        "bare_mean_s": round(statistics.fmean(bare_all), 3),
+        "bare_p50_s": round(statistics.median(bare_all), 3),
+        "pipeline_mean_s": round(statistics.fmean(pipe_all), 3),
+        "pipeline_p50_s": round(statistics.median(pipe_all), 3),
+        "ratio_of_sums": round(sum(pipe_all) / sum(bare_all), 3),
+        "ratio_p50": round(statistics.median(r["ratio"] for r in rows), 3),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--limit", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--pool", type=int, default=2, help="CPU pool threads (worker default)")
+    parser.add_argument("--profile", type=Path, default=None)
+    args = parser.parse_args()
+    summary = asyncio.run(main_async(args))
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
