@@ -10,10 +10,13 @@ after the other on the same image:
   worker's own collaborators: its CPU pool, the picker ``serve`` builds, a blob store in a
   temporary folder. Progress events go nowhere.
 
-It prints seconds per receipt (mean and p50) for both and their ratio (pipeline / bare, mean
-over receipts of the per-receipt ratio, and of the sums). The first image of each is read once
-before timing, so model loading is not counted. ``--profile FILE`` writes a pyinstrument
-profile (text) of the pipeline runs.
+It prints seconds per receipt (mean and p50) for both and their ratio (pipeline / bare: the
+median of the per-receipt ratios, and the ratio of the sums). ``--baseline-src DIR`` (the
+``src`` folder of another checkout, e.g. ``git archive main``) also runs the pipeline with
+that checkout's engine picker (``recognition/reading/engines.py``: the script probe) on
+each image, interleaved, so a before/after pair is measured under the same load. The first
+image is read once by each before timing, so model loading is not counted. ``--profile FILE``
+writes a pyinstrument profile (text) of the pipeline runs (the event loop's thread only).
 
     python bench/receipt_overhead.py [--limit 20] [--repeat 1] [--profile out.txt]
 """
@@ -22,8 +25,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -46,7 +51,8 @@ def bare_engine() -> Any:
     from rapidocr import RapidOCR  # noqa: PLC0415 - heavy, first use
 
     models = _models_dir()
-    assert models is not None, "rapidocr is not installed"
+    if models is None:
+        raise SystemExit("rapidocr is not installed")
     return RapidOCR(
         params={
             "Global.log_level": "error",
@@ -62,10 +68,10 @@ async def _noop(*_: Any) -> None:
 
 
 async def run_pipeline(
-    path: Path, blobs: LocalBlobStore, cpu: CpuPool, ocr: Any
+    data: bytes, blobs: LocalBlobStore, cpu: CpuPool, ocr: Any
 ) -> dict[str, Any]:
     """One receipt through every step of the ``receipt`` kind; its result as JSON data."""
-    key = await blobs.put(path.read_bytes(), suffix=".jpg")
+    key = await blobs.put(data, suffix=".jpg")
     ctx: Context[Any] = Context(
         job_id="bench",
         kind="receipt",
@@ -81,17 +87,42 @@ async def run_pipeline(
     return await RECEIPT.run(ctx, _noop)
 
 
+def baseline_picker(src: Path) -> Any:
+    """The engine picker of the checkout whose ``src`` folder is ``src`` (its engines module
+    alone; the engines it wraps are this checkout's)."""
+    path = src / "foodscan" / "recognition" / "reading" / "engines.py"
+    spec = importlib.util.spec_from_file_location("baseline_engines", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"no engines module at {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_picker()
+
+
+def _summary(bare_all: list[float], pipe_all: list[float], prefix: str) -> dict[str, float]:
+    ratios = [p / b for p, b in zip(pipe_all, bare_all, strict=True)]
+    return {
+        f"{prefix}_mean_s": round(statistics.fmean(pipe_all), 3),
+        f"{prefix}_p50_s": round(statistics.median(pipe_all), 3),
+        f"{prefix}_ratio_of_sums": round(sum(pipe_all) / sum(bare_all), 3),
+        f"{prefix}_ratio_p50": round(statistics.median(ratios), 3),
+    }
+
+
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     images = sorted((args.data / "img").glob("*.jpg"))[: args.limit]
     bare = bare_engine()
     picker = build_picker()
+    before = baseline_picker(args.baseline_src) if args.baseline_src else None
     cpu = CpuPool(args.pool)
     rows = []
     profiler = None
     with tempfile.TemporaryDirectory() as tmp:
         blobs = LocalBlobStore(tmp)
         bare(str(images[0]))  # load the models
-        await run_pipeline(images[0], blobs, cpu, picker)
+        await run_pipeline(images[0].read_bytes(), blobs, cpu, picker)
+        if before is not None:
+            await run_pipeline(images[0].read_bytes(), blobs, cpu, before)
         if args.profile:
             from pyinstrument import Profiler  # noqa: PLC0415 - a dev tool
 
@@ -104,35 +135,38 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 if profiler:
                     profiler.start()
                 started = time.perf_counter()
-                result = await run_pipeline(path, blobs, cpu, picker)
+                result = await run_pipeline(path.read_bytes(), blobs, cpu, picker)
                 pipe_s = time.perf_counter() - started
                 if profiler:
                     profiler.stop()
-                rows.append(
-                    {
-                        "id": path.stem,
-                        "bare_s": round(bare_s, 3),
-                        "pipeline_s": round(pipe_s, 3),
-                        "ratio": round(pipe_s / bare_s, 3),
-                        "bare_lines": len(found.txts or ()),
-                        "pipeline_lines": len(result["lines"]),
-                    }
-                )
-                print(json.dumps(rows[-1]), flush=True)
+                row = {
+                    "id": path.stem,
+                    "bare_s": round(bare_s, 3),
+                    "pipeline_s": round(pipe_s, 3),
+                    "ratio": round(pipe_s / bare_s, 3),
+                    "bare_lines": len(found.txts or ()),
+                    "pipeline_lines": len(result["lines"]),
+                }
+                if before is not None:
+                    started = time.perf_counter()
+                    await run_pipeline(path.read_bytes(), blobs, cpu, before)
+                    row["baseline_s"] = round(time.perf_counter() - started, 3)
+                rows.append(row)
+                sys.stdout.write(json.dumps(rows[-1]) + "\n")
+                sys.stdout.flush()
     cpu.close()
     if profiler:
         args.profile.write_text(profiler.output_text(unicode=True, show_all=False))
     bare_all = [r["bare_s"] for r in rows]
-    pipe_all = [r["pipeline_s"] for r in rows]
-    return {
+    summary: dict[str, Any] = {
         "n": len(rows),
         "bare_mean_s": round(statistics.fmean(bare_all), 3),
         "bare_p50_s": round(statistics.median(bare_all), 3),
-        "pipeline_mean_s": round(statistics.fmean(pipe_all), 3),
-        "pipeline_p50_s": round(statistics.median(pipe_all), 3),
-        "ratio_of_sums": round(sum(pipe_all) / sum(bare_all), 3),
-        "ratio_p50": round(statistics.median(r["ratio"] for r in rows), 3),
+        **_summary(bare_all, [r["pipeline_s"] for r in rows], "pipeline"),
     }
+    if before is not None:
+        summary.update(_summary(bare_all, [r["baseline_s"] for r in rows], "baseline"))
+    return summary
 
 
 def main() -> int:
@@ -142,9 +176,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--pool", type=int, default=2, help="CPU pool threads (worker default)")
     parser.add_argument("--profile", type=Path, default=None)
+    parser.add_argument("--baseline-src", type=Path, default=None, help="another checkout's src")
     args = parser.parse_args()
     summary = asyncio.run(main_async(args))
-    print(json.dumps(summary, indent=1))
+    sys.stdout.write(json.dumps(summary, indent=1) + "\n")
     return 0
 
 
