@@ -10,8 +10,9 @@ after the other on the same image:
   worker's own collaborators: its CPU pool, the picker ``serve`` builds, a blob store in a
   temporary folder. Progress events go nowhere.
 
-It prints seconds per receipt (mean and p50) for both and their ratio (pipeline / bare: the
-median of the per-receipt ratios, and the ratio of the sums). ``--baseline-src DIR`` (the
+It prints seconds per receipt (mean and p50), wall clock and CPU (all threads), for both and
+their ratio (pipeline / bare: the median of the per-receipt ratios, and the ratio of the
+sums). ``--baseline-src DIR`` (the
 ``src`` folder of another checkout, e.g. ``git archive main``) also runs the pipeline with
 that checkout's engine picker (``recognition/reading/engines.py``: the script probe) on
 each image, interleaved, so a before/after pair is measured under the same load. The first
@@ -27,6 +28,7 @@ import argparse
 import asyncio
 import importlib.util
 import json
+import resource
 import statistics
 import sys
 import tempfile
@@ -87,6 +89,13 @@ async def run_pipeline(
     return await RECEIPT.run(ctx, _noop)
 
 
+def cpu_seconds() -> float:
+    """CPU seconds this process has used, all its threads (user + system): on a machine
+    shared with other work, a steadier measure of the work done than the wall clock."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def baseline_picker(src: Path) -> Any:
     """The engine picker of the checkout whose ``src`` folder is ``src`` (its engines module
     alone; the engines it wraps are this checkout's)."""
@@ -129,14 +138,14 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             profiler = Profiler(async_mode="disabled")
         for path in images:
             for _ in range(args.repeat):
-                started = time.perf_counter()
+                started, cpu0 = time.perf_counter(), cpu_seconds()
                 found = bare(str(path))
-                bare_s = time.perf_counter() - started
+                bare_s, bare_cpu = time.perf_counter() - started, cpu_seconds() - cpu0
                 if profiler:
                     profiler.start()
-                started = time.perf_counter()
+                started, cpu0 = time.perf_counter(), cpu_seconds()
                 result = await run_pipeline(path.read_bytes(), blobs, cpu, picker)
-                pipe_s = time.perf_counter() - started
+                pipe_s, pipe_cpu = time.perf_counter() - started, cpu_seconds() - cpu0
                 if profiler:
                     profiler.stop()
                 row = {
@@ -144,13 +153,16 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                     "bare_s": round(bare_s, 3),
                     "pipeline_s": round(pipe_s, 3),
                     "ratio": round(pipe_s / bare_s, 3),
+                    "bare_cpu": round(bare_cpu, 3),
+                    "pipeline_cpu": round(pipe_cpu, 3),
                     "bare_lines": len(found.txts or ()),
                     "pipeline_lines": len(result["lines"]),
                 }
                 if before is not None:
-                    started = time.perf_counter()
+                    started, cpu0 = time.perf_counter(), cpu_seconds()
                     await run_pipeline(path.read_bytes(), blobs, cpu, before)
                     row["baseline_s"] = round(time.perf_counter() - started, 3)
+                    row["baseline_cpu"] = round(cpu_seconds() - cpu0, 3)
                 rows.append(row)
                 sys.stdout.write(json.dumps(rows[-1]) + "\n")
                 sys.stdout.flush()
@@ -164,8 +176,12 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "bare_p50_s": round(statistics.median(bare_all), 3),
         **_summary(bare_all, [r["pipeline_s"] for r in rows], "pipeline"),
     }
+    bare_cpu_all = [r["bare_cpu"] for r in rows]
+    summary["bare_cpu_mean_s"] = round(statistics.fmean(bare_cpu_all), 3)
+    summary.update(_summary(bare_cpu_all, [r["pipeline_cpu"] for r in rows], "pipeline_cpu"))
     if before is not None:
         summary.update(_summary(bare_all, [r["baseline_s"] for r in rows], "baseline"))
+        summary.update(_summary(bare_cpu_all, [r["baseline_cpu"] for r in rows], "baseline_cpu"))
     return summary
 
 

@@ -8,8 +8,9 @@ not by rules: it keeps a name the corpus knows whole ("sanyu") and splits the wo
 Only a long token of capitals and nothing else is a candidate (a name's ordinary words are
 shorter), and its split is kept only when it gives three words or more, each of two letters
 or more (or "A"): a split into stray letters is a guess, and a two-word compound is as often
-a brand printed as one word ("BRIGHTWELLS", "SUPERSAVER") as a glued one: those stay as read. The model loads on
-first use (about a second, once per process); a receipt without such a token never loads it.
+a brand printed as one word ("BRIGHTWELLS", "SUPERSAVER") as a glued one: those stay as read.
+The model loads on first use (about a second, once per process); a receipt without such a
+token never loads it.
 """
 
 from __future__ import annotations
