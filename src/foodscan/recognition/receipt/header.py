@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from foodscan.recognition.receipt.amounts import find_amounts, letters_in
+from foodscan.recognition.receipt.glued import split_glued
 from foodscan.recognition.receipt.item_rows import Kind, read_item_row
 from foodscan.recognition.receipt.rows import Row
 from foodscan.recognition.receipt.when import find_date, find_time
@@ -242,7 +243,7 @@ def read_header(rows: Sequence[Row], language: str | None = None) -> Header:
     if language == "en" and (company := _company(rows, name_row)):
         name, start, end = company
         return Header(
-            _STRAY_LEAD.sub("", name),
+            split_glued(_STRAY_LEAD.sub("", name)),
             start,
             _address(rows, end),
             tax_id([row.text for row in rows]),
@@ -252,4 +253,6 @@ def read_header(rows: Sequence[Row], language: str | None = None) -> Header:
     printed = _ZERO_IN_WORD.sub(_letter_o, _AFTER_QUOTE.sub("", printed))
     brand = _full_name(printed, following)
     name, last = _branch(rows, brand, name_row)
+    if language == "en":
+        name = split_glued(name)  # letter-spaced capitals read without their spaces
     return Header(name, name_row, _address(rows, last), tax_id([row.text for row in rows]))

@@ -16,7 +16,7 @@ from decimal import Decimal
 from foodscan.recognition.receipt.amounts import money
 from foodscan.recognition.receipt.header import Header, read_header
 from foodscan.recognition.receipt.items import Draft, item_block, read_items
-from foodscan.recognition.receipt.locale import detect_currency, detect_language
+from foodscan.recognition.receipt.locale import currency_guess, detect_language
 from foodscan.recognition.receipt.model import (
     Item,
     Merchant,
@@ -147,7 +147,8 @@ def parse_rows(rows: Sequence[Row], *, lang: str | None = None) -> ReceiptParse:
     language = detect_language("\n".join(row.text for row in rows), lang)
     rows = normalise_rows(rows, language)
     texts = [row.text for row in rows]
-    currency = detect_currency("\n".join(texts), language)
+    guess = currency_guess("\n".join(texts), language)
+    currency = guess.code if guess else None
     header = read_header(rows, language)
     when = date_and_time(texts, us_order=currency == "USD")
     start, end = item_block(rows, header.name_row)
@@ -169,7 +170,7 @@ def parse_rows(rows: Sequence[Row], *, lang: str | None = None) -> ReceiptParse:
     drafts = [draft for draft in drafts if draft.total is not None]
     evidence = _evidence(header, when, footer)
     evidence["language"] = (language is not None, 1.0 if lang == language else 0.9, None)
-    evidence["currency"] = (currency is not None, 0.9, None)
+    evidence["currency"] = (guess is not None, guess.confidence if guess else 0.0, None)
     return ReceiptParse(
         language=language,
         merchant=Merchant(name=header.name, address=header.address, tax_id=header.tax_id),
