@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from foodscan.db.tables import jobs
-
 from foodscan.errors import LeaseLost
 from foodscan.jobs import sql
 from foodscan.jobs.group_commit import GroupCommit
