@@ -30,13 +30,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 import deep_fill
 import figures
 import foodscan_queue
 import scratch_db
 import servers
+import sqlalchemy as sa
 from peers import probe
 
 SLOTS = 20
@@ -75,8 +74,12 @@ async def _postmaster(target: foodscan_queue.ScaleOutPostgres) -> int | None:
     assert target.engine is not None  # noqa: S101 - reset() first
     async with target.engine.connect() as conn:
         backend = int((await conn.execute(sa.text("SELECT pg_backend_pid()"))).scalar_one())
+    return _parent(backend)
+
+
+def _parent(pid: int) -> int | None:
     try:
-        status = Path(f"/proc/{backend}/status").read_text()
+        status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
     return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("PPid:"))
