@@ -46,13 +46,35 @@ def _timestamp(moment: datetime) -> str:
 
 
 def to_record(  # noqa: PLR0917 - the columns of one row, in table order
-    event_id: int, job_id: str, user_id: str, type_: str, data: dict[str, Any], at: datetime
+    event_id: int,
+    job_id: str,
+    user_id: str,
+    type_: str,
+    data: dict[str, Any],
+    at: datetime,
+    data_json: str | None = None,
 ) -> EventRecord:
-    """Build the payload in contract order (type, id, timestamp, job_id, …) and its frame."""
+    """Build the payload in contract order (type, id, timestamp, job_id, …) and its frame.
+
+    ``data_json``: ``data`` already encoded (``encode_data``), spliced into the frame's text
+    rather than encoded again."""
     payload = {"type": type_, "id": event_id, "timestamp": _timestamp(at), "job_id": job_id}
-    payload.update(data)
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    if data_json is None or len(data_json) <= 2 or not _HEAD.isdisjoint(data):
+        payload.update(data)
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    else:
+        head = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        text = head[:-1] + "," + data_json[1:]
+        payload.update(data)
     return EventRecord(event_id, job_id, user_id, type_, payload, encode_event(event_id, text))
+
+
+_HEAD = frozenset({"type", "id", "timestamp", "job_id"})
+
+
+def encode_data(data: dict[str, Any]) -> str:
+    """An event's data as JSON, once: the same text goes to the database and into its frame."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,26 +158,40 @@ async def _append_locked(
     at: datetime,
     order_locks: Sequence[tuple[int, bool]],
 ) -> list[EventRecord]:
-    rows = [
-        {"n": n, "job_id": e.job_id, "user_id": e.user_id, "type": e.type, "data": e.data}
-        for n, e in enumerate(events)
-    ]
+    encoded = [encode_data(e.data) for e in events]
+    # The rows' JSON is written around each event's data, encoded once (``encode_data``).
+    rows = ",".join(
+        f'{{"n":{n},"job_id":{_text(e.job_id)},"user_id":{_text(e.user_id)},'
+        f'"type":{_text(e.type)},"data":{data}}}'
+        for n, (e, data) in enumerate(zip(events, encoded, strict=True))
+    )
     params = {
-        "rows": json.dumps(rows),
+        "rows": f"[{rows}]",
         "lock_keys": [key for key, _ in order_locks],
         "lock_shared": [shared for _, shared in order_locks],
         "at": at,
     }
     # Ids were drawn in ``n`` order, so sorted ids pair with the events as given.
     ids = sorted((await conn.execute(_LOCKED_INSERT, params)).scalars())
-    return _appended(ids, events, at)
+    return _appended(ids, events, at, encoded)
 
 
-def _appended(ids: Sequence[int], events: Sequence[NewEvent], at: datetime) -> list[EventRecord]:
-    """The records of appended events, given their ids in the same order."""
+def _text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _appended(
+    ids: Sequence[int],
+    events: Sequence[NewEvent],
+    at: datetime,
+    encoded: Sequence[str | None] | None = None,
+) -> list[EventRecord]:
+    """The records of appended events, given their ids in the same order (and their data's
+    JSON, where it was encoded for the statement)."""
+    datas = encoded if encoded is not None else [None] * len(events)
     return [
-        to_record(event_id, e.job_id, e.user_id, e.type, e.data, at)
-        for event_id, e in zip(ids, events, strict=True)
+        to_record(event_id, e.job_id, e.user_id, e.type, e.data, at, data_json)
+        for event_id, e, data_json in zip(ids, events, datas, strict=True)
     ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,15 @@ class InputFile:
     pages: int = 1
 
     def to_json(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        # Spelled out, not ``dataclasses.fields``: it runs for every file of every job claimed.
+        return {
+            "blob_key": self.blob_key,
+            "sha256": self.sha256,
+            "media_type": self.media_type,
+            "size": self.size,
+            "name": self.name,
+            "pages": self.pages,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from foodscan.jobs.group_commit import GroupCommit
 from foodscan.jobs.job import Job
 from foodscan.jobs.position import fair_share
 from foodscan.jobs.states import Status
-from foodscan.jobs.transaction import Bus, Write
+from foodscan.jobs.transaction import Bus, Outcome, Write
 from foodscan.retry import backoff_delay
 from foodscan.settings import Settings
 
@@ -212,26 +212,15 @@ class JobQueue:
         error: dict[str, Any] | None = None,
     ) -> None:
 
-        async def record(tx: Write) -> None:
-            row = await sql.finish(
-                tx.conn,
-                lease.job.id,
-                lease.token,
-                status=status,
-                now=tx.now,
-                result=result,
-                error=error,
+        async def record(tx: Write) -> Outcome:
+            return await tx.finish(
+                lease.job.id, lease.token, status, type_, result=result, error=error
             )
-            if row is None:
-                raise LeaseLost
-            payload: dict[str, Any] = {}
-            if result is not None:
-                payload["result"] = result
-            if error is not None:
-                payload["error"] = error
-            await tx.event(row, type_, **payload)
 
-        await self.group.run(record)
+        # Its guard is judged with the batch's other outcomes (one statement on PostgreSQL):
+        # a lease that was lost wrote nothing.
+        if not (await self.group.run(record)).held:
+            raise LeaseLost
 
     async def retry_or_fail(self, lease: Lease, code: str, message: str) -> bool:
         """A transient failure: queue again after a backoff, or fail when out of attempts.

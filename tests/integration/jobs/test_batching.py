@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from foodscan.db.tables import jobs
 from foodscan.errors import LeaseLost
 from foodscan.jobs import sql
 from foodscan.jobs.group_commit import GroupCommit
@@ -136,3 +138,59 @@ async def test_a_claim_whose_caller_left_while_it_committed_is_given_back(
         await asyncio.sleep(0.05)
     job = await peek.job(job_id)
     assert (job.status, job.attempt, job.lease_token) == (Status.QUEUED, 0, None)
+
+
+async def test_a_batch_of_outcomes_is_one_update_on_postgresql_and_keeps_its_events_order(
+    job_factory, queue: JobQueue, engine, peek
+) -> None:
+    ids = [(await job_factory()).job.id for _ in range(4)]
+    leases = [lease for lease in await asyncio.gather(*(queue.claim(KINDS) for _ in ids)) if lease]
+    assert [lease.job.id for lease in leases] == ids
+    updates: list[str] = []
+
+    def count(_conn, _cursor, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE JOBS"):
+            updates.append(statement)
+
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        outcomes = await asyncio.gather(
+            queue.succeed(leases[0], {"n": 0}),
+            queue.fail(leases[1], "bad_input", "no"),
+            queue.succeed(Lease(leases[2].job, "not-its-token"), {"n": 2}),
+            queue.cancelled(leases[3]),
+            return_exceptions=True,
+        )
+    finally:
+        sa.event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+    assert [type(o).__name__ for o in outcomes] == ["NoneType", "NoneType", "LeaseLost", "NoneType"]
+    assert len(updates) == (1 if engine.dialect.name == "postgresql" else 4)
+    done = [await peek.job(job_id) for job_id in ids]
+    assert [j.status for j in done] == [
+        Status.SUCCEEDED,
+        Status.FAILED,
+        Status.RUNNING,
+        Status.CANCELLED,
+    ]
+    assert (done[0].result, done[0].error, done[0].progress) == ({"n": 0}, None, 100)
+    assert (done[1].result, done[1].error) == (None, {"code": "bad_input", "message": "no"})
+    assert [j.lease_token for j in done] == [None, None, leases[2].token, None]
+    last = [(await peek.events(job_id))[-1] for job_id in ids]
+    assert [e.type for e in last] == ["job.succeeded", "job.failed", "job.started", "job.cancelled"]
+    assert last[0].id < last[1].id < last[3].id  # in the order the outcomes were queued
+    assert last[0].payload["result"] == {"n": 0}
+    assert "result" not in last[1].payload
+
+    # The empty result and error are stored as the one-row statement stores them.
+    one_row = (await job_factory()).job.id
+    lease = await queue.claim(KINDS)
+    assert lease is not None
+    async with engine.begin() as conn:
+        now = datetime.now(UTC)
+        assert await sql.finish(conn, one_row, lease.token, status=Status.FAILED, now=now)
+    async with engine.connect() as conn:
+        stored = sa.select(jobs.c.id, jobs.c.result.is_(None), jobs.c.error.is_(None))
+        nulls = {row[0]: tuple(row[1:]) for row in await conn.execute(stored)}
+    assert nulls[ids[1]] == nulls[one_row]
+    assert nulls[ids[0]][1] == nulls[one_row][0]
