@@ -4,7 +4,7 @@ Put this folder on ``PYTHONPATH`` and name a file in ``GC_PAUSE_LOG``: every col
 or more in a ``foodscan serve`` process started then is one line (wall time, generation,
 milliseconds, objects collected), written as it ends. Other processes are left alone.
 
-    GC_PAUSE_LOG=/tmp/gc.log PYTHONPATH=$PWD/src:$PWD:$PWD/bench/gc_pauses \\
+    GC_PAUSE_LOG=gc-pauses.log PYTHONPATH=$PWD/src:$PWD:$PWD/bench/gc_pauses \\
         python bench/sse_fanout.py --batch 10 --clients 10000
 """
 
