@@ -385,7 +385,12 @@ async def run_level(args: argparse.Namespace, count: int, folder: Path) -> dict[
     key = secrets.token_urlsafe(32)
     tokens = {u: mint_token(Settings(secret_key=key), u, "paid") for u in users}
     async with servers.scratch_database() as url:
-        env = servers.foodscan_env(folder / f"data-{count}", url, FOODSCAN_SECRET_KEY=key)
+        env = servers.foodscan_env(
+            folder / f"data-{count}",
+            url,
+            FOODSCAN_SECRET_KEY=key,
+            FOODSCAN_GC_SCHEDULE="true" if args.gc_schedule else "false",
+        )
         served = servers.serve_foodscan(env, folder / f"server-{count}.log", worker=False)
         publisher = _publisher(args, url, len(users), folder / f"publisher-{count}.log")
         clients = Clients()
@@ -556,6 +561,9 @@ def main() -> None:
     parser.add_argument("--setup-timeout", type=float, default=300.0)
     parser.add_argument("--connect-timeout", type=float, default=300.0)
     parser.add_argument("--profile", action="store_true", help="py-spy the server (dev tool)")
+    parser.add_argument(
+        "--gc-schedule", action="store_true", help="FOODSCAN_GC_SCHEDULE=true on the server"
+    )
     parser.add_argument("--name", default="sse_fanout")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--publisher", action="store_true", help=argparse.SUPPRESS)

@@ -10,6 +10,7 @@ reverse order (the worker first, gracefully). ``run_worker`` is a worker-only pr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Mapping
@@ -26,6 +27,7 @@ from foodscan.auth import check_bind
 from foodscan.blobs import BlobStore, blob_store_for
 from foodscan.catalog.store import SqlCatalog
 from foodscan.clock import Clock, utc_now
+from foodscan.collector import CollectorSchedule
 from foodscan.db.checkpoint import checkpointer_for
 from foodscan.db.engine import create_engine
 from foodscan.db.migrate import migrate
@@ -93,11 +95,13 @@ def create_app(
     run_worker: bool = True,
     registry: CollectorRegistry | None = None,
     clock: Clock = utc_now,
+    collector: bool = False,
 ) -> FastAPI:
     """The API (and, with ``run_worker``, an embedded worker) configured by ``settings``.
 
     Its metrics (``GET /metrics``) go to ``registry``, by default one of its own; the job store
-    and the worker read the time from ``clock``.
+    and the worker read the time from ``clock``. ``collector`` runs the garbage-collector
+    schedule of a serving process (``foodscan.collector``): for ``foodscan serve`` only.
     """
     check_bind(settings, settings.host)
     instruments = Metrics(registry if registry is not None else CollectorRegistry())
@@ -106,6 +110,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             await _start(app, settings, instruments, stack, run_worker=run_worker, clock=clock)
+            if collector:
+                _schedule_collector(app, stack)
             yield
 
     return create_api(settings, instruments=instruments, lifespan=lifespan)
@@ -161,6 +167,20 @@ async def _start(
         engine.dialect.name,
         "embedded" if run_worker else "off",
     )
+
+
+def _schedule_collector(app: FastAPI, stack: AsyncExitStack) -> None:
+    """Start the collector schedule on the hub's stream counts; stopped first on shutdown."""
+    hub = app.state.hub
+    schedule = CollectorSchedule(opened=lambda: hub.opened, closed=lambda: hub.closed)
+    ticking = asyncio.create_task(schedule.run(), name="collector schedule")
+
+    async def stop() -> None:
+        ticking.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticking
+
+    stack.push_async_callback(stop)
 
 
 async def run_worker(settings: Settings) -> None:

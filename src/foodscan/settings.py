@@ -127,6 +127,9 @@ class Settings(BaseSettings):
 
     sse_heartbeat_s: float = Field(default=15.0, gt=0)
     sse_retry_ms: int = Field(default=3000, ge=0)
+    # The collector schedule of ``foodscan serve`` (``foodscan.collector``): freezes what survives
+    # each second so full collections skip thousands of open streams. Off until measured quiet.
+    gc_schedule: bool = False
     # Event-stream tickets one user may be issued per 60 s; 0 turns the limit off.
     tickets_per_minute: int = Field(default=60, ge=0)
 

@@ -55,7 +55,7 @@ def serve(
     check_bind(settings, bind)
     listening = _listen(bind, port if port is not None else settings.port)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    application = create_app(settings, run_worker=not no_worker)
+    application = create_app(settings, run_worker=not no_worker, collector=settings.gc_schedule)
     _freeze_startup()
     config = uvicorn.Config(
         application,
@@ -91,7 +91,9 @@ def _address(sock: socket.socket) -> str:
 def _freeze_startup() -> None:
     """Move what was imported and built so far out of the garbage collector's reach: it lives as
     long as the process, and full collections (frequent and long with thousands of open event
-    streams) then stop walking it every time. A server process only: tests build many apps."""
+    streams) then stop walking it every time. A server process only: tests build many apps.
+    With ``FOODSCAN_GC_SCHEDULE`` the collector schedule (``foodscan.collector``) then freezes
+    what lasts."""
     gc.collect()
     gc.freeze()
 

@@ -71,6 +71,8 @@ class Hub:
         self._by_job: dict[str, set[Subscription]] = {}
         self._by_user: dict[str, set[Subscription]] = {}
         self._seen: OrderedDict[int, None] = OrderedDict()
+        self.opened = 0  # subscriptions ever attached
+        self.closed = 0  # subscriptions ever detached (streams ended): the collector schedule's cue
 
     @property
     def has_subscribers(self) -> bool:
@@ -90,12 +92,14 @@ class Hub:
     def attach(self, sub: Subscription) -> None:
         index, key = (self._by_job, sub.job_id) if sub.job_id else (self._by_user, sub.user_id)
         index.setdefault(key, set()).add(sub)
+        self.opened += 1
 
     def detach(self, sub: Subscription) -> None:
         index, key = (self._by_job, sub.job_id) if sub.job_id else (self._by_user, sub.user_id)
         subs = index.get(key)
-        if subs is not None:
+        if subs is not None and sub in subs:
             subs.discard(sub)
+            self.closed += 1
             if not subs:
                 del index[key]
 

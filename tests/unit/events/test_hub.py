@@ -177,3 +177,11 @@ async def test_resync_all_marks_every_live_subscription_and_no_detached_one() ->
         assert job_sub.overflowed
         assert user_sub.overflowed
     assert not detached.overflowed
+
+
+def test_hub_counts_streams_opened_and_closed_once_each() -> None:
+    hub = Hub()
+    with hub.subscribe(user_id="alice") as sub, hub.subscribe(user_id="bob", job_id="job-1"):
+        assert (hub.opened, hub.closed) == (2, 0)
+        hub.detach(sub)  # detached early: the context's own detach must not count it again
+    assert (hub.opened, hub.closed) == (2, 2)
