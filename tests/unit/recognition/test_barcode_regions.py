@@ -3,11 +3,12 @@ in voting variants, or by the digits printed beside them; and reported in their 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from foodscan.recognition.products.barcodes import Barcode, decode, from_text
-from foodscan.recognition.products.bars import bar_regions
+from foodscan.recognition.products.bars import bar_regions, digit_bands
 from foodscan.recognition.products.photo import _refereed, printed_codes
 from foodscan.recognition.reading.ocr import RapidOcrEngine
 from tests.unit.recognition.conftest import load_font
@@ -86,3 +87,44 @@ def test_the_bar_region_decides_between_bars_and_printed_digits() -> None:
 
 def test_a_blank_photo_has_no_bar_region() -> None:
     assert bar_regions(Image.new("RGB", (640, 480), (200, 190, 180))) == []
+
+
+def test_digit_bands_are_thin_strips_beside_the_bars_and_none_without_bars() -> None:
+    code = barcode_image("96385074", "EAN-8", scale=4, digits=True)
+    bands = digit_bands(code)
+    assert len(bands) == 3
+    assert all(band.height < code.height / 2 for band in bands)
+    assert all(band.width <= code.width for band in bands)
+    assert digit_bands(Image.new("RGB", (400, 300), "white")) == []
+
+
+def _smeared(image: Image.Image, length: int) -> Image.Image:
+    """A horizontal smear of ``length`` pixels across the bars (a hand moving)."""
+    pixels = np.asarray(image, dtype=np.float32)
+    smeared = sum(np.roll(pixels, shift, axis=1) for shift in range(length)) / length
+    return Image.fromarray(np.asarray(smeared).clip(0, 255).astype(np.uint8))
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "angle"),
+    [("96385074", "EAN-8", 0.0), ("96385074", "EAN-8", 25.0), ("5901234123457", "EAN-13", 0.0)],
+)
+def test_digits_under_smeared_bars_are_read_from_their_band(
+    ocr_engine: RapidOcrEngine, text: str, fmt: str, angle: float
+) -> None:
+    # Bars smeared across beyond reading, small digits under them: OCR of the whole cut-out
+    # misses the digits, two reads of the tight bands under the bars agree on them.
+    photo = on_pack(_smeared(barcode_image(text, fmt, scale=2, digits=True), 4), angle, (600, 450))
+    assert decode(photo) == []
+    found = printed_codes(photo, [], ocr_engine)
+    assert [(code.text, code.source) for code in found] == [(text, "text")]
+
+
+def test_guard_bars_read_as_marks_between_the_digit_groups_do_not_split_a_code() -> None:
+    rows = ['0"870592=7', "4695#7955", "5 901234|123457", "9638:5074"]
+    assert [code.text for code in from_text(rows)] == [
+        "08705927",
+        "46957955",
+        "5901234123457",
+        "96385074",
+    ]

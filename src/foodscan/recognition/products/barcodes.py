@@ -53,8 +53,9 @@ _MAX_SIDE = 2000
 _REGION_WIDTHS = (400, 800)
 _AGREED = 3  # variants that agree, with none dissenting, settle a region early
 _BINARIZERS = (zxingcpp.Binarizer.LocalAverage, zxingcpp.Binarizer.FixedThreshold)
-# Digits under the bars as OCR reads them: groups split by spaces (and stray quote marks).
-_DIGIT_RUN = re.compile(r"(?<![\d.,])\d(?:[\d \"'`]{5,22})\d(?![\d.,])")
+# Digits under the bars as OCR reads them: groups split by spaces, and by the guard bars that
+# reach down between them, which OCR reads as quote marks, |, =, #, : or !.
+_DIGIT_RUN = re.compile(r"(?<![\d.,])\d(?:[\d \"'`|=#:!]{5,22})\d(?![\d.,])")
 
 
 @dataclass(frozen=True, slots=True)

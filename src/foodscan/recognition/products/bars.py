@@ -31,6 +31,9 @@ _REGIONS = 3
 _MARGIN = 0.3
 _DIGITS = 0.45
 _TARGET_WIDTH = 720  # pixels across the cut-out: about 7 per module of an EAN-13
+# Rows (and columns) whose vertical-edge strength is this share of the strongest are the bars'.
+_BAND_ROWS = 0.45
+_BAND_COLUMNS = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,3 +150,71 @@ def bar_regions(image: Image.Image) -> list[Image.Image]:
     regions = _regions(*_tensor(pixels))
     rgb = image.convert("RGB")
     return [_cut(rgb, region, scale) for region in regions]
+
+
+def _longest_run(mask: np.ndarray) -> tuple[int, int]:
+    """The first and one-past-last index of the longest run of true values in ``mask``."""
+    best, start = (0, 0), None
+    for i, value in enumerate([*mask.tolist(), False]):
+        if value and start is None:
+            start = i
+        elif not value and start is not None:
+            if i - start > best[1] - best[0]:
+                best = (start, i)
+            start = None
+    return best
+
+
+def digit_bands(region: Image.Image) -> list[Image.Image]:
+    """Where the digits printed with the bars of an upright cut-out (``bar_regions``) stand.
+
+    The bars are the longest run of rows rich in vertical edges, and their columns those rich
+    in them within those rows; the digits stand under the bars (the guard bars reach between
+    them), with an EAN-13's or a UPC-A's first digit left of the bars. Three bands: under the
+    bars with the bars' feet, under them without, and over them turned half round (a code cut
+    out upside down). OCR reads a tight band of small digits where it misses them in the whole
+    cut-out.
+    """
+    gray = np.asarray(region.convert("L"), dtype=np.float32)
+    if min(gray.shape) < _CELL:
+        return []
+    edges = np.abs(np.diff(gray, axis=1))
+    rows = np.convolve(edges.mean(axis=1), np.ones(5) / 5, mode="same")
+    top, bottom = _longest_run(rows > _BAND_ROWS * rows.max())
+    if bottom - top < _CELL:
+        return []
+    columns = np.convolve(edges[top:bottom].mean(axis=0), np.ones(9) / 9, mode="same")
+    inside = np.nonzero(columns > _BAND_COLUMNS * columns.max())[0]
+    left, right = int(inside.min()), int(inside.max())
+    height, width = bottom - top, right - left
+
+    def box(x0: float, y0: float, x1: float, y1: float) -> tuple[int, int, int, int]:
+        return (
+            max(0, round(x0)),
+            max(0, round(y0)),
+            min(region.width, round(x1)),
+            min(region.height, round(y1)),
+        )
+
+    under = top + height
+    return [
+        region.crop(
+            box(
+                left - 0.18 * width,
+                under - 0.12 * height,
+                right + 0.12 * width,
+                under + 0.3 * height,
+            )
+        ),
+        region.crop(
+            box(
+                left - 0.25 * width,
+                under - 0.02 * height,
+                right + 0.15 * width,
+                under + 0.3 * height,
+            )
+        ),
+        region.crop(
+            box(left - 0.12 * width, top - 0.3 * height, right + 0.18 * width, top + 0.12 * height)
+        ).rotate(180),
+    ]

@@ -4,7 +4,8 @@ The bars are read first (``barcodes.decode``); the text by the job's OCR engine.
 cannot be read, the digits printed under them often can: OCR rows are searched for a code
 with a right check digit, a row that looks like such digits but fails is read again, cropped
 (at two sizes) and padded (small digits at a photo's edge are where OCR slips), and then the
-regions that look like bars (``bars.bar_regions``, upright, digits included) are read.
+regions that look like bars (``bars.bar_regions``, upright, digits included) are read, then
+the bands under (or over) their bars where the digits stand (``bars.digit_bands``).
 When the bars and the printed digits name different codes (each with a right check digit:
 a misread of two digits or more), the variants of the bar region decide between them.
 Synchronous and CPU-bound: run it in the worker's CPU pool.
@@ -13,6 +14,7 @@ Synchronous and CPU-bound: run it in the worker's CPU pool.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,7 +22,7 @@ from PIL import Image, ImageOps
 
 from foodscan.recognition.products import barcodes
 from foodscan.recognition.products.barcodes import Barcode, Regions
-from foodscan.recognition.products.bars import bar_regions
+from foodscan.recognition.products.bars import bar_regions, digit_bands
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, row_texts
 
 _MIN_DIGITS = 6
@@ -29,6 +31,7 @@ _RETRIES = 2
 _REGION_READS = 2  # bar regions whose digits are read when nothing else gave a code
 _DIGITS_LANG = "en"  # digits read the same in any script: no script probe for a cut-out
 _PAD = 40
+_BAND_AGREE = 2  # reads of the digit bands that must name the same code
 # (left margin in line heights, scale) of the crops re-read; measured on the zxing samples.
 _CROPS = ((2.0, 2), (1.5, 1), (2.0, 1), (1.5, 2))
 
@@ -107,7 +110,24 @@ def printed_codes(
         found = _digits(padded, ocr.read(padded, _DIGITS_LANG), ocr, _DIGITS_LANG)
         if found:
             return found
+        if found := _banded(region, ocr):
+            return found
     return []
+
+
+def _banded(region: Image.Image, ocr: OcrEngine) -> list[Barcode]:
+    """The code that at least two reads agree on of the bands of ``region`` where its digits
+    stand (``bars.digit_bands``), each read as it is and at twice its size. One read alone is
+    not taken: a small digit misread can still pass the check digit (one time in ten)."""
+    votes: Counter[Barcode] = Counter()
+    for band in digit_bands(region):
+        for scale in (1, 2):
+            size = (band.width * scale, band.height * scale)
+            sized = band.resize(size, Image.Resampling.LANCZOS) if scale > 1 else band
+            padded = ImageOps.expand(sized, border=_PAD, fill="white")
+            read = barcodes.from_text(row_texts(ocr.read(padded, _DIGITS_LANG), separator=" "))
+            votes.update(set(read))
+    return [code for code, count in votes.most_common(1) if count >= _BAND_AGREE]
 
 
 def _refereed(codes: list[Barcode], printed: list[Barcode], regions: Regions) -> list[Barcode]:
