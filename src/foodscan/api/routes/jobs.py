@@ -146,8 +146,22 @@ async def submit(
     if found is not None:
         return _submitted(response, found, 200)
     keys = await _store_blobs(blobs, intake)
+    submission = _submission(principal, intake, keys, key)
+    view, new = await insert_stored(store, blobs, instruments, submission, keys)
+    if not new:
+        return _submitted(response, view, 200)
+    instruments.upload_bytes.labels(view.job.kind).inc(sum(f.size for f in view.job.inputs))
+    return _submitted(response, view, 202)
+
+
+async def insert_stored(
+    store: JobStore, blobs: BlobStore, instruments: Metrics, submission: Submission, keys: list[str]
+) -> tuple[JobView, bool]:
+    """``store.submit`` of a job whose input blobs are stored under ``keys``; true with it when
+    this request made the job. The blobs are deleted again when the insert fails, or when a
+    concurrent request with the same key (or upload) won the race: its job answers, false."""
     try:
-        view = await store.submit(_submission(principal, intake, keys, key), enforce_limits=True)
+        view = await store.submit(submission, enforce_limits=True)
     except Limited as exc:
         instruments.refused.labels(exc.code).inc()
         await delete_blobs(blobs, keys)
@@ -156,12 +170,10 @@ async def submit(
         await delete_blobs(blobs, keys)
         raise
     if [f.blob_key for f in view.job.inputs] != keys:
-        # A concurrent submit with the same key or upload won the race: keep only its files.
         await delete_blobs(blobs, keys)
-        return _submitted(response, view, 200)
+        return view, False
     instruments.submitted.labels(view.job.kind, view.job.lane).inc()
-    instruments.upload_bytes.labels(view.job.kind).inc(sum(f.size for f in view.job.inputs))
-    return _submitted(response, view, 202)
+    return view, True
 
 
 async def preflight(store: JobStore, instruments: Metrics, ask: Preflight) -> JobView | None:

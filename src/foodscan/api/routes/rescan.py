@@ -24,7 +24,7 @@ from foodscan.api import examples
 from foodscan.api.deps import BlobsDep, MetricsDep, PrincipalDep, SettingsDep, StoreDep
 from foodscan.api.intake import check_idempotency_key, check_readable
 from foodscan.api.problems import ROUTE_PROBLEMS, documented
-from foodscan.api.routes.jobs import delete_blobs, preflight
+from foodscan.api.routes.jobs import delete_blobs, insert_stored, preflight
 from foodscan.api.schemas import Rescanned, job_path
 from foodscan.auth import Principal
 from foodscan.blobs import BlobStore
@@ -37,7 +37,6 @@ from foodscan.errors import (
     InvalidInput,
     InvalidTransition,
     LanguageUnavailable,
-    Limited,
     NotFound,
     QuotaExceeded,
     RateLimited,
@@ -110,23 +109,10 @@ async def rescan_job(
     callback_url = await _callback_url(original, principal, settings)
     inputs = await _copy_inputs(blobs, original)
     keys = [f.blob_key for f in inputs]
-    try:
-        view = await store.submit(
-            _submission(principal, original, inputs, key, callback_url), enforce_limits=True
-        )
-    except Limited as exc:
-        instruments.refused.labels(exc.code).inc()
-        await delete_blobs(blobs, keys)
-        raise
-    except BaseException:
-        await delete_blobs(blobs, keys)
-        raise
-    if [f.blob_key for f in view.job.inputs] != keys:
-        # A concurrent rescan with the same key won the race: keep only its copies.
-        await delete_blobs(blobs, keys)
-        return _answer(response, view, job_id, 200)
-    instruments.submitted.labels(view.job.kind, view.job.lane).inc()
-    return _answer(response, view, job_id, 202)
+    submission = _submission(principal, original, inputs, key, callback_url)
+    # A concurrent rescan with the same key may win the race: then its job answers.
+    view, new = await insert_stored(store, blobs, instruments, submission, keys)
+    return _answer(response, view, job_id, 202 if new else 200)
 
 
 def _request_hash(original: Job) -> str:
