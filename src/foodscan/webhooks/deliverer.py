@@ -28,7 +28,7 @@ from foodscan.retry import backoff_delay
 from foodscan.settings import KindPolicy, Settings
 from foodscan.webhooks import signing
 from foodscan.webhooks.outbox import DELIVERED, FAILED, PENDING, Attempt, Delivery, DeliveryQueue
-from foodscan.webhooks.targets import check_callback_url
+from foodscan.webhooks.targets import checked_address, pinned
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ class Deliverer:
         """POST once: the attempt and whether another one may succeed."""
         now = _now()
         try:
-            await check_callback_url(
+            address = await checked_address(
                 delivery.url, allow_private=self.settings.webhook_allow_private
             )
         except CallbackUnresolvable as exc:
@@ -167,9 +167,15 @@ class Deliverer:
             return Attempt(now, None, "this worker has no FOODSCAN_WEBHOOK_SECRET"), True
         headers = signing.headers(self.key, delivery.id, int(now.timestamp()), delivery.body)
         headers["content-type"] = "application/json"
+        target = pinned(delivery.url, address)  # to the checked address, not a fresh lookup
+        headers["host"] = target.host_header
         try:
             request = self._http().stream(
-                "POST", delivery.url, content=delivery.body.encode(), headers=headers
+                "POST",
+                target.url,
+                content=delivery.body.encode(),
+                headers=headers,
+                extensions=target.extensions,
             )
             async with request as response:  # the status is enough: the body is never read
                 status = response.status_code

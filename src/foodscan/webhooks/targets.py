@@ -8,8 +8,10 @@ refused, and so is an IPv6 address that carries such an IPv4 inside it (mapped, 
 SIIT, NAT64, 6to4, Teredo), so a client cannot aim the workers at the machine's own services
 or its private network — unless ``FOODSCAN_WEBHOOK_ALLOW_PRIVATE`` says this deployment wants
 that (tests, one box).
-The check runs at submit and again before every delivery attempt; a name that changes what it
-resolves to between that check and httpx's own connect is not caught (documented limit).
+The check runs at submit and again before every delivery attempt, and the attempt connects to
+the address that was checked (``checked_address``, ``pinned``), never resolving the name again,
+so a name that changes what it resolves to between the check and the connect (DNS rebinding)
+gains nothing. A name with several addresses is sent to the first.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import asyncio
 import ipaddress
 import socket
 import unicodedata
+from dataclasses import dataclass
 
 import httpx
 
@@ -95,6 +98,44 @@ async def resolve(host: str, port: int) -> list[IpAddress]:
         raise CallbackUnresolvable(f"the callback host {host} does not resolve") from exc
     # An IPv6 link-local answer may carry a zone ("fe80::1%eth0"): the address is before it.
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+
+
+async def checked_address(url: str, *, allow_private: bool) -> IpAddress:
+    """The address to send ``url``'s request to: its host resolved and, unless
+    ``allow_private``, every address it resolves to checked. The request must connect to this
+    very address (``pinned``), so a name that resolves elsewhere a moment later (DNS
+    rebinding) cannot turn the check into a request to a private address.
+    ``InvalidCallbackUrl`` or ``CallbackUnresolvable`` otherwise."""
+    host, port = _parse(url)
+    addresses = await resolve(host, port)
+    refused = sorted({str(a) for a in addresses if not is_public(a)})
+    if not allow_private and (refused or not addresses):
+        raise InvalidCallbackUrl(
+            f"the callback host {host} resolves to {', '.join(refused) or 'nothing'}: "
+            "loopback, private and link-local addresses are refused"
+        )
+    if not addresses:
+        raise CallbackUnresolvable(f"the callback host {host} does not resolve")
+    return addresses[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Pinned:
+    """A request to a URL, sent to one checked address: the URL with that address as its host,
+    the ``Host`` header the URL names, and (for https) the name TLS must verify."""
+
+    url: httpx.URL
+    host_header: str
+    extensions: dict[str, str]
+
+
+def pinned(url: str, address: IpAddress) -> Pinned:
+    """``url`` sent to ``address``: the server still sees the URL's host, in the ``Host``
+    header and, over TLS, as the server name its certificate is checked against."""
+    parts = httpx.URL(url)
+    name = parts.raw_host.decode("ascii")  # IDNA-encoded, as DNS and TLS know it
+    extensions = {"sni_hostname": name} if parts.scheme == "https" else {}
+    return Pinned(parts.copy_with(host=str(address)), parts.netloc.decode("ascii"), extensions)
 
 
 async def check_callback_url(url: str, *, allow_private: bool) -> str:

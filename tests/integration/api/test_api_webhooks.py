@@ -7,6 +7,7 @@ by a crashed worker sent by another, and private or unsigned callbacks refused a
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 
 from foodscan.pipelines.base import Context, Pipeline, Step, no_state
 from foodscan.serve import build_worker
+from foodscan.webhooks import targets
 from foodscan.webhooks.deliverer import Deliverer
 from foodscan.webhooks.outbox import DeliveryQueue
 from tests.integration.api.conftest import ApiFactory
@@ -345,3 +347,35 @@ async def test_two_workers_racing_for_one_delivery_get_it_once(
     claimed = await asyncio.gather(*(q.claim() for q in queues))
 
     assert len([d for d in claimed if d is not None]) == 1
+
+
+async def test_a_delivery_connects_to_the_address_it_checked_not_a_fresh_lookup(
+    hooks_api: Api,
+    deliverer: Deliverer,
+    receiver: Receiver,
+    receipt_image,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # DNS rebinding: a name checked at one address must not be looked up again for the
+    # connect. The name here resolves only through the check's own lookup (to the receiver on
+    # loopback); a second lookup, by httpx, would find nothing (.test is reserved) and fail.
+    port = int(receiver.url.rsplit(":", 1)[1].split("/", 1)[0])
+    name = "hooks.rebind.test"
+    looked_up: list[str] = []
+
+    async def resolve(host: str, port: int) -> list[Any]:
+        looked_up.append(host)
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    monkeypatch.setattr(targets, "resolve", resolve)
+    url = f"http://{name}:{port}/hooks/foodscan"
+    job_id = await submit(hooks_api, receipt_image(), callback_url=url)
+    await finish(hooks_api, job_id, "succeeded")
+
+    assert await deliverer.deliver_due() == 1
+    request = await receiver.next_request()
+    verify(SECRET, request)
+    assert request.headers["host"] == f"{name}:{port}"  # the server still sees the URL's name
+    assert looked_up == [name]  # one lookup: the check's
+    webhook = (await job_json(hooks_api, job_id))["webhook"]
+    assert webhook["delivered"] is True

@@ -12,8 +12,10 @@ from foodscan.settings import Settings
 from foodscan.webhooks.targets import (
     accept_callback_url,
     check_callback_url,
+    checked_address,
     embedded_ipv4,
     is_public,
+    pinned,
 )
 
 SECRET = "whsec_" + "A" * 32
@@ -155,3 +157,39 @@ async def test_a_server_without_a_secret_takes_no_callback() -> None:
     assert await accept_callback_url("https://93.184.216.34/x", settings) == (
         "https://93.184.216.34/x"
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "address", "sent_to", "host", "extensions"),
+    [
+        (
+            "https://Bücher.example:8443/hook?x=1",
+            "93.184.216.34",
+            "https://93.184.216.34:8443/hook?x=1",
+            "xn--bcher-kva.example:8443",
+            {"sni_hostname": "xn--bcher-kva.example"},
+        ),
+        (
+            "http://hooks.example/h",
+            "2606:4700:4700::1111",
+            "http://[2606:4700:4700::1111]/h",
+            "hooks.example",
+            {},
+        ),
+    ],
+)
+def test_a_request_is_pinned_to_the_checked_address_under_its_own_name(
+    url: str, address: str, sent_to: str, host: str, extensions: dict[str, str]
+) -> None:
+    target = pinned(url, ipaddress.ip_address(address))
+    assert str(target.url) == sent_to
+    assert target.host_header == host  # what the server sees in Host
+    assert target.extensions == extensions  # and over TLS, the name its certificate must match
+
+
+async def test_the_checked_address_is_the_one_resolved_and_allowed() -> None:
+    assert str(await checked_address("http://127.0.0.1:9/h", allow_private=True)) == "127.0.0.1"
+    with pytest.raises(InvalidCallbackUrl, match="loopback"):
+        await checked_address("http://127.0.0.1:9/h", allow_private=False)
+    with pytest.raises(CallbackUnresolvable):
+        await checked_address("http://no-such-host.invalid/h", allow_private=True)
