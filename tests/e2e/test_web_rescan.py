@@ -7,7 +7,6 @@ The browser and page fixtures are ``test_web``'s.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 
 import pytest
@@ -16,16 +15,10 @@ from playwright.sync_api import Browser, Page, expect
 from foodscan.client import Client
 from tests.e2e.browser import Tab, upload
 from tests.e2e.server import Server
+from tests.e2e.test_rescan import recipe_text
 from tests.e2e.test_web import JOB_TIMEOUT_MS, browser, page  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.slow
-
-
-def recipe_text() -> bytes:
-    return (
-        f"Pancakes {uuid.uuid4().hex[:8]}\n\nServes 4\n\nIngredients\n- 200 g flour\n"
-        "- 300 ml milk\n\nMethod\n1. Whisk the flour and milk.\n2. Fry thin pancakes.\n"
-    ).encode()
 
 
 def test_a_file_scanned_before_says_so_and_scan_again_makes_a_new_job(page: Page) -> None:  # noqa: F811

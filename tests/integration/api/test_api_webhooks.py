@@ -358,9 +358,9 @@ async def test_a_delivery_connects_to_the_address_it_checked_not_a_fresh_lookup(
 ) -> None:
     # DNS rebinding: a name checked at one address must not be looked up again for the
     # connect. The name here resolves only through the check's own lookup (to the receiver on
-    # loopback); a second lookup, by httpx, would find nothing (.test is reserved) and fail.
+    # loopback); a second lookup, by httpx, would find nothing (.invalid never resolves).
     port = int(receiver.url.rsplit(":", 1)[1].split("/", 1)[0])
-    name = "hooks.rebind.test"
+    name = "hooks.rebind.invalid"
     looked_up: list[str] = []
 
     async def resolve(host: str, port: int) -> list[Any]:

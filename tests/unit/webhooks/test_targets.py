@@ -164,15 +164,15 @@ async def test_a_server_without_a_secret_takes_no_callback() -> None:
     [
         (
             "https://Bücher.example:8443/hook?x=1",
-            "93.184.216.34",
-            "https://93.184.216.34:8443/hook?x=1",
+            "127.0.0.1",
+            "https://127.0.0.1:8443/hook?x=1",
             "xn--bcher-kva.example:8443",
             {"sni_hostname": "xn--bcher-kva.example"},
         ),
         (
             "http://hooks.example/h",
-            "2606:4700:4700::1111",
-            "http://[2606:4700:4700::1111]/h",
+            "::1",
+            "http://[::1]/h",
             "hooks.example",
             {},
         ),

@@ -4,6 +4,7 @@ receipts from ``dollar_receipts`` (one kind of evidence each); "$" alone is USD,
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 
@@ -24,7 +25,10 @@ def test_a_dollar_sign_is_the_dollar_of_the_country_the_receipt_names(
         found = parse_rows(rows)
         assert found.currency == currency, rows
         assert found.confidence["currency"] == 0.85
+        # The currency comes with the right total, the one the TOTAL row prints.
+        printed = next(row for row in rows if row.startswith("TOTAL"))
         assert found.total is not None
+        assert Decimal(found.total) == Decimal(printed.rsplit("$", 1)[1])
 
 
 def test_a_dollar_sign_and_nothing_else_is_usd_with_low_confidence(parse_rows: ParseRows) -> None:
