@@ -72,6 +72,17 @@ def _record(page: Page, server: Server) -> list[tuple[str, str, str | None, int 
     return seen
 
 
+@contextlib.contextmanager
+def _finished(page: Page, method: str, suffix: str = "") -> Iterator[None]:
+    """Wait, after the block, until the page's ``method`` request to ``…suffix`` has finished."""
+    with page.expect_event(
+        "requestfinished",
+        predicate=lambda request: request.method == method and request.url.endswith(suffix),
+        timeout=10_000,
+    ):
+        yield
+
+
 class _AttackPage(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         body = ATTACK_PAGE.encode()
@@ -115,9 +126,13 @@ def test_the_page_submits_cancels_and_retries_with_its_own_origin(
     upload(tab.page, "long.pdf", slow_receipt_pdf, "application/pdf")
     job = tab.page.locator("#job")
     expect(job).to_have_attribute("data-status", re.compile("queued|running"))
-    job.get_by_role("button", name="Cancel scan").click()
+    # The job's events may show its new status before the browser reports the request
+    # finished: wait for the request itself before the tab closes.
+    with _finished(tab.page, "DELETE"):
+        job.get_by_role("button", name="Cancel scan").click()
     expect(job).to_have_attribute("data-status", "cancelled", timeout=10_000)
-    job.get_by_role("button", name="Retry").click()
+    with _finished(tab.page, "POST", "/retry"):
+        job.get_by_role("button", name="Retry").click()
     expect(job).to_have_attribute("data-status", re.compile("queued|running|succeeded"))
     tab.close()
 
