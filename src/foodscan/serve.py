@@ -79,7 +79,8 @@ def build_worker(
         positions=PositionAnnouncer(engine, bus, settings, clock=clock),
         leader=Leader(engine, lease_s=settings.lease_s, name=queue.worker_id),
         cpu=CpuPool(settings.cpu_pool_size),
-        ocr=ocr or build_picker(tessdata=settings.tessdata_dir),
+        ocr=ocr
+        or build_picker(tessdata=settings.tessdata_dir, memory_arena=settings.ocr_memory_arena),
         catalog=SqlCatalog(engine),
         webhooks=Deliverer(engine, settings),
         pipelines=pipelines if pipelines is not None else runnable.PIPELINES,

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     # Secret: its query may carry S3 credentials.
     blob_url: SecretStr | None = None
     tessdata_dir: Path | None = None
+    # onnxruntime's CPU memory arena for RapidOCR: a third less CPU per read, ~0.5 GB resident.
+    ocr_memory_arena: bool = True
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)

@@ -171,3 +171,18 @@ def test_an_upright_read_leaves_the_next_read_turning_lines(
 
     assert ocr_engine.read(upside_down) == before
     assert "BANANAS" in squash(" ".join(line.text for line in before))
+
+
+@pytest.mark.parametrize("arena", [True, False])
+def test_the_memory_arena_follows_the_setting_and_reads_the_same(
+    receipt_image: ReceiptImage, arena: bool
+) -> None:
+    """``memory_arena`` reaches onnxruntime's sessions (rapidocr's own default is off), and the
+    text read does not depend on it."""
+    engine = RapidOcrEngine(memory_arena=arena)
+    lines = engine.read(receipt_image(RECEIPT))
+    sessions = [engine._ocr._load_det_model(), engine._ocr._load_rec_model()]
+    options = [model.session.session.get_session_options() for model in sessions]
+    assert [o.enable_cpu_mem_arena for o in options] == [arena, arena]
+    text = squash(" ".join(line.text for line in lines))
+    assert "GREENLEAF" in text and "6.84" in text

@@ -192,13 +192,16 @@ def readable_languages(tessdata: Path | None = None) -> frozenset[str]:
     return frozenset(found)
 
 
-def build_picker(*, tessdata: Path | None = None, threads: int | None = None) -> EnginePicker:
-    """The engines foodscan reads with: RapidOCR (``threads`` onnxruntime threads) for Latin,
+def build_picker(
+    *, tessdata: Path | None = None, threads: int | None = None, memory_arena: bool = True
+) -> EnginePicker:
+    """The engines foodscan reads with: RapidOCR (``threads`` onnxruntime threads, its memory
+    arena kept or not: ``RapidOcrEngine``) for Latin,
     Tesseract's Russian for Cyrillic, the probe for pages without a hint. Russian alone: with
     English beside it, Tesseract reads some Russian words as Latin look-alikes (item names
     found on Russian receipts 0.68 with rus+eng, 0.83 with rus, and 40% slower)."""
     return EnginePicker(
-        latin=RapidOcrEngine(threads=threads),
+        latin=RapidOcrEngine(threads=threads, memory_arena=memory_arena),
         cyrillic=TesseractEngine(("rus",), tessdata=tessdata),
         probe=ScriptProbe(tessdata=tessdata),
     )

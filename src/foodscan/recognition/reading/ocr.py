@@ -78,11 +78,18 @@ class RapidOcrEngine:
     """``OcrEngine`` over rapidocr 3.x with its bundled PP-OCRv6 models, CPU only.
 
     ``threads`` caps onnxruntime's intra-op threads (``None``: all cores); give 1 when several
-    engines run side by side in a process pool.
+    engines run side by side in a process pool. ``memory_arena`` keeps onnxruntime's CPU
+    memory arena (rapidocr turns it off): the models' tensors are then allocated once and
+    reused instead of mapped and unmapped on every read, as the worker's malloc settings
+    (``worker.memory``) have every block from 4 MiB; a read costs a third less CPU, and the
+    process keeps its largest read's working memory (about 0.5 GB more resident).
     """
 
-    def __init__(self, *, threads: int | None = None, min_confidence: float = 0.5) -> None:
+    def __init__(
+        self, *, threads: int | None = None, min_confidence: float = 0.5, memory_arena: bool = True
+    ) -> None:
         self._threads = threads
+        self._memory_arena = memory_arena
         self._min_confidence = min_confidence
         self._lock = threading.Lock()
         # rapidocr ships no useful stubs; the object is only called, under the lock.
@@ -108,6 +115,7 @@ class RapidOcrEngine:
             "Det.model_path": str(models / _DET_MODEL),
             "Rec.model_path": str(models / _REC_MODEL),
             "Cls.model_path": str(models / _CLS_MODEL),
+            "EngineConfig.onnxruntime.enable_cpu_mem_arena": self._memory_arena,
         }
         if self._threads is not None:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = self._threads
