@@ -14,7 +14,8 @@ Per scan:
 On a machine shared with other work the CPU seconds are the steadier measure; the wall clock
 swings with the load (``uptime`` is recorded before and after).
 
-    python bench/worker_overhead.py [--limit 10] [--out FILE.json] [--py-spy SAMPLES.txt] [--no-arena]
+    python bench/worker_overhead.py [--limit 10] [--out FILE.json] [--no-arena]
+                                    [--py-spy SAMPLES.txt]
 """
 
 from __future__ import annotations
@@ -49,8 +50,19 @@ def idle_cpu_rate(served: servers.Served) -> float:
 def py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
     """py-spy sampling the server (every thread, idle ones too) until it is sent SIGINT."""
     command = [
-        str(servers.BIN / "py-spy"), "record", "--pid", str(pid), "--format", "raw",
-        "--output", str(out), "--rate", "50", "--nonblocking", "--threads", "--idle",
+        str(servers.BIN / "py-spy"),
+        "record",
+        "--pid",
+        str(pid),
+        "--format",
+        "raw",
+        "--output",
+        str(out),
+        "--rate",
+        "50",
+        "--nonblocking",
+        "--threads",
+        "--idle",
     ]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
 
@@ -118,7 +130,9 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=10)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument(
-        "--no-arena", action="store_true", help="FOODSCAN_OCR_MEMORY_ARENA=false (the setting before it existed)"
+        "--no-arena",
+        action="store_true",
+        help="FOODSCAN_OCR_MEMORY_ARENA=false (the setting before it existed)",
     )
     parser.add_argument("--py-spy", type=Path, default=None, help="the server's samples (raw)")
     args = parser.parse_args()

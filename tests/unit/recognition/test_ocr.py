@@ -185,4 +185,5 @@ def test_the_memory_arena_follows_the_setting_and_reads_the_same(
     options = [model.session.session.get_session_options() for model in sessions]
     assert [o.enable_cpu_mem_arena for o in options] == [arena, arena]
     text = squash(" ".join(line.text for line in lines))
-    assert "GREENLEAF" in text and "6.84" in text
+    assert "GREENLEAF" in text
+    assert "6.84" in text
