@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     # Secret: its query may carry S3 credentials.
     blob_url: SecretStr | None = None
     tessdata_dir: Path | None = None
-    # onnxruntime's CPU memory arena for RapidOCR: a third less CPU per read, ~0.5 GB resident.
+    # onnxruntime's CPU memory arena for RapidOCR: a third less CPU per read, ~0.6 GB resident.
     ocr_memory_arena: bool = True
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"

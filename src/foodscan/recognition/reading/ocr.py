@@ -82,7 +82,7 @@ class RapidOcrEngine:
     memory arena (rapidocr turns it off): the models' tensors are then allocated once and
     reused instead of mapped and unmapped on every read, as the worker's malloc settings
     (``worker.memory``) have every block from 4 MiB; a read costs a third less CPU, and the
-    process keeps its largest read's working memory (about 0.5 GB more resident).
+    process keeps its largest read's working memory (about 0.6 GB more resident).
     """
 
     def __init__(
