@@ -5,7 +5,9 @@ module is installed (it probes the page's script and reads Latin with RapidOCR, 
 Tesseract), else ``RapidOcrEngine`` alone. What an engine returns is cached under
 ``results/ocr-cache/<engine>-<hash of its module>/<sha256 of the file>.json`` with the seconds
 it took (the script probe's choice too, under ``script/``), so that parser iterations skip the
-OCR and still report its time; a change to an engine's code starts a new cache.
+OCR and still report its time; a change to an engine's code starts a new cache. The receipt
+pipeline's second look at unsure lines (``reading.reread``) runs on the engine's lines unless
+``reread`` is off, cached the same way under ``reread-<hash of its module>-<engine>/``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from PIL import Image
 
 from foodscan.recognition.reading.images import decode_image
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, RapidOcrEngine
+from foodscan.recognition.reading.reread import Rereader
 
 MAX_PIXELS = 50_000_000
 CACHE = Path("results/ocr-cache")
@@ -87,6 +90,7 @@ class OcrRunner:
         threads: int | None = None,
         engine: str = "auto",
         tessdata: Path | None = None,
+        reread: bool = True,
     ) -> None:
         self.use_cache = use_cache
         self.picker = _picker(threads, tessdata) if engine != "rapidocr" else None
@@ -99,6 +103,9 @@ class OcrRunner:
             _fingerprint(self.picker.cyrillic if self.picker else None),
         )
         self.engine = engine
+        self.rereader: Rereader | None = None
+        if reread:
+            self.rereader = Rereader(latin=self.latin, tessdata=tessdata)
 
     def _cached(self, key: Path, compute: Any) -> tuple[dict[str, Any], bool]:
         if self.use_cache and key.is_file():
@@ -138,4 +145,13 @@ class OcrRunner:
             lambda: {"lines": _to_json(engine.read(image))},
         )
         seconds = decode_s + probe_s + stored["seconds"]
-        return OcrRun(_from_json(stored["lines"]), engine_id, seconds, probe_s, cached)
+        lines = _from_json(stored["lines"])
+        if self.rereader is not None:
+            rereader = self.rereader
+            again, _ = self._cached(
+                CACHE / f"reread-{_fingerprint(rereader)}-{engine_id}" / f"{digest}.json",
+                lambda: {"lines": _to_json(rereader.reread(image, lines, script))},
+            )
+            seconds += again["seconds"]
+            lines = _from_json(again["lines"])
+        return OcrRun(lines, engine_id, seconds, probe_s, cached)
