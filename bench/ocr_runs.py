@@ -23,6 +23,8 @@ from typing import Any
 
 from PIL import Image
 
+from foodscan.recognition.reading import crops as crops_module
+from foodscan.recognition.reading import reread as reread_module
 from foodscan.recognition.reading.images import decode_image
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, RapidOcrEngine
 from foodscan.recognition.reading.reread import Rereader
@@ -55,6 +57,14 @@ def _fingerprint(engine: object) -> str:
     path = getattr(sys.modules.get(type(engine).__module__), "__file__", None)
     source = Path(path).read_bytes() if path else b""
     return hashlib.sha256(source).hexdigest()[:8]
+
+
+def _reread_fingerprint() -> str:
+    """A short hash of the second look's modules (``reread`` and ``crops``)."""
+    sources = b"".join(
+        Path(module.__file__ or "").read_bytes() for module in (reread_module, crops_module)
+    )
+    return hashlib.sha256(sources).hexdigest()[:8]
 
 
 def _to_json(lines: list[OcrLine]) -> list[dict[str, Any]]:
@@ -149,7 +159,7 @@ class OcrRunner:
         if self.rereader is not None:
             rereader = self.rereader
             again, _ = self._cached(
-                CACHE / f"reread-{_fingerprint(rereader)}-{engine_id}" / f"{digest}.json",
+                CACHE / f"reread-{_reread_fingerprint()}-{engine_id}" / f"{digest}.json",
                 lambda: {"lines": _to_json(rereader.reread(image, lines, script))},
             )
             seconds += again["seconds"]

@@ -19,9 +19,10 @@ from collections.abc import Callable
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
+from foodscan.recognition.reading.crops import line_crop
 from foodscan.recognition.reading.engines import EnginePicker, ScriptProbe
 from foodscan.recognition.reading.ocr import OcrLine, RapidOcrEngine
-from foodscan.recognition.reading.reread import Reading, Rereader, choose, line_crop
+from foodscan.recognition.reading.reread import Reading, Rereader, choose
 from foodscan.recognition.reading.tesseract import TesseractEngine, tesseract_languages
 from tests.unit.recognition.conftest import load_font
 

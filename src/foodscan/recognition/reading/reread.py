@@ -16,29 +16,26 @@ adds a line the engines did not read, and never decides what a line means.
 from __future__ import annotations
 
 import difflib
-import math
 import re
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps
+from PIL import Image
 
+from foodscan.recognition.reading.crops import (
+    Box,
+    crop_to_page,
+    line_crop,
+    line_height,
+    scale_for,
+    unread_band,
+    widened,
+)
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, group_rows
 from foodscan.recognition.reading.tesseract import TesseractEngine
 
-Box = tuple[tuple[float, float], ...]
-
-# A crop is padded by these shares of the line's height across and along the line (little
-# across: a neighbour row's edge reads as stray letters), then enlarged so that the line is
-# about _TARGET_PX high (at least _MIN_SCALE, at most _MAX_SCALE times).
-_PAD_ACROSS = 0.12
-_PAD_ALONG = 0.5
-# White paper added around the crop, as a share of the line's height.
-_WHITE = 0.3
-_TARGET_PX = 64
-_MIN_SCALE = 1.5
-_MAX_SCALE = 3.0
 # Lines read with less confidence than this are looked at again (RapidOCR and Tesseract report
 # on different scales).
 _UNSURE = {"latin": 0.9, "cyrillic": 0.8}
@@ -47,6 +44,17 @@ _MARGIN = 0.03
 # A reading that drops more than this share of the letters and digits of the best-covered one
 # is not a candidate (a crop that lost half the line reads the rest confidently).
 _MIN_COVER = 0.75
+# A crop's reading that holds most of the page's (this share of its characters, in order) and
+# more words is taken when at least this confident, even if less than the page's (which read
+# less): the page's read dropped words it could not make out.
+_EXTENSION_KEEPS = 0.6
+_SURE_EXTENSION = 0.7
+# Lines read from the unread band above the first row must be at least this confident.
+_SURE_BAND = 0.7
+# Words read on a crop with less confidence than this are left out.
+_SURE_WORD = 0.5
+# Tokens this short at a crop reading's ends are marks or grain unless the page read them too.
+_STRAY = 2
 # Shorter lines (a stray mark, a lone digit) are not worth a crop.
 _MIN_ALNUM = 3
 
@@ -69,6 +77,30 @@ def _amounts(text: str) -> list[str]:
     return re.findall(r"\d+[.,]\d+", text)
 
 
+def _extends(other: Reading, own: Reading) -> bool:
+    """Whether ``other`` reads what ``own`` read and words more (a name's quoted part that the
+    page's read dropped), confidently enough, with the same amounts."""
+    x = re.sub(r"\s+", "", own.text).casefold()
+    y = re.sub(r"\s+", "", other.text).casefold()
+    if _alnum(other.text) < _alnum(own.text) + _MIN_ALNUM or other.confidence < _SURE_EXTENSION:
+        return False
+    if _amounts(other.text) != _amounts(own.text):
+        return False
+    blocks = difflib.SequenceMatcher(None, x, y, autojunk=False).get_matching_blocks()
+    return sum(block.size for block in blocks) >= _EXTENSION_KEEPS * len(x)
+
+
+def trimmed(reading: Reading, own: str) -> Reading:
+    """``reading`` less the short tokens (a stray mark, the paper's grain: up to two characters)
+    at its ends that the page's reading ``own`` does not have."""
+    tokens, theirs = reading.text.split(), set(own.casefold().split())
+    while len(tokens) > 1 and len(tokens[0]) <= _STRAY and tokens[0].casefold() not in theirs:
+        tokens.pop(0)
+    while len(tokens) > 1 and len(tokens[-1]) <= _STRAY and tokens[-1].casefold() not in theirs:
+        tokens.pop()
+    return Reading(" ".join(tokens), reading.confidence, reading.source)
+
+
 def _similarity(a: str, b: str) -> float:
     """How alike two readings are: difflib's ratio over the text without spaces, case-folded."""
     x, y = re.sub(r"\s+", "", a).casefold(), re.sub(r"\s+", "", b).casefold()
@@ -84,6 +116,8 @@ def choose(readings: Sequence[Reading]) -> Reading:
     own. A reading that lost a good part of the own reading's letters and digits is out (a
     crop cut short reads the rest confidently)."""
     own = readings[0]
+    if len(readings) == 2 and _extends(readings[1], own):  # own and the crop's only
+        return readings[1]
     fair = [r for r in readings[1:] if _alnum(r.text) >= _MIN_COVER * _alnum(own.text)]
     fair = [r for r in fair if _alnum(r.text) and r.confidence > own.confidence]
     if not fair:
@@ -103,40 +137,6 @@ def choose(readings: Sequence[Reading]) -> Reading:
 
     best = max(fair, key=lambda r: (agreement(r), r.confidence))
     return best if agreement(best) > agreement(own) else own
-
-
-def line_crop(grey: Image.Image, box: Box, scale: float | None = None) -> Image.Image:
-    """The line within ``box`` (4 points clockwise from the top-left) cut out of ``grey``
-    level, padded, enlarged (``scale``, by default to about 64 px high) and stretched from
-    black to white."""
-    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = box[:4]
-    width = max(1.0, math.hypot(x1 - x0, y1 - y0))
-    height = max(1.0, math.hypot(x3 - x0, y3 - y0))
-    ux, uy = (x1 - x0) / width, (y1 - y0) / width  # along the line
-    vx, vy = (x3 - x0) / height, (y3 - y0) / height  # down across it
-    along, across = _PAD_ALONG * height, _PAD_ACROSS * height
-    corners = [
-        (x0 - ux * along - vx * across, y0 - uy * along - vy * across),  # top left
-        (x3 - ux * along + vx * across, y3 - uy * along + vy * across),  # bottom left
-        (x2 + ux * along + vx * across, y2 + uy * along + vy * across),  # bottom right
-        (x1 + ux * along - vx * across, y1 + uy * along - vy * across),  # top right
-    ]
-    if scale is None:
-        scale = min(_MAX_SCALE, max(_MIN_SCALE, _TARGET_PX / height))
-    size = (
-        max(8, round((width + 2 * along) * scale)),
-        max(8, round((height + 2 * across) * scale)),
-    )
-    crop = grey.transform(
-        size,
-        Image.Transform.QUAD,
-        [c for corner in corners for c in corner],
-        resample=Image.Resampling.BICUBIC,
-        fillcolor=255,
-    )
-    # White margins, so that the engines see the line alone on paper.
-    margin = round(_WHITE * height * scale)
-    return ImageOps.expand(ImageOps.autocontrast(crop, cutoff=1), margin, fill=255)
 
 
 def _middle(lines: list[OcrLine], crop: Image.Image) -> Reading | None:
@@ -179,7 +179,8 @@ class Rereader:
         one_line = {
             "tessdata": tessdata,
             "min_confidence": 0.0,
-            "min_word_confidence": 0.0,
+            # The paper's grain at a crop's ends reads as stray letters of low confidence.
+            "min_word_confidence": _SURE_WORD,
             "deskew": False,
             "orientation": False,
         }
@@ -210,36 +211,62 @@ class Rereader:
             found = _middle(engine.read(crop), crop)
         return None if found is None else Reading(found.text, found.confidence, source)
 
-    def _readings(self, grey: Image.Image, line: OcrLine, script: str) -> list[Reading]:
-        """The page's reading of ``line`` and the crop's by the same engine, and on a Latin page,
-        where the two disagree, the other engine's (Tesseract) as a third to vote; RapidOCR
-        reads no Cyrillic, so a Cyrillic page has no third."""
+    def _readings(self, grey: Image.Image, line: OcrLine, box: Box, script: str) -> list[Reading]:
+        """The page's reading of ``line`` and the crop's (of ``box``) by the same engine, and on
+        a Latin page, where the two disagree, the other engine's (Tesseract) as a third to
+        vote; RapidOCR reads no Cyrillic, so a Cyrillic page has no third."""
         found = [Reading(line.text, line.confidence, "page")]
-        crop = line_crop(grey, line.box)
-        same = self.latin if script == "latin" and self.latin is not None else None
-        first = self._read(same or self.cyrillic_line, crop, "crop")
+        crop = line_crop(grey, box)
+        first = self._read(self._same(script), crop, "crop")
         if first is None:
             return found
+        first = trimmed(first, line.text)
         found.append(first)
-        if _similarity(first.text, line.text) == 1.0:
-            return found
-        if script != "latin":
+        if _similarity(first.text, line.text) == 1.0 or script != "latin":
             return found
         third = self._read(self.latin_line, crop, "other")
         if third is not None:
-            found.append(third)
+            found.append(trimmed(third, line.text))
         return found
+
+    def _same(self, script: str) -> OcrEngine:
+        """The engine that read a ``script`` page."""
+        return self.latin if script == "latin" and self.latin is not None else self.cyrillic_line
+
+    def _band(self, grey: Image.Image, lines: list[OcrLine], script: str) -> list[OcrLine]:
+        """The lines read, confidently, from the ink above the first line read (if any)."""
+        band = unread_band(grey, lines)
+        if band is None:
+            return []
+        height = statistics.median(line_height(line) for line in lines)
+        scale = scale_for(height)
+        crop = line_crop(grey, band, scale)
+        engine = self._same(script)
+        read = (
+            engine.read(crop.convert("RGB"), None, True)
+            if engine is self.latin
+            else engine.read(crop)
+        )
+        return [
+            OcrLine(x.text, crop_to_page(x.box, band, scale), x.confidence)
+            for x in read
+            if x.confidence >= _SURE_BAND and sum(ch.isalpha() for ch in x.text) >= _MIN_ALNUM
+        ]
 
     def reread(self, image: Image.Image, lines: list[OcrLine], script: str) -> list[OcrLine]:
         """``lines`` (read from ``image``, a ``script`` page: ``latin`` or ``cyrillic``) with
-        the chosen ones replaced by their best reading; same boxes, same order."""
-        if not self.cyrillic_line.available():
+        the chosen ones replaced by their best reading (same order; a header row read wider
+        gets the wider box), and the lines read from ink above the first line in front."""
+        if not self.cyrillic_line.available() or not lines:
             return lines
         grey = image.convert("L")
+        above = self._band(grey, lines, script)
+        rows = group_rows(lines)
+        alone = {id(row[0]) for row in rows[: self.header_rows + 1] if len(row) == 1}
         better: dict[int, OcrLine] = {}
-        for line in self.chosen(lines, script):
-            readings = self._readings(grey, line, script)
-            best = choose(readings)
+        for line in self.chosen(lines, script)[: self.max_lines - (1 if above else 0)]:
+            box = widened(line.box, lines) if id(line) in alone else line.box
+            best = choose(self._readings(grey, line, box, script))
             if best.source != "page":
-                better[id(line)] = OcrLine(best.text, line.box, best.confidence)
-        return [better.get(id(line), line) for line in lines]
+                better[id(line)] = OcrLine(best.text, box, best.confidence)
+        return above + [better.get(id(line), line) for line in lines]
