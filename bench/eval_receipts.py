@@ -189,6 +189,9 @@ def main() -> int:
     parser.add_argument(
         "--no-reread", action="store_true", help="the engine's lines as read, no second look"
     )
+    parser.add_argument(
+        "--reread-latin", action="store_true", help="the second look on Latin pages too"
+    )
     parser.add_argument("--threads", type=int, help="onnxruntime threads (default: all cores)")
     parser.add_argument(
         "--engine",
@@ -205,6 +208,7 @@ def main() -> int:
         threads=args.threads,
         engine=args.engine,
         reread=not args.no_reread,
+        latin_pages=args.reread_latin,
     )
     records = evaluate(args.data, runner, args.limit)
     if not records:

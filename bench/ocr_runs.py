@@ -24,6 +24,7 @@ from typing import Any
 from PIL import Image
 
 from foodscan.recognition.reading import crops as crops_module
+from foodscan.recognition.reading import line_reader as line_reader_module
 from foodscan.recognition.reading import reread as reread_module
 from foodscan.recognition.reading.images import decode_image
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, RapidOcrEngine
@@ -60,9 +61,10 @@ def _fingerprint(engine: object) -> str:
 
 
 def _reread_fingerprint() -> str:
-    """A short hash of the second look's modules (``reread`` and ``crops``)."""
+    """A short hash of the second look's modules (``reread``, ``crops``, ``line_reader``)."""
     sources = b"".join(
-        Path(module.__file__ or "").read_bytes() for module in (reread_module, crops_module)
+        Path(module.__file__ or "").read_bytes()
+        for module in (reread_module, crops_module, line_reader_module)
     )
     return hashlib.sha256(sources).hexdigest()[:8]
 
@@ -101,6 +103,7 @@ class OcrRunner:
         engine: str = "auto",
         tessdata: Path | None = None,
         reread: bool = True,
+        latin_pages: bool = False,
     ) -> None:
         self.use_cache = use_cache
         self.picker = _picker(threads, tessdata) if engine != "rapidocr" else None
@@ -115,7 +118,7 @@ class OcrRunner:
         self.engine = engine
         self.rereader: Rereader | None = None
         if reread:
-            self.rereader = Rereader(latin=self.latin, tessdata=tessdata)
+            self.rereader = Rereader(tessdata=tessdata, threads=threads, latin_pages=latin_pages)
 
     def _cached(self, key: Path, compute: Any) -> tuple[dict[str, Any], bool]:
         if self.use_cache and key.is_file():

@@ -35,11 +35,11 @@ def squash(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def rereader(ocr_engine: RapidOcrEngine) -> Rereader:
+def rereader() -> Rereader:
     missing = {"rus", "eng", "pol"} - tesseract_languages()
     if missing:
         pytest.fail(f"Tesseract language data {sorted(missing)} missing from the package")
-    return Rereader(latin=ocr_engine)
+    return Rereader(latin_pages=True)
 
 
 @pytest.fixture

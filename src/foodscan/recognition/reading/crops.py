@@ -112,13 +112,16 @@ def line_height(line: OcrLine) -> float:
 
 
 def unread_band(grey: Image.Image, lines: Sequence[OcrLine]) -> Box | None:
-    """The box of the rows of ink above the first line read, as wide as the lines, when they
-    are at least ``_MIN_BAND`` of a line high; ``None`` when nothing was left unread there."""
+    """The box of the rows of ink above the first line read, as wide as the page's text rows
+    (see ``widened``), when they are at least ``_MIN_BAND`` of a line high; ``None`` when
+    nothing was left unread there."""
     if not lines:
         return None
     height = statistics.median(line_height(line) for line in lines)
-    left = max(0.0, min(x for line in lines for x, _ in line.box) - height)
-    right = min(float(grey.width), max(x for line in lines for x, _ in line.box) + height)
+    lefts = [min(x for x, _ in line.box) for line in lines]
+    rights = [max(x for x, _ in line.box) for line in lines]
+    left = max(0.0, float(np.percentile(lefts, _TEXT_ENDS)) - height)
+    right = min(float(grey.width), float(np.percentile(rights, 100 - _TEXT_ENDS)) + height)
     first = min(y for line in lines for _, y in line.box)
     bottom = first - 0.15 * height
     if bottom < _MIN_BAND * height or right - left < height:

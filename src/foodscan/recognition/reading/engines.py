@@ -218,12 +218,11 @@ def build_picker(*, tessdata: Path | None = None, threads: int | None = None) ->
     English beside it, Tesseract reads some Russian words as Latin look-alikes (item names
     found on Russian receipts 0.68 with rus+eng, 0.83 with rus, and 40% slower). With a
     ``Rereader`` for the pipelines that ask for a second look at unsure lines."""
-    latin = RapidOcrEngine(threads=threads)
     return EnginePicker(
-        latin=latin,
+        latin=RapidOcrEngine(threads=threads),
         cyrillic=TesseractEngine(("rus",), tessdata=tessdata),
         probe=ScriptProbe(tessdata=tessdata),
-        rereader=Rereader(latin=latin, tessdata=tessdata),
+        rereader=Rereader(tessdata=tessdata, threads=threads),
     )
 
 

@@ -33,6 +33,7 @@ from foodscan.recognition.reading.crops import (
     unread_band,
     widened,
 )
+from foodscan.recognition.reading.line_reader import RapidLineReader
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, group_rows
 from foodscan.recognition.reading.tesseract import TesseractEngine
 
@@ -160,20 +161,27 @@ def _middle(lines: list[OcrLine], crop: Image.Image) -> Reading | None:
 class Rereader:
     """Reads a page's unsure lines and header rows again, from enlarged crops.
 
-    ``latin``: the engine of Latin pages (RapidOCR), also used on their crops; ``tessdata``:
-    where Tesseract's data is (``None``: the shipped data). ``max_lines`` bounds the crops read
-    per page, ``header_rows`` how many rows from the top are always read again.
+    Latin crops are read by RapidOCR's recogniser alone (``RapidLineReader``, ``threads``
+    onnxruntime threads), Cyrillic ones by Tesseract's Russian, and Tesseract's English and
+    Polish are the Latin crops' second witness; ``tessdata``: where Tesseract's data is
+    (``None``: the shipped data). ``max_lines`` bounds the crops read per page,
+    ``header_rows`` how many rows from the top are always read again. ``latin_pages``: look
+    again at Latin pages too; off by default, as it paid nothing on the SROIE scans (bench/README:
+    the crops of the ten misread store names read no better, by either engine) for about a
+    second of CPU per scan.
     """
 
     def __init__(
         self,
         *,
-        latin: OcrEngine | None,
         tessdata: Path | None = None,
+        threads: int | None = None,
         max_lines: int = 4,
         header_rows: int = 2,
+        latin_pages: bool = False,
     ) -> None:
-        self.latin = latin
+        self.latin = RapidLineReader(threads=threads)
+        self.latin_pages = latin_pages
         self.max_lines = max_lines
         self.header_rows = header_rows
         one_line = {
@@ -205,10 +213,7 @@ class Rereader:
         return (header + unsure)[: self.max_lines]
 
     def _read(self, engine: OcrEngine, crop: Image.Image, source: str) -> Reading | None:
-        if engine is self.latin:
-            found = _middle(engine.read(crop.convert("RGB"), None, True), crop)
-        else:
-            found = _middle(engine.read(crop), crop)
+        found = _middle(engine.read(crop), crop)
         return None if found is None else Reading(found.text, found.confidence, source)
 
     def _readings(self, grey: Image.Image, line: OcrLine, box: Box, script: str) -> list[Reading]:
@@ -231,22 +236,18 @@ class Rereader:
 
     def _same(self, script: str) -> OcrEngine:
         """The engine that read a ``script`` page."""
-        return self.latin if script == "latin" and self.latin is not None else self.cyrillic_line
+        return self.latin if script == "latin" else self.cyrillic_line
 
     def _band(self, grey: Image.Image, lines: list[OcrLine], script: str) -> list[OcrLine]:
-        """The lines read, confidently, from the ink above the first line read (if any)."""
-        band = unread_band(grey, lines)
+        """The lines read, confidently, from the ink above the first line read (if any), on a
+        Cyrillic page: Tesseract skips a large bold row there, RapidOCR's detector does not."""
+        band = unread_band(grey, lines) if script == "cyrillic" else None
         if band is None:
             return []
         height = statistics.median(line_height(line) for line in lines)
         scale = scale_for(height)
         crop = line_crop(grey, band, scale)
-        engine = self._same(script)
-        read = (
-            engine.read(crop.convert("RGB"), None, True)
-            if engine is self.latin
-            else engine.read(crop)
-        )
+        read = self.cyrillic_line.read(crop)
         return [
             OcrLine(x.text, crop_to_page(x.box, band, scale), x.confidence)
             for x in read
@@ -258,6 +259,8 @@ class Rereader:
         the chosen ones replaced by their best reading (same order; a header row read wider
         gets the wider box), and the lines read from ink above the first line in front."""
         if not self.cyrillic_line.available() or not lines:
+            return lines
+        if script == "latin" and not self.latin_pages:
             return lines
         grey = image.convert("L")
         above = self._band(grey, lines, script)
