@@ -56,6 +56,8 @@ _SURE_BAND = 0.7
 _SURE_WORD = 0.5
 # Tokens this short at a crop reading's ends are marks or grain unless the page read them too.
 _STRAY = 2
+# The characters of figures and till arithmetic.
+_FIGURE = r"[\d=.,*%+\-]"
 # Shorter lines (a stray mark, a lone digit) are not worth a crop.
 _MIN_ALNUM = 3
 
@@ -78,6 +80,15 @@ def _amounts(text: str) -> list[str]:
     return re.findall(r"\d+[.,]\d+", text)
 
 
+def _keeps_figures(other: str, own: str) -> bool:
+    """Whether ``other`` has the decimal figures of ``own`` and every digit and sign of it
+    (``=``, ``x``, ``*``, ``%``, ``.``...), in order: it may add some, never lose or change one."""
+    if _amounts(other) != _amounts(own):
+        return False
+    theirs = iter(re.findall(_FIGURE, other))
+    return all(ch in theirs for ch in re.findall(_FIGURE, own))
+
+
 def _extends(other: Reading, own: Reading) -> bool:
     """Whether ``other`` reads what ``own`` read and words more (a name's quoted part that the
     page's read dropped), confidently enough, with the same amounts."""
@@ -85,7 +96,7 @@ def _extends(other: Reading, own: Reading) -> bool:
     y = re.sub(r"\s+", "", other.text).casefold()
     if _alnum(other.text) < _alnum(own.text) + _MIN_ALNUM or other.confidence < _SURE_EXTENSION:
         return False
-    if _amounts(other.text) != _amounts(own.text):
+    if not _keeps_figures(other.text, own.text):
         return False
     blocks = difflib.SequenceMatcher(None, x, y, autojunk=False).get_matching_blocks()
     return sum(block.size for block in blocks) >= _EXTENSION_KEEPS * len(x)
@@ -93,13 +104,21 @@ def _extends(other: Reading, own: Reading) -> bool:
 
 def trimmed(reading: Reading, own: str) -> Reading:
     """``reading`` less the short tokens (a stray mark, the paper's grain: up to two characters)
-    at its ends that the page's reading ``own`` does not have."""
+    at its ends that the page's reading ``own`` does not have, with the words the page read
+    whole that the crop split in two joined."""
     tokens, theirs = reading.text.split(), set(own.casefold().split())
     while len(tokens) > 1 and len(tokens[0]) <= _STRAY and tokens[0].casefold() not in theirs:
         tokens.pop(0)
     while len(tokens) > 1 and len(tokens[-1]) <= _STRAY and tokens[-1].casefold() not in theirs:
         tokens.pop()
-    return Reading(" ".join(tokens), reading.confidence, reading.source)
+    # Two tokens that the page read as one word are one ("Копейка- плюс").
+    joined: list[str] = []
+    for token in tokens:
+        if joined and (joined[-1] + token).casefold() in theirs:
+            joined[-1] += token
+        else:
+            joined.append(token)
+    return Reading(" ".join(joined), reading.confidence, reading.source)
 
 
 def _similarity(a: str, b: str) -> float:
@@ -125,9 +144,9 @@ def choose(readings: Sequence[Reading]) -> Reading:
         return own
     if len(readings) <= 2:  # the engine's own and one more: no vote
         # The same engine again is no independent witness of a figure: its crop reading may
-        # mend letters, never change the amounts the page read.
+        # mend letters, never lose or change the figures and signs the page read.
         other = fair[0]
-        if _amounts(other.text) != _amounts(own.text):
+        if not _keeps_figures(other.text, own.text):
             return own
         return other if other.confidence >= own.confidence + _MARGIN else own
 
