@@ -103,13 +103,18 @@ def _extends(other: Reading, own: Reading) -> bool:
 
 
 def trimmed(reading: Reading, own: str) -> Reading:
-    """``reading`` less the short tokens (a stray mark, the paper's grain: up to two characters)
-    at its ends that the page's reading ``own`` does not have, with the words the page read
+    """``reading`` less the short tokens (a stray mark, the paper's grain: up to two characters,
+    no digit) at its ends that the page's reading ``own`` does not have, with the words the page read
     whole that the crop split in two joined."""
     tokens, theirs = reading.text.split(), set(own.casefold().split())
-    while len(tokens) > 1 and len(tokens[0]) <= _STRAY and tokens[0].casefold() not in theirs:
+
+    def stray(token: str) -> bool:
+        short = len(token) <= _STRAY and not any(ch.isdigit() for ch in token)
+        return short and token.casefold() not in theirs
+
+    while len(tokens) > 1 and stray(tokens[0]):
         tokens.pop(0)
-    while len(tokens) > 1 and len(tokens[-1]) <= _STRAY and tokens[-1].casefold() not in theirs:
+    while len(tokens) > 1 and stray(tokens[-1]):
         tokens.pop()
     # Two tokens that the page read as one word are one ("Копейка- плюс").
     joined: list[str] = []
@@ -214,11 +219,15 @@ class Rereader:
         self.cyrillic_line = TesseractEngine(("rus",), **one_line)  # type: ignore[arg-type]
         self.latin_line = TesseractEngine(("eng", "pol"), **one_line)  # type: ignore[arg-type]
 
+    def _header(self, lines: list[OcrLine]) -> list[list[OcrLine]]:
+        """The top ``header_rows`` rows that hold a letter."""
+        rows = [row for row in group_rows(lines) if any(ch.isalpha() for x in row for ch in x.text)]
+        return rows[: self.header_rows]
+
     def chosen(self, lines: list[OcrLine], script: str) -> list[OcrLine]:
         """The lines to read again: every line of the top ``header_rows`` rows that hold a
         letter, then the least confident below the script's bar, ``max_lines`` in all."""
-        rows = [row for row in group_rows(lines) if any(ch.isalpha() for x in row for ch in x.text)]
-        header = [line for row in rows[: self.header_rows] for line in row]
+        header = [line for row in self._header(lines) for line in row]
         unsure = sorted(
             (
                 x
@@ -283,8 +292,8 @@ class Rereader:
             return lines
         grey = image.convert("L")
         above = self._band(grey, lines, script)
-        rows = group_rows(lines)
-        alone = {id(row[0]) for row in rows[: self.header_rows + 1] if len(row) == 1}
+        # A header row read as one line is read again across the page's text rows.
+        alone = {id(row[0]) for row in self._header(lines) if len(row) == 1}
         better: dict[int, OcrLine] = {}
         for line in self.chosen(lines, script)[: self.max_lines - (1 if above else 0)]:
             box = widened(line.box, lines) if id(line) in alone else line.box
