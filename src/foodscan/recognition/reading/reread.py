@@ -103,9 +103,9 @@ def _extends(other: Reading, own: Reading) -> bool:
 
 
 def trimmed(reading: Reading, own: str) -> Reading:
-    """``reading`` less the short tokens (a stray mark, the paper's grain: up to two characters,
-    no digit) at its ends that the page's reading ``own`` does not have, with the words the page read
-    whole that the crop split in two joined."""
+    """``reading`` less the short tokens (a stray mark, the paper's grain: up to two
+    characters, no digit) at its ends that the page's reading ``own`` does not have, with the
+    words the page read whole that the crop split in two joined."""
     tokens, theirs = reading.text.split(), set(own.casefold().split())
 
     def stray(token: str) -> bool:
@@ -200,7 +200,7 @@ class Rereader:
         *,
         tessdata: Path | None = None,
         threads: int | None = None,
-        max_lines: int = 4,
+        max_lines: int = 3,
         header_rows: int = 2,
         latin_pages: bool = False,
     ) -> None:
