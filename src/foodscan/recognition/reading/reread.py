@@ -1,16 +1,17 @@
 """A second look at the lines an engine read with little confidence, and at the header rows.
 
 The OCR engines read a whole page at its own scale; a line that came out unsure (a blurred
-name, a faded digit) often reads right when its crop alone is cut out level, enlarged and its
-contrast stretched. ``Rereader`` picks a few lines per page (the header rows, whose store name
-matters most, then the least confident lines), reads each crop again with the page's engine
-and, where there is one, the other engine, and keeps the reading the others agree with most,
-confidence deciding between equals. Rows of ink that the engine read nothing from at the top
-of the page (a large bold store name Tesseract skipped) are read the same way.
+name, a word dropped beside a bold one) may read right when its crop alone is cut out level,
+enlarged and its contrast stretched (``crops``). ``Rereader`` picks a few lines per page (the
+header rows, whose store name matters most, then the least confident lines), reads each crop
+again with the page's engine and, on Latin pages, the other engine, and keeps a crop's reading
+only where it is surer, agreed with, and keeps the page's figures (``choose``). Rows of ink
+above the first line that the engine read nothing from (a bold store name Tesseract skipped)
+are read the same way. Latin pages get no second look unless asked (``latin_pages``): on the
+SROIE scans it mended nothing (bench/README.md).
 
-It reads through the ``OcrEngine`` seam and owns no model: ``latin`` is RapidOCR,
-``cyrillic_line``/``latin_line`` are Tesseract instances made for one-line crops. It never
-adds a line the engines did not read, and never decides what a line means.
+Its engines (RapidOCR's recogniser, ``line_reader``; Tesseract instances for one-line crops)
+load on first use. It never decides what a line means: that is the parser's.
 """
 
 from __future__ import annotations
