@@ -5,6 +5,7 @@ Usage::
 
     python bench/eval_generalisation.py [--per-layout N] [--text-only] [--label NAME]
         [--tessdata DIR] [--dev-data ../shared/data/receipts-synth] [--gen DIR]
+        [--locale ru ...] [--split dev held] [--no-reread]
 
 Generates receipts with ``bench/receipt_gen`` (fixed by their names, so every run sees the same
 ones) into ``--gen`` (default ``results/receipt-gen``, made once), reads each photo through the
@@ -169,7 +170,13 @@ def main() -> int:
     parser.add_argument("--dev-data", type=Path, default=Path("../shared/data/receipts-synth"))
     parser.add_argument("--tessdata", type=Path, help="Tesseract language data (rus) to use")
     parser.add_argument("--threads", type=int)
+    parser.add_argument(
+        "--no-reread", action="store_true", help="the engine's lines as read, no second look"
+    )
     parser.add_argument("--split", nargs="+", choices=SPLITS, default=list(SPLITS))
+    parser.add_argument(
+        "--locale", nargs="+", help="score only these locales' receipts (e.g. ru), dev set too"
+    )
     parser.add_argument(
         "--lose-total-row",
         action="store_true",
@@ -178,12 +185,24 @@ def main() -> int:
     args = parser.parse_args()
     if not (args.gen / "meta.csv").is_file() or args.text_only:
         generate(args.gen, LOCALES, SPLITS, args.per_layout, images=not args.text_only)
-    runner = None if args.text_only else OcrRunner(threads=args.threads, tessdata=args.tessdata)
+    runner = (
+        None
+        if args.text_only
+        else OcrRunner(threads=args.threads, tessdata=args.tessdata, reread=not args.no_reread)
+    )
     records = []
     if runner is not None and (args.dev_data / "meta.csv").is_file():
-        dev = {row["id"]: row["locale"] for row in _meta(args.dev_data)}
+        dev = {
+            row["id"]: row["locale"]
+            for row in _meta(args.dev_data)
+            if not args.locale or row["locale"] in args.locale
+        }
         records += evaluate_set(args.dev_data, "receipts-synth", runner, dict(sorted(dev.items())))
-    meta = [row for row in _meta(args.gen) if row["split"] in args.split]
+    meta = [
+        row
+        for row in _meta(args.gen)
+        if row["split"] in args.split and (not args.locale or row["country"] in args.locale)
+    ]
     for split in args.split:
         chosen = {r["id"]: f"{split} {r['country']}" for r in meta if r["split"] == split}
         records += evaluate_set(args.gen, "generated", runner, chosen)

@@ -186,6 +186,12 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="write the figures and every receipt here")
     parser.add_argument("--limit", type=int, help="only the first N receipts (by id)")
     parser.add_argument("--no-cache", action="store_true", help="run the OCR on every image")
+    parser.add_argument(
+        "--no-reread", action="store_true", help="the engine's lines as read, no second look"
+    )
+    parser.add_argument(
+        "--reread-latin", action="store_true", help="the second look on Latin pages too"
+    )
     parser.add_argument("--threads", type=int, help="onnxruntime threads (default: all cores)")
     parser.add_argument(
         "--engine",
@@ -197,7 +203,13 @@ def main() -> int:
     if not (args.data / "img").is_dir() or not (args.data / "key").is_dir():
         sys.stderr.write(f"{args.data}: expected img/ and key/ folders\n")
         return 2
-    runner = OcrRunner(use_cache=not args.no_cache, threads=args.threads, engine=args.engine)
+    runner = OcrRunner(
+        use_cache=not args.no_cache,
+        threads=args.threads,
+        engine=args.engine,
+        reread=not args.no_reread,
+        latin_pages=args.reread_latin,
+    )
     records = evaluate(args.data, runner, args.limit)
     if not records:
         sys.stderr.write(f"{args.data}: no images in img/\n")

@@ -5,7 +5,9 @@ module is installed (it probes the page's script and reads Latin with RapidOCR, 
 Tesseract), else ``RapidOcrEngine`` alone. What an engine returns is cached under
 ``results/ocr-cache/<engine>-<hash of its module>/<sha256 of the file>.json`` with the seconds
 it took (the script probe's choice too, under ``script/``), so that parser iterations skip the
-OCR and still report its time; a change to an engine's code starts a new cache.
+OCR and still report its time; a change to an engine's code starts a new cache. The receipt
+pipeline's second look at unsure lines (``reading.reread``) runs on the engine's lines unless
+``reread`` is off, cached the same way under ``reread-<hash of its module>-<engine>/``.
 """
 
 from __future__ import annotations
@@ -21,8 +23,12 @@ from typing import Any
 
 from PIL import Image
 
+from foodscan.recognition.reading import crops as crops_module
+from foodscan.recognition.reading import line_reader as line_reader_module
+from foodscan.recognition.reading import reread as reread_module
 from foodscan.recognition.reading.images import decode_image
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, RapidOcrEngine
+from foodscan.recognition.reading.reread import Rereader
 
 MAX_PIXELS = 50_000_000
 CACHE = Path("results/ocr-cache")
@@ -52,6 +58,15 @@ def _fingerprint(engine: object) -> str:
     path = getattr(sys.modules.get(type(engine).__module__), "__file__", None)
     source = Path(path).read_bytes() if path else b""
     return hashlib.sha256(source).hexdigest()[:8]
+
+
+def _reread_fingerprint() -> str:
+    """A short hash of the second look's modules (``reread``, ``crops``, ``line_reader``)."""
+    sources = b"".join(
+        Path(module.__file__ or "").read_bytes()
+        for module in (reread_module, crops_module, line_reader_module)
+    )
+    return hashlib.sha256(sources).hexdigest()[:8]
 
 
 def _to_json(lines: list[OcrLine]) -> list[dict[str, Any]]:
@@ -87,6 +102,8 @@ class OcrRunner:
         threads: int | None = None,
         engine: str = "auto",
         tessdata: Path | None = None,
+        reread: bool = True,
+        latin_pages: bool = False,
     ) -> None:
         self.use_cache = use_cache
         self.picker = _picker(threads, tessdata) if engine != "rapidocr" else None
@@ -99,6 +116,9 @@ class OcrRunner:
             _fingerprint(self.picker.cyrillic if self.picker else None),
         )
         self.engine = engine
+        self.rereader: Rereader | None = None
+        if reread:
+            self.rereader = Rereader(tessdata=tessdata, threads=threads, latin_pages=latin_pages)
 
     def _cached(self, key: Path, compute: Any) -> tuple[dict[str, Any], bool]:
         if self.use_cache and key.is_file():
@@ -138,4 +158,13 @@ class OcrRunner:
             lambda: {"lines": _to_json(engine.read(image))},
         )
         seconds = decode_s + probe_s + stored["seconds"]
-        return OcrRun(_from_json(stored["lines"]), engine_id, seconds, probe_s, cached)
+        lines = _from_json(stored["lines"])
+        if self.rereader is not None:
+            rereader = self.rereader
+            again, _ = self._cached(
+                CACHE / f"reread-{_reread_fingerprint()}-{engine_id}" / f"{digest}.json",
+                lambda: {"lines": _to_json(rereader.reread(image, lines, script))},
+            )
+            seconds += again["seconds"]
+            lines = _from_json(again["lines"])
+        return OcrRun(lines, engine_id, seconds, probe_s, cached)

@@ -17,6 +17,7 @@ from foodscan.pipelines.kinds.receipt import ReceiptResult, TextLine
 from foodscan.pipelines.state import PageLines, ReceiptState, ready
 from foodscan.recognition.enrich.keeps import load_keeper
 from foodscan.recognition.enrich.results import enrich_receipt
+from foodscan.recognition.reading.engines import EnginePicker
 from foodscan.recognition.reading.images import decode_image
 from foodscan.recognition.reading.ocr import OcrLine
 from foodscan.recognition.reading.pdf import RENDER_DPI, PdfPage, read_pdf
@@ -96,6 +97,10 @@ async def _ocr(ctx: Ctx) -> None:
         else:
             async with ocr_progress.reporting(ctx, ocr_progress.page(number, len(pages))):
                 found = await ctx.cpu.run(ctx.ocr.read, page.image, ctx.lang)
+            if isinstance(ctx.ocr, EnginePicker):
+                # A second look at the unsure lines and the header rows, outside the progress
+                # report: its crops are no part of the page's lines.
+                found = await ctx.cpu.run(ctx.ocr.reread, page.image, found, ctx.lang)
             per_page.append((number - 1, "ocr", found))
         if number < len(pages):
             so_far = stitch([lines for _, _, lines in per_page])

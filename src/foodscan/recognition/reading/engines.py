@@ -19,6 +19,7 @@ from typing import Literal
 from PIL import Image
 
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, RapidOcrEngine, ocr_available
+from foodscan.recognition.reading.reread import Rereader
 from foodscan.recognition.reading.tesseract import (
     OcrUnavailable,
     TesseractEngine,
@@ -147,14 +148,21 @@ class EnginePicker:
 
     ``latin`` reads Latin pages and pages whose script cannot be told; ``cyrillic`` reads
     Cyrillic ones. Without a ``probe`` (Tesseract missing) a page without a hint is read as
-    Latin, and a page hinted Russian raises ``OcrUnavailable``.
+    Latin, and a page hinted Russian raises ``OcrUnavailable``. ``rereader`` gives a page's
+    unsure lines a second look when a pipeline asks for one (``reread``).
     """
 
     def __init__(
-        self, *, latin: OcrEngine, cyrillic: TesseractEngine, probe: ScriptProbe | None
+        self,
+        *,
+        latin: OcrEngine,
+        cyrillic: TesseractEngine,
+        probe: ScriptProbe | None,
+        rereader: Rereader | None = None,
     ) -> None:
         self.latin = latin
         self.cyrillic = cyrillic
+        self.rereader = rereader
         self.probe = probe if probe is not None and probe.available() else None
         if self.probe is None:
             logger.warning("no Tesseract with rus+eng: pages without a lang hint are read as Latin")
@@ -183,6 +191,18 @@ class EnginePicker:
             return self.cyrillic.read(image, lang, upright)
         return self.latin.read(image, lang, upright)
 
+    def reread(
+        self, image: Image.Image, lines: list[OcrLine], lang: str | None = None
+    ) -> list[OcrLine]:
+        """``lines`` (this picker's read of ``image``) with their unsure lines and header rows
+        read again from enlarged crops (``reread.Rereader``); as they are without a rereader."""
+        if self.rereader is None or not lines:
+            return lines
+        script = script_of_hint(lang) or script_of_letters(
+            *letters_by_script(line.text for line in lines)
+        )
+        return self.rereader.reread(image, lines, script or "latin")
+
 
 def readable_languages(tessdata: Path | None = None) -> frozenset[str]:
     """The languages (ISO 639-1) this machine can read, for ``/readyz``: loads nothing."""
@@ -199,11 +219,13 @@ def build_picker(
     arena kept or not: ``RapidOcrEngine``) for Latin,
     Tesseract's Russian for Cyrillic, the probe for pages without a hint. Russian alone: with
     English beside it, Tesseract reads some Russian words as Latin look-alikes (item names
-    found on Russian receipts 0.68 with rus+eng, 0.83 with rus, and 40% slower)."""
+    found on Russian receipts 0.68 with rus+eng, 0.83 with rus, and 40% slower). With a
+    ``Rereader`` for the pipelines that ask for a second look at unsure lines."""
     return EnginePicker(
         latin=RapidOcrEngine(threads=threads, memory_arena=memory_arena),
         cyrillic=TesseractEngine(("rus",), tessdata=tessdata),
         probe=ScriptProbe(tessdata=tessdata),
+        rereader=Rereader(tessdata=tessdata, threads=threads),
     )
 
 

@@ -74,6 +74,8 @@ def paper_box(grey: Image.Image) -> Box | None:
     pixels = np.asarray(small.filter(ImageFilter.MinFilter(3)))
     bright = pixels > _otsu(pixels)
     left, right = _longest_run(list(bright.mean(axis=0) >= _PAPER_COLUMN))
+    if right <= left:  # no bright column (a line crop, say): no sheet, and no empty mean
+        return None
     top, bottom = _longest_run(list(bright[:, left:right].mean(axis=1) >= _PAPER_ROW))
     inside = (right - left) * (bottom - top)
     if not _PAPER_SHARE[0] <= inside / pixels.size <= _PAPER_SHARE[1]:
