@@ -52,6 +52,20 @@ def test_bars_blurred_grey_are_read_from_their_deblurred_profile_as_upc_a() -> N
     assert decode(photo) == [Barcode("UPC-A", "036000291452", "image")]
 
 
+def _smeared(image: Image.Image, length: int) -> Image.Image:
+    """A horizontal smear of ``length`` pixels across the bars (a hand moving)."""
+    pixels = np.asarray(image, dtype=np.float32)
+    smeared = sum(np.roll(pixels, shift, axis=1) for shift in range(length)) / length
+    return Image.fromarray(np.asarray(smeared).clip(0, 255).astype(np.uint8))
+
+
+def test_bars_smeared_by_a_moving_hand_are_read_from_their_profile() -> None:
+    photo = on_pack(_smeared(barcode_image("96385074", "EAN-8", scale=2), 4), size=(900, 700))
+    regions = bar_regions(photo)
+    assert from_regions(regions) == []
+    assert from_profiles(regions) == [Barcode("EAN-8", "96385074", "image")]
+
+
 def test_deblurring_sharpens_a_blurred_edge_and_keeps_its_place() -> None:
     step = np.concatenate([np.full(60, 255.0), np.zeros(60), np.full(60, 255.0)])
     kernel = np.exp(-(np.arange(-12, 13) ** 2) / (2 * 4.0**2))

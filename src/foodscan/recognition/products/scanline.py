@@ -24,6 +24,8 @@ _BANDS = ((0.0, 1.0), (0.1, 0.5), (0.5, 0.9))
 # 720 pixels: 5-10 per module), and the noise-to-signal ratios of the Wiener filter.
 _SIGMAS = (1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)
 _NSR = (0.001, 0.005)  # the profile is a mean of many rows: little noise is left in it
+# Smears (a hand moving while the shutter is open), in pixels of the cut-out.
+_SMEARS = (6, 9, 12, 16, 20, 26)
 _HEIGHT = 48  # rows of the drawn-back bars
 _QUIET = 0.15  # white drawn beside the profile, as a share of its length
 
@@ -49,17 +51,29 @@ def _stretched(values: np.ndarray) -> np.ndarray:
     return np.asarray((values - low) * 255.0 / max(float(high - low), 1.0))
 
 
-def deblurred(profile: np.ndarray, sigma: float, nsr: float) -> np.ndarray:
-    """``profile`` Wiener-deconvolved of a Gaussian blur of ``sigma`` pixels, stretched.
+def _transfer(length: int, sigma: float, smear: int) -> np.ndarray:
+    """The blur's transfer function over ``length`` samples: a Gaussian of ``sigma`` pixels,
+    or (``smear`` > 1) a box ``smear`` pixels long, centred."""
+    offsets = np.arange(length)
+    offsets = np.minimum(offsets, length - offsets).astype(np.float64)
+    if smear > 1:
+        kernel = np.zeros(length)
+        kernel[:smear] = 1.0
+        kernel = np.roll(kernel, -(smear // 2))
+    else:
+        kernel = np.exp(-(offsets**2) / (2 * sigma**2))
+    return np.asarray(np.fft.fft(kernel / kernel.sum()))
+
+
+def deblurred(profile: np.ndarray, sigma: float, nsr: float, smear: int = 0) -> np.ndarray:
+    """``profile`` Wiener-deconvolved of a Gaussian blur of ``sigma`` pixels (or of a smear
+    ``smear`` pixels long), stretched.
 
     The ends are padded with their own values so the transform's wrap-around does not ring
     into the bars."""
     pad = len(profile) // 2
     padded = np.pad(profile, (pad, pad), mode="edge")
-    offsets = np.arange(len(padded))
-    offsets = np.minimum(offsets, len(padded) - offsets).astype(np.float64)
-    kernel = np.exp(-(offsets**2) / (2 * sigma**2))
-    transfer = np.fft.fft(kernel / kernel.sum())
+    transfer = _transfer(len(padded), sigma, smear)
     inverse = np.conj(transfer) / (np.abs(transfer) ** 2 + nsr)
     sharp = np.real(np.fft.ifft(np.fft.fft(padded) * inverse))[pad : pad + len(profile)]
     return _stretched(sharp)
@@ -78,3 +92,5 @@ def deblurred_images(region: Image.Image) -> Iterator[Image.Image]:
         for sigma in _SIGMAS:
             for nsr in _NSR:
                 yield drawn(deblurred(profile, sigma, nsr))
+        for smear in _SMEARS:
+            yield drawn(deblurred(profile, 0.0, _NSR[-1], smear))
