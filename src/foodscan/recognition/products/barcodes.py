@@ -4,7 +4,8 @@
 the regions that look like bars (``bars.bar_regions``: cut out, turned upright, scaled) in a
 few variants (sizes, sharpened, two binarizers) and keeps the code most variants agree on, so
 one variant's misread does not win; then a few variants of the whole photo (sharpened and
-smaller, slightly rotated). ``from_text`` reads the digits printed under the bars (from OCR
+smaller, slightly rotated); then the regions' bar profiles, deblurred (``scanline``), by vote.
+A single 8-digit code read from the whole photo is checked against its region's variants. ``from_text`` reads the digits printed under the bars (from OCR
 lines) and keeps only digit runs whose GS1 check digit is right, so a price or a date is not
 taken for a code.
 
