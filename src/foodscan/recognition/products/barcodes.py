@@ -5,9 +5,9 @@ the regions that look like bars (``bars.bar_regions``: cut out, turned upright, 
 few variants (sizes, sharpened, two binarizers) and keeps the code most variants agree on, so
 one variant's misread does not win; then a few variants of the whole photo (sharpened and
 smaller, slightly rotated); then the regions' bar profiles, deblurred (``scanline``), by vote.
-A single 8-digit code read from the whole photo is checked against its region's variants. ``from_text`` reads the digits printed under the bars (from OCR
-lines) and keeps only digit runs whose GS1 check digit is right, so a price or a date is not
-taken for a code.
+A single 8-digit code read from the whole photo is checked against its region's variants.
+``from_text`` reads the digits printed under the bars (from OCR lines) and keeps only digit
+runs whose GS1 check digit is right, so a price or a date is not taken for a code.
 
 Each code is reported in its own symbology: a UPC-A as its 12 digits (zxing-cpp reads it as an
 EAN-13 with a leading 0), a UPC-E as its 8. ``Barcode.gtin`` (``gtin_key``, with UPC-E
