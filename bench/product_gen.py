@@ -279,10 +279,11 @@ def _category(rng: random.Random, lang: str, brand: str) -> tuple[str, str]:
     return category, f"{name} {extra}".strip()
 
 
-def generate(split_name: str, count: int) -> Iterator[tuple[Sample, Image.Image]]:
-    """``count`` photos of ``split_name`` with their truth, the same ones on every call."""
+def generate(split_name: str, count: int, start: int = 0) -> Iterator[tuple[Sample, Image.Image]]:
+    """``count`` photos of ``split_name`` from number ``start`` with their truth, the same
+    ones on every call."""
     split = SPLITS[split_name]
-    for number in range(count):
+    for number in range(start, start + count):
         rng = random.Random(split.seed + number)  # noqa: S311 - pictures, not secrets
         reported, printed, known, lang = _brand(rng, split)
         category, name = _category(rng, lang, reported)
@@ -313,11 +314,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("split", choices=sorted(SPLITS))
     parser.add_argument("--count", type=int, default=40)
+    parser.add_argument("--start", type=int, default=0, help="the first photo's number")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for sample, image in generate(args.split, args.count):
+    for sample, image in generate(args.split, args.count, args.start):
         image.save(args.out / sample.file, quality=95)
         row = asdict(sample)
         row["distortions"] = json.dumps(list(sample.distortions))

@@ -115,7 +115,8 @@ def test_digits_under_smeared_bars_are_read_from_their_band(
     # Bars smeared across beyond reading, small digits under them: OCR of the whole cut-out
     # misses the digits, two reads of the tight bands under the bars agree on them.
     photo = on_pack(_smeared(barcode_image(text, fmt, scale=2, digits=True), 4), angle, (600, 450))
-    assert decode(photo) == []
+    # The bars' deblurred profile (``scanline``) reads some of these; never another code.
+    assert decode(photo) in ([], [Barcode(fmt, text, "image")])
     found = printed_codes(photo, [], ocr_engine)
     assert [(code.text, code.source) for code in found] == [(text, "text")]
 

@@ -4,9 +4,10 @@
 the regions that look like bars (``bars.bar_regions``: cut out, turned upright, scaled) in a
 few variants (sizes, sharpened, two binarizers) and keeps the code most variants agree on, so
 one variant's misread does not win; then a few variants of the whole photo (sharpened and
-smaller, slightly rotated). ``from_text`` reads the digits printed under the bars (from OCR
-lines) and keeps only digit runs whose GS1 check digit is right, so a price or a date is not
-taken for a code.
+smaller, slightly rotated); then the regions' bar profiles, deblurred (``scanline``), by vote.
+A single 8-digit code read from the whole photo is checked against its region's variants.
+``from_text`` reads the digits printed under the bars (from OCR lines) and keeps only digit
+runs whose GS1 check digit is right, so a price or a date is not taken for a code.
 
 Each code is reported in its own symbology: a UPC-A as its 12 digits (zxing-cpp reads it as an
 EAN-13 with a leading 0), a UPC-E as its 8. ``Barcode.gtin`` (``gtin_key``, with UPC-E
@@ -20,12 +21,14 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 import zxingcpp
 from PIL import Image, ImageFilter
 
 from foodscan.recognition.products.bars import bar_regions
+from foodscan.recognition.products.scanline import deblurred_images
 
 Source = Literal["image", "text"]
 
@@ -52,6 +55,12 @@ _MAX_SIDE = 2000
 # grey; a fixed threshold splits them where the local one sees noise).
 _REGION_WIDTHS = (400, 800)
 _AGREED = 3  # variants that agree, with none dissenting, settle a region early
+_PROFILE_REGIONS = 2  # regions whose deblurred profiles are read (``scanline``)
+_PROFILE_AGREED = 2  # deblurred reads that must name a code, more than name any other
+# A code of eight digits read once from the whole photo is checked against its bar region's
+# variants: a UPC-E carries no check digit of its own (its parity pattern stands for it), and
+# a misread that keeps the pattern right names another valid code.
+_SHORT = 8
 _BINARIZERS = (zxingcpp.Binarizer.LocalAverage, zxingcpp.Binarizer.FixedThreshold)
 # Digits under the bars as OCR reads them: groups split by spaces, and by the guard bars that
 # reach down between them, which OCR reads as quote marks, |, =, #, : or !.
@@ -165,6 +174,37 @@ def from_regions(regions: Sequence[Image.Image]) -> list[Barcode]:
     return [votes.most_common(1)[0][0]] if votes else []
 
 
+def from_profiles(regions: Sequence[Image.Image]) -> list[Barcode]:
+    """The code that the deblurred profiles (``scanline``) of the first regions read most,
+    if at least ``_PROFILE_AGREED`` of them name it and fewer name any other; or nothing.
+
+    Deconvolution rings, and a ring can turn into a valid code now and then: one read alone
+    is not taken."""
+    for region in regions[:_PROFILE_REGIONS]:
+        votes: Counter[Barcode] = Counter()
+        for drawn in deblurred_images(region):
+            for binarizer in _BINARIZERS:
+                votes.update(set(_found(drawn, binarizer)))
+        ranked = [*votes.most_common(2), (None, 0)]
+        best, count = ranked[0]
+        if best is not None and count >= _PROFILE_AGREED and ranked[1][1] < count:
+            return [best]
+    return []
+
+
+def _checked(found: list[Barcode], regions: Regions) -> list[Barcode]:
+    """``found`` (the whole photo's single read), or the code its bar region's variants read
+    more often, when that single read is a short code (``_SHORT``) they do not confirm."""
+    if len(found) != 1 or len(found[0].text) != _SHORT:
+        return found
+    votes = region_votes(regions())
+    tally = {code.gtin: count for code, count in votes.items()}
+    if not votes or found[0].gtin in tally:
+        return found
+    best, count = votes.most_common(1)[0]
+    return [best] if count > 1 else found
+
+
 def _variants(image: Image.Image) -> Iterator[Image.Image]:
     gray = image.convert("L")
     if max(gray.size) > _MAX_SIDE:
@@ -182,15 +222,20 @@ Regions = Callable[[], Sequence[Image.Image]]
 
 def decode(image: Image.Image, regions: Regions | None = None) -> list[Barcode]:
     """The codes zxing-cpp reads in ``image``, each once; its bar ``regions`` (``regions()``,
-    or ``bars.bar_regions``) and the variants only if none is found."""
+    or ``bars.bar_regions``), the variants and then the regions' deblurred profiles only if
+    none is found. A single short code is checked against the regions (``_checked``)."""
+    cut_out = regions if regions is not None else cache(lambda: bar_regions(image))
     found = _found(image)
-    if not found:
-        found = from_regions(regions() if regions is not None else bar_regions(image))
+    if found:
+        return unique(_checked(found, cut_out))
+    found = from_regions(cut_out())
     if not found:
         for variant in _variants(image):
             found = _found(variant)
             if found:
                 break
+    if not found:
+        found = from_profiles(cut_out())
     return unique(found)
 
 

@@ -105,18 +105,16 @@ def _regions(energy: np.ndarray, coherence: np.ndarray, angle: np.ndarray) -> li
     return sorted(found, key=lambda region: -region.cells)[:_REGIONS]
 
 
-def _cut(image: Image.Image, region: _Region, scale: float) -> Image.Image:
-    """The region from the full photo, upright (bars vertical), digits included, resized."""
+def _cut(image: Image.Image, region: _Region, scale: float, across: float) -> Image.Image:
+    """The region from the full photo, upright (bars vertical), digits included, resized.
+
+    The turn is made on a square patch about the region's centre, big enough for the region
+    in any direction and filled white beyond the photo: a code turned a quarter near the
+    photo's edge would otherwise be turned off the canvas and cut.
+    """
     points = [(x / scale, y / scale) for x, y in region.centres]
     cx = sum(x for x, _ in points) / len(points)
     cy = sum(y for _, y in points) / len(points)
-    # Turn the photo about the region's centre so its edges run along x (bars upright).
-    turned = image.rotate(
-        math.degrees(region.angle),
-        center=(cx, cy),
-        resample=Image.Resampling.BICUBIC,
-        fillcolor=(255, 255, 255),
-    )
     # The region's extent after the turn: its cells' centres on the new axes, plus a cell.
     cos, sin = math.cos(region.angle), math.sin(region.angle)
     half = _CELL / scale
@@ -126,19 +124,40 @@ def _cut(image: Image.Image, region: _Region, scale: float) -> Image.Image:
     ys += [min(ys) - half, max(ys) + half]
     width, height = max(xs) - min(xs), max(ys) - min(ys)
     box = (
-        round(cx + min(xs) - _MARGIN * width),
-        round(cy + min(ys) - _DIGITS * height),
-        round(cx + max(xs) + _MARGIN * width),
-        round(cy + max(ys) + _DIGITS * height),
+        min(xs) - across * width,
+        min(ys) - _DIGITS * height,
+        max(xs) + across * width,
+        max(ys) + _DIGITS * height,
+    )  # about the centre, on the turned axes
+    reach = math.ceil(max(map(abs, box)) * math.sqrt(2)) + 2
+    patch = Image.new("RGB", (2 * reach, 2 * reach), (255, 255, 255))
+    left, top = round(cx) - reach, round(cy) - reach
+    inside = (
+        max(0, left),
+        max(0, top),
+        min(image.width, left + 2 * reach),
+        min(image.height, top + 2 * reach),
     )
-    crop = turned.crop(box)
+    if inside[0] < inside[2] and inside[1] < inside[3]:
+        patch.paste(image.crop(inside), (inside[0] - left, inside[1] - top))
+    # Turn the patch about the region's centre so its edges run along x (bars upright).
+    centre = (cx - left, cy - top)
+    turned = patch.rotate(
+        math.degrees(region.angle),
+        center=centre,
+        resample=Image.Resampling.BICUBIC,
+        fillcolor=(255, 255, 255),
+    )
+    x, y = centre
+    crop = turned.crop((round(box[0] + x), round(box[1] + y), round(box[2] + x), round(box[3] + y)))
     factor = _TARGET_WIDTH / max(crop.width, 1)
     size = (max(1, round(crop.width * factor)), max(1, round(crop.height * factor)))
     return crop.resize(size, Image.Resampling.LANCZOS)
 
 
-def bar_regions(image: Image.Image) -> list[Image.Image]:
-    """Up to three cut-outs of ``image`` that look like barcodes, largest first, upright."""
+def bar_regions(image: Image.Image, across: float = _MARGIN) -> list[Image.Image]:
+    """Up to three cut-outs of ``image`` that look like barcodes, largest first, upright,
+    with ``across`` times their width beside them each side."""
     gray = image.convert("L")
     scale = min(1.0, _SIDE / max(gray.size))
     if scale < 1.0:
@@ -149,7 +168,7 @@ def bar_regions(image: Image.Image) -> list[Image.Image]:
         return []
     regions = _regions(*_tensor(pixels))
     rgb = image.convert("RGB")
-    return [_cut(rgb, region, scale) for region in regions]
+    return [_cut(rgb, region, scale, across) for region in regions]
 
 
 def _longest_run(mask: np.ndarray) -> tuple[int, int]:
@@ -165,6 +184,19 @@ def _longest_run(mask: np.ndarray) -> tuple[int, int]:
     return best
 
 
+def bar_rows(gray: np.ndarray) -> tuple[int, int] | None:
+    """The first and one-past-last row of the bars of an upright cut-out (grey pixels): the
+    longest run of rows rich in vertical edges; none when there is no such run."""
+    if min(gray.shape) < _CELL:
+        return None
+    edges = np.abs(np.diff(gray, axis=1))
+    rows = np.convolve(edges.mean(axis=1), np.ones(5) / 5, mode="same")
+    if rows.max() <= 0:
+        return None
+    top, bottom = _longest_run(rows > _BAND_ROWS * rows.max())
+    return (top, bottom) if bottom - top >= _CELL else None
+
+
 def digit_bands(region: Image.Image) -> list[Image.Image]:
     """Where the digits printed with the bars of an upright cut-out (``bar_regions``) stand.
 
@@ -176,13 +208,11 @@ def digit_bands(region: Image.Image) -> list[Image.Image]:
     cut-out.
     """
     gray = np.asarray(region.convert("L"), dtype=np.float32)
-    if min(gray.shape) < _CELL:
+    rows = bar_rows(gray)
+    if rows is None:
         return []
+    top, bottom = rows
     edges = np.abs(np.diff(gray, axis=1))
-    rows = np.convolve(edges.mean(axis=1), np.ones(5) / 5, mode="same")
-    top, bottom = _longest_run(rows > _BAND_ROWS * rows.max())
-    if bottom - top < _CELL:
-        return []
     columns = np.convolve(edges[top:bottom].mean(axis=0), np.ones(9) / 9, mode="same")
     inside = np.nonzero(columns > _BAND_COLUMNS * columns.max())[0]
     left, right = int(inside.min()), int(inside.max())
