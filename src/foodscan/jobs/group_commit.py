@@ -77,13 +77,25 @@ class GroupCommit:
         result of one cancelled while its batch ran (a claimed lease to give back, say).
         ``user_lock``: the batch takes that user's lock before any operation runs; a batch
         takes its users' locks in sorted order, so two batches cannot deadlock on them."""
+        return await self.submit(operation, orphaned=orphaned, user_lock=user_lock)
+
+    def submit(
+        self,
+        operation: Operation[T],
+        *,
+        orphaned: Callable[[T], None] | None = None,
+        user_lock: str | None = None,
+    ) -> asyncio.Future[T]:
+        """Queue ``operation`` for the next batch without waiting (``run`` awaits this): the
+        future gets its result once that batch committed; cancelled before the batch starts,
+        the operation is skipped."""
         queued: _Queued[T] = _Queued(operation, asyncio.get_running_loop().create_future())
         queued.orphaned = orphaned
         queued.user_lock = user_lock
         self._queue.append(queued)
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush(), name="foodscan-group-commit")
-        return await queued.done
+        return queued.done
 
     async def drain(self) -> None:
         """Wait until everything queued so far has been committed (or has failed)."""

@@ -7,6 +7,7 @@ lease was lost gets ``LeaseLost`` and its late write changes nothing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from foodscan.clock import Clock, utc_now
 from foodscan.errors import LeaseLost
 from foodscan.jobs import sql
+from foodscan.jobs.claims import ClaimGatherer
 from foodscan.jobs.group_commit import GroupCommit
 from foodscan.jobs.job import Job
 from foodscan.jobs.position import fair_share
@@ -68,6 +70,7 @@ class JobQueue:
         self.fair_share = fair_share(settings)
         self.clock = clock
         self.group = GroupCommit(engine, bus, clock=clock)
+        self._claims: ClaimGatherer[Lease] = ClaimGatherer(self.group, self._give_back)
         self._registration: dict[str, Any] | None = None
         self._background: set[asyncio.Task[None]] = set()
 
@@ -104,40 +107,54 @@ class JobQueue:
         With ``first_steps`` (kind → (step, message)) the job starts at its first step and its
         ``job.progress`` for that step commits with the claim, so its body can begin at once.
         ``wanted`` is asked when the claim's batch runs: False (the worker began stopping while
-        the claim waited its turn) takes nothing.
+        the claim waited its turn) takes nothing. Claims made while the same batch gathers
+        are one statement (``jobs.claims``).
         """
-        token = str(uuid.uuid4())
-        steps = {kind: name for kind, (name, _) in (first_steps or {}).items()}
+        steps = tuple(sorted((first_steps or {}).items()))
+        key = (tuple(kinds), steps)
+        return await self._claims.ask(key, functools.partial(self._take, kinds, steps), wanted)
 
-        async def take(tx: Write) -> Lease | None:
-            if wanted is not None and not wanted():
-                return None
-            row = await sql.claim(
+    async def _take(
+        self,
+        kinds: Sequence[str],
+        first_steps: tuple[tuple[str, tuple[str, str]], ...],
+        tx: Write,
+        n: int,
+    ) -> list[Lease]:
+        """Up to ``n`` jobs for the slots of one gathering (``jobs.claims``), in one statement;
+        each gets ``job.started`` (and its first step's ``job.progress``)."""
+        steps = dict(first_steps)
+        rows: list[sql.Row] = []
+        while len(rows) < n:  # a statement's tokens number its jobs up to ``MAX_CLAIM``
+            wanted = min(n - len(rows), sql.MAX_CLAIM)
+            taken = await sql.claim_many(
                 tx.conn,
+                n=wanted,
                 worker_id=self.worker_id,
-                token=token,
+                token_base=uuid.uuid4().hex,
                 now=tx.now,
                 lease_until=self._lease_until(tx.now),
                 kinds=kinds,
                 policy=self.fair_share,
-                first_steps=steps,
+                first_steps={kind: name for kind, (name, _) in steps.items()},
             )
-            if row is None:
-                return None
+            rows += taken
+            if len(taken) < wanted:
+                break
+        leases = []
+        for row in rows:
             await tx.event(row, "job.started", attempt=row.attempt)
-            if first_steps and row.kind in first_steps:
-                name, message = first_steps[row.kind]
+            if row.kind in steps:
+                name, message = steps[row.kind]
                 await tx.event(row, "job.progress", step=name, progress=0, message=message)
-            return Lease(Job.from_row(row), token)
+            leases.append(Lease(Job.from_row(row), row.lease_token))
+        return leases
 
-        return await self.group.run(take, orphaned=self._give_back)
-
-    def _give_back(self, lease: Lease | None) -> None:
+    def _give_back(self, lease: Lease) -> None:
         """A claim whose caller was cancelled while it committed: release the job at once."""
-        if lease is not None:
-            task = asyncio.create_task(self._release_quietly(lease))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+        task = asyncio.create_task(self._release_quietly(lease))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _release_quietly(self, lease: Lease) -> None:
         try:

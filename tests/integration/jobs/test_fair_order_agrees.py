@@ -1,4 +1,4 @@
-"""The fair-share order is written three times: the claim statement (``sql.next_job``), a queued
+"""The fair-share order is written three times: the claim statement (``sql.claim_many``), a queued
 job's place (``sql.position``: counts, then ``place_from``'s arithmetic; ``sql.admit`` for a new
 job) and the whole order (``sql.queue_order``, a heap merge of the lanes). This property test
 holds them to one order on queues that hypothesis generates — lanes and their shares, users,

@@ -1,22 +1,23 @@
 """Every SQL statement of foodscan's jobs, one function each; dialect branches live here only.
 
-``lifecycle`` holds a job's life (submit to finish), ``admission`` the one read before a
-submit's insert, ``fairness`` the claim order, ``places`` a queued job's place, ``order`` the
-order's front as rows and the announced places, ``pace`` what the ETA reads, ``upkeep`` the
-maintenance and the worker registry, ``usage`` what the rate limits and budgets count.
+``lifecycle`` holds a job's life (submit to finish; ``claim_many`` its claims),
+``admission`` the one read before a submit's insert, ``fairness`` the claim order, ``places`` a
+queued job's place, ``order`` the order's front as rows and the announced places, ``pace`` what
+the ETA reads, ``upkeep`` the maintenance and the worker registry, ``usage`` what the rate limits
+and budgets count.
 (The webhook outbox's statements are ``webhooks.outbox_sql``.)
-Callers use ``from foodscan.jobs import sql`` and ``sql.claim(...)``.
+Callers use ``from foodscan.jobs import sql`` and ``sql.claim_many(...)``.
 """
 
 from __future__ import annotations
 
 from foodscan.jobs.sql.admission import Admission, Candidate, admit
+from foodscan.jobs.sql.claim_many import MAX_CLAIM, claim_many
 from foodscan.jobs.sql.fairness import FairShare
 from foodscan.jobs.sql.lifecycle import (
     Row,
     cancel_queued,
     cancel_requested_ids,
-    claim,
     find_duplicate,
     finish,
     get_by_idempotency_key,
@@ -70,6 +71,7 @@ from foodscan.jobs.sql.usage import (
 __all__ = [
     "EVENT_ORDER_LOCK",
     "EXACT_PLACES",
+    "MAX_CLAIM",
     "Admission",
     "Candidate",
     "FairShare",
@@ -80,7 +82,7 @@ __all__ = [
     "cancel_expired",
     "cancel_queued",
     "cancel_requested_ids",
-    "claim",
+    "claim_many",
     "delete_expired_jobs",
     "delete_expired_tickets",
     "delete_stale_workers",

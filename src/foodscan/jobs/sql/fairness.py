@@ -18,7 +18,7 @@ Every pick is an index range read (``status, lane, fair_tag``; ``status, created
 lane's first job, so the others keep their order: positions change when jobs are submitted,
 cancelled or age, not with every claim.
 
-The order is written three times — ``next_job`` (SQL), ``places.position``/``place_from``
+The order is written three times — ``claim_many`` (SQL), ``places.position``/``place_from``
 (counts and arithmetic) and ``order.queue_order`` (a heap merge) — and ``tests/integration/jobs/
 test_fair_order_agrees.py`` holds them to one on generated queues, on both engines.
 """
@@ -117,50 +117,7 @@ CLAIM_NOW = sa.bindparam("claim_now", type_=jobs.c.run_at.type)
 CLAIM_OLDEST = sa.bindparam("claim_oldest", type_=jobs.c.created_at.type)
 
 
-def next_job(policy: FairShare, kinds: Sequence[str]) -> sa.ScalarSelect[Any]:
-    """The id of the job to claim next, locked (``SKIP LOCKED`` on PostgreSQL).
-
-    Built once per policy and kinds (it is the hottest statement): the moment comes in as
-    ``claim_now`` and ``policy.oldest(claim_now)`` as ``claim_oldest``."""
-    ready = (
-        jobs.c.status == Status.QUEUED,
-        due(CLAIM_NOW),
-        jobs.c.kind.in_([_inline(kind) for kind in kinds]),
-    )
-    aged = (
-        sa.select(jobs.c.id)
-        .where(*ready, jobs.c.created_at < CLAIM_OLDEST)
-        .order_by(jobs.c.created_at, jobs.c.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    heads = [
-        sa.select(
-            sa.select(jobs.c.id)
-            .where(*ready, jobs.c.lane == lane)
-            .order_by(*TURN)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-            .label("id"),
-            ((recent_starts(policy, lane) + 1.0) / policy.share(lane)).label("pace"),
-            sa.literal(rank).label("rank"),
-        )
-        for rank, lane in enumerate(policy.lanes())
-    ]
-    lanes = sa.union_all(*heads).subquery("lanes")
-    first_lane = (
-        sa.select(lanes.c.id)
-        .where(lanes.c.id.is_not(None))
-        .order_by(lanes.c.pace, lanes.c.rank)
-        .limit(1)
-        .scalar_subquery()
-    )
-    return sa.select(sa.func.coalesce(aged, first_lane)).scalar_subquery()
-
-
-def _inline(text: str) -> sa.ColumnElement[str]:
+def inline(text: str) -> sa.ColumnElement[str]:
     """A string written into the statement, not bound: the claim's kinds are fixed for the
     statement built for them, and an expanding ``IN`` list made SQLAlchemy rewrite the SQL of
     every claim (``_process_parameters_for_postcompile``, 4 % of a worker's time). Kinds are the

@@ -7,7 +7,7 @@ raises; nothing reads, decides in Python, then writes.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from foodscan.db.tables import jobs
-from foodscan.jobs.sql.fairness import CLAIM_NOW, FairShare, next_job, tag_for
+from foodscan.jobs.sql.fairness import tag_for
 from foodscan.jobs.states import TERMINAL, Status
 
 Row = sa.Row[*tuple[Any, ...]]  # Any: rows of jobs have many column types
@@ -142,58 +142,6 @@ async def requeue_finished(
         .returning(*jobs.c)
     )
     return (await conn.execute(query)).one_or_none()
-
-
-async def claim(
-    conn: AsyncConnection,
-    *,
-    worker_id: str,
-    token: str,
-    now: datetime,
-    lease_until: datetime,
-    kinds: Sequence[str],
-    policy: FairShare,
-    first_steps: Mapping[str, str] | None = None,
-) -> Row | None:
-    """Take the next runnable job in the fair order (``fairness``; SKIP LOCKED on PostgreSQL),
-    at the first step of its kind (``first_steps``: kind → step name), if given."""
-    query = _claim_query(policy.key, tuple(kinds), tuple(sorted((first_steps or {}).items())))
-    params = {
-        "claim_now": now,
-        "claim_oldest": policy.oldest(now),
-        "claim_worker": worker_id,
-        "claim_token": token,
-        "claim_lease_until": lease_until,
-    }
-    return (await conn.execute(query, params)).one_or_none()
-
-
-@functools.cache
-def _claim_query(
-    policy: tuple[tuple[tuple[str, int], ...], int, float],
-    kinds: tuple[str, ...],
-    first_steps: tuple[tuple[str, str], ...],
-) -> sa.Update:
-    """The claim statement, built once per policy, kinds and first steps (the moment, the
-    worker and its lease are parameters)."""
-    candidate = next_job(FairShare.of(policy), kinds)
-    step: Any = sa.case(dict(first_steps), value=jobs.c.kind, else_=None) if first_steps else None
-    return (
-        sa.update(jobs)
-        .where(jobs.c.id == candidate, jobs.c.status == Status.QUEUED)
-        .values(
-            status=Status.RUNNING,
-            lease_owner=sa.bindparam("claim_worker"),
-            lease_token=sa.bindparam("claim_token"),
-            lease_expires_at=sa.bindparam("claim_lease_until", type_=jobs.c.lease_expires_at.type),
-            attempt=jobs.c.attempt + 1,
-            started_at=CLAIM_NOW,
-            step=step,
-            progress=0,
-            updated_at=CLAIM_NOW,
-        )
-        .returning(*jobs.c)
-    )
 
 
 async def renew_leases(

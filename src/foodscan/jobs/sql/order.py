@@ -1,6 +1,6 @@
 """The claim order read as rows (its front, or all of it), and the announced places written back.
 
-``queue_front`` reads the first ``limit`` queued jobs in the order ``next_job`` claims them: the
+``queue_front`` reads the first ``limit`` queued jobs in the order ``claim_many`` claims them: the
 aged ones oldest first, then the lanes merged by pace (``fairness``). Every read stops at
 ``limit`` rows (the aged jobs, each lane's young jobs in turn order: index range reads of
 ``status, created_at`` and ``status, lane, fair_tag``), so the front's cost does not grow with
