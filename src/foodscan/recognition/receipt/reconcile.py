@@ -90,7 +90,9 @@ def reconcile(
     if total is None or not items:
         return Outcome("needs_review", None, tax_added=False)
     tax_sum = sum(tax, Decimal(0))
-    added = _tax_added(subtotal, tax_sum, total - rounding, _net_sum(items))
+    added = _tax_added(subtotal, tax_sum, total - rounding, _net_sum(items)) or bool(
+        discount and _tax_added(subtotal, tax_sum, total - rounding + discount, _net_sum(items))
+    )
     difference = total - rounding - _net_sum(items) - (tax_sum if added else 0)
     unknown = [item for item in items if item.total is None]
     computed = [item for item in items if not item.total_read]
