@@ -141,7 +141,20 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
     cers = [r["score"]["cer"] for r in records if r["score"].get("cer") is not None]
     summary["ocr_cer"] = round(statistics.fmean(cers), 3) if cers else None
+    summary |= _verdicts(records)
     return summary
+
+
+def _verdicts(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many receipts reconcile (items add up to the total), and how many of those
+    ``consistent`` verdicts have a wrong total (as a number; must be 0)."""
+    statuses = [r["found"]["reconciliation"]["status"] for r in records]
+    counts = {status: statuses.count(status) for status in sorted(set(statuses))}
+    wrong = sum(
+        s == "consistent" and not r["score"]["total_number"]
+        for s, r in zip(statuses, records, strict=True)
+    )
+    return {"verdicts": counts, "consistent_wrong_total": wrong}
 
 
 def groups(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -163,7 +176,8 @@ def table(summaries: dict[str, dict[str, Any]]) -> str:
         heads = [*SYNTH_FIELDS, "items P", "items R", "items F1", "F1 strict", "all items",
                  "all strict", "reconciled", "p50 s", "p95 s"]  # fmt: skip
     else:
-        heads = [*SROIE_FIELDS, "micro F1", *SROIE_PRACTICAL, "OCR CER", "p50 s", "p95 s"]
+        heads = [*SROIE_FIELDS, "micro F1", *SROIE_PRACTICAL, "OCR CER", "consistent",
+                 "consistent, wrong total", "p50 s", "p95 s"]  # fmt: skip
     lines = ["| group | n | " + " | ".join(heads) + " |", "|---" * (len(heads) + 2) + "|"]
     for name, s in summaries.items():
         if "items" in s:
@@ -175,6 +189,8 @@ def table(summaries: dict[str, dict[str, Any]]) -> str:
             cells = [f"{s[f]:.0%}" for f in SROIE_FIELDS] + [f"{s['micro']['f1']:.2f}"]
             cells += [f"{s[f]:.0%}" for f in SROIE_PRACTICAL]
             cells += ["-" if s["ocr_cer"] is None else f"{s['ocr_cer']:.3f}"]
+            consistent = s["verdicts"].get("consistent", 0)
+            cells += [f"{consistent} of {s['n']}", str(s["consistent_wrong_total"])]
         cells += [f"{s['seconds']['p50']:.2f}", f"{s['seconds']['p95']:.2f}"]
         lines.append(f"| {name} | {s['n']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -1,7 +1,7 @@
 """A randomised receipt generator for testing the parser on layouts it was not tuned on.
 
-Per locale (``pl``, ``ru``, ``uk``, ``us``) a grammar of layouts (``layouts``): header forms,
-item row shapes, discount and deposit rows, total, tax and payment wordings, widths, fonts.
+Per locale (``pl``, ``ru``, ``uk``, ``us``, ``my``) a grammar of layouts (``layouts``): header
+forms, item row shapes, discount and deposit rows, total, tax and payment wordings, widths, fonts.
 Layouts are named and split into ``dev`` (develop on these) and ``held`` (score only on
 these; they draw on wordings and row shapes no dev layout has). Each receipt is composed by its
 locale's module (``pl``, ``ru``, ``en``) with exact till arithmetic, and written as a photo
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from receipt_gen import en, pl, ru
+from receipt_gen import en, my, pl, ru
 from receipt_gen.layouts import LOCALES, SPLITS, Layout, layouts, seed_of
 from receipt_gen.render import HARD, image_of, lines_of, style_for
 from receipt_gen.sheet import Sheet
@@ -34,6 +34,7 @@ _COMPOSERS: dict[str, Callable[[Layout, str], tuple[Sheet, dict[str, Any]]]] = {
     "ru": ru.compose,
     "uk": en.compose,
     "us": en.compose,
+    "my": my.compose,
 }
 
 

@@ -24,19 +24,28 @@ _HOURS = {
     "ru": "Режим работы 08:00-22:00",
     "uk": "OPEN 7AM - 10PM DAILY",
     "us": "OPEN 24 HOURS",
+    "my": "OPEN DAILY 8AM - 10PM",
 }
 _POINTS = {
     "pl": "Punkty lojalnościowe:",
     "ru": "Баллы:",
     "uk": "CLUBCARD POINTS",
     "us": "REWARDS POINTS",
+    "my": "MEMBER POINTS",
 }
-_SAVINGS = {"pl": "Oszczędzasz", "ru": "ВАША ЭКОНОМИЯ", "uk": "TOTAL SAVINGS", "us": "YOU SAVED"}
+_SAVINGS = {
+    "pl": "Oszczędzasz",
+    "ru": "ВАША ЭКОНОМИЯ",
+    "uk": "TOTAL SAVINGS",
+    "us": "YOU SAVED",
+    "my": "YOUR SAVINGS TODAY",
+}
 _BONUS = {
     "pl": "Bon na kolejne zakupy",
     "ru": "НАЧИСЛЕНО БОНУСОВ",
     "uk": "VOUCHER EARNED",
     "us": "CASH BACK REWARD",
+    "my": "VOUCHER EARNED",
 }
 _CODE = {"ru": "КОД ТОВАРА", "us": "ITEM #"}
 

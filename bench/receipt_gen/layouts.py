@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from receipt_gen.extras import EXTRA_SLOTS
 
-LOCALES = ("pl", "ru", "uk", "us")
+LOCALES = ("pl", "ru", "uk", "us", "my")
 SPLITS = ("dev", "held")
 LAYOUTS_PER_SPLIT = {"dev": 10, "held": 8}
 _MIN_HELD = 2
@@ -67,6 +67,19 @@ SLOTS: dict[str, dict[str, Options]] = {
         "total": (["TOTAL", "BALANCE DUE"], ["AMOUNT DUE", "TOTAL DUE"]),
         "tax": (["TAX"], ["SALES TAX", "STATE TAX"]),
         "payment": (["CASH TEND", "VISA"], ["DEBIT TEND", "MASTERCARD"]),
+    },
+    "my": {
+        "header": (["name_legal", "name_legal_regno"], ["name_only", "brand_over_company"]),
+        "item": (["code_then_name", "name_then_qty"], ["qty_first", "columns"]),
+        "sections": (["none", "per_rate"], ["per_rate_sub"]),
+        "prices": (["exclusive", "inclusive"], []),
+        "discount": (["DISC", "Discount"], ["Member Disc", "Promo"]),
+        "bill_discount": (["none", "Bill Discount"], ["Coupon Discount", "Voucher"]),
+        "tax": (["GST @ 6%", "TOTAL TAX"], ["GST 6%", "Service Tax"]),
+        "rounding": (["zero"], ["no_zero"]),
+        "rounding_word": (["ROUNDING", "Rounding Adj"], ["Rounding Adjustment", "RNDG ADJ"]),
+        "total": (["TOTAL", "Total Amount"], ["Total Payable", "NETT TOTAL", "Grand Total"]),
+        "payment": (["CASH", "CASH TENDERED"], ["VISA", "CREDIT CARD"]),
     },
 }  # fmt: skip
 # Slots every locale has: rendering and placement.

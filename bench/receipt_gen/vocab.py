@@ -142,6 +142,33 @@ GOODS: dict[str, list[tuple[str, str, str]]] = {
         ("COFFEE GROUND 12OZ", "7.99", "pcs"),
         ("BOTTLED WATER 24PK", "4.99", "pcs"),
     ],
+    "my": [
+        ("RICE BERAS SUPER 5KG", "16.90", "pcs"),
+        ("RICE FRAGRANT 10KG", "32.50", "pcs"),
+        ("SUGAR GULA PASIR 1KG", "2.85", "pcs"),
+        ("FLOUR TEPUNG 1KG", "2.60", "pcs"),
+        ("EGGS GRADE A 30PCS", "12.90", "pcs"),
+        ("BREAD WHITE 600G", "3.10", "pcs"),
+        ("COOKING OIL 5KG", "24.90", "pcs"),
+        ("MILO 1KG", "17.99", "pcs"),
+        ("NESCAFE 3IN1 30S", "15.49", "pcs"),
+        ("TEH TARIK 3IN1 15S", "9.80", "pcs"),
+        ("MAGGI KARI 5X79G", "6.20", "pcs"),
+        ("KICAP MANIS 345ML", "3.40", "pcs"),
+        ("SOS CILI 340G", "3.95", "pcs"),
+        ("SARDIN 425G", "6.45", "pcs"),
+        ("100PLUS 1.5L", "3.60", "pcs"),
+        ("MINERAL WATER 1.5L", "1.80", "pcs"),
+        ("SABUN DOBI 3KG", "21.90", "pcs"),
+        ("TISSUE ROLL 10S", "11.90", "pcs"),
+        ("BISKUT KRIM 400G", "5.30", "pcs"),
+        ("AYAM SEGAR", "9.90", "kg"),
+        ("UDANG XL", "39.90", "kg"),
+        ("BAWANG MERAH", "6.50", "kg"),
+        ("PISANG", "4.80", "kg"),
+        ("BATTERY AA 4PCS", "8.00", "pcs"),
+        ("A4 PAPER 500S", "13.50", "pcs"),
+    ],
 }
 
 # Shop names (the part a quote would enclose).
@@ -202,6 +229,16 @@ NAMES = {
         "CEDAR STREET",
         "MAIN ST MARKET",
     ],
+    "my": [
+        "KEDAI RUNCIT MAJU",
+        "SRI MURNI MART",
+        "TEO HUAT TRADING",
+        "PASARAYA SEGAR",
+        "KEDAI MESRA JAYA",
+        "LIM BROTHERS MINIMARKET",
+        "MUTIARA PERNIAGAAN",
+        "AL-AMIN STORES",
+    ],
 }
 
 # Store-type words printed before a (quoted) name: dev, then held-back only.
@@ -229,6 +266,7 @@ LEGAL_FORMS = {
     "ru": (["ООО", "ИП"], ["АО", "ПАО"]),
     "uk": (["LTD"], ["PLC", "LIMITED"]),
     "us": (["INC"], ["LLC", "CORP"]),
+    "my": (["SDN BHD", "ENTERPRISE"], ["SDN. BHD.", "S/B", "TRADING"]),
 }
 PEOPLE = {
     "pl": ["Jan Kowalski", "Anna Nowak", "Piotr Wiśniewski", "Ewa Zielińska"],
@@ -260,6 +298,13 @@ STREETS = {
         "15 QUEENS AVENUE",
     ],
     "us": ["1200 MAIN ST", "455 OAK AVE", "78 ELM STREET", "3001 RIVER RD", "910 PARK BLVD"],
+    "my": [
+        "NO. 53, JALAN BESAR",
+        "LOT 26, JALAN SS 15/4B",
+        "NO 14, JALAN PERMAS 4/3",
+        "9, JALAN SUBANG JASA 3",
+        "LOT P.T. 2811, JALAN ANGSA",
+    ],
 }
 TOWNS = {
     "pl": [
@@ -278,5 +323,12 @@ TOWNS = {
         "DENVER, CO 80202",
         "SALEM, OR 97301",
         "AKRON, OH 44308",
+    ],
+    "my": [
+        "40150 SHAH ALAM, SELANGOR",
+        "47500 SUBANG JAYA, SELANGOR",
+        "81750 MASAI, JOHOR",
+        "43000 KAJANG, SELANGOR",
+        "57000 KUALA LUMPUR",
     ],
 }

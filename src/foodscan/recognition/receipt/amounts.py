@@ -27,8 +27,9 @@ _AMOUNT = re.compile(
     r"(?P<num>\d{1,3}(?:[ .,\u00a0\u202f]\d{3})+[.,]\d{2}|\d+[.,]\d{2}"
     # "0, 79": a split decimal only where an amount ends (not "Leśna 5, 00-950 Warszawa").
     r"|\d+[.,]\s\d{2}(?=\s*$|\s*[A-G]\b|\s+\d))"
-    # Not a pack size either: "0.45л", "1.50L", "2.50g".
-    r"(?![\d%]|[.,]\d|\s%|(?:[lLлЛгГg]|ml|мл|kg|кг)\b)(?P<neg3>-(?!\d))?"
+    # Not a pack size either: "0.45л", "1.50L", "2.50g", nor fuel: "22.73 litre".
+    r"(?![\d%]|[.,]\d|\s%|\s?(?i:litres?|liters?|ltr)\b|(?:[lLлЛгГg]|ml|мл|kg|кг)\b)"
+    r"(?P<neg3>-(?!\d))?"
 )
 _LETTER = re.compile(r"[^\W\d_]")
 _CURRENCY_WORDS = re.compile(r"PLN|zł|руб\.?|RUB|EUR|USD|GBP|RM", re.IGNORECASE)

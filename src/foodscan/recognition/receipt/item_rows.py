@@ -11,6 +11,7 @@ a discount under it) is ``items``; this module only reads the row's own text.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -69,6 +70,10 @@ _GARBLED_PRICE = re.compile(r"^[\d\s.,*xX×]{3,10}[A-G]?$")
 _COUNT_LOOKALIKE = re.compile(r"(?<![^\W\d_])[Ззб](?=\s?[x×хX*]\s?\d)")
 _LOOKALIKE_DIGITS = str.maketrans("Ззб", "336")
 _MAX_PIECES = 99
+# A count before an item's name: "2x Hey Song", "3 X TEA".
+_LEAD_COUNT = re.compile(r"(\d{1,2})\s?[xX×]\s+(?=[^\W\d_])")
+# A column heading's unit on a row of its own: "(RM)", "(PLN)".
+_UNIT_HEADING = re.compile(r"(?:\(\s*[^\W\d_]{1,3}\s*\)\s*)+")
 
 
 class Kind(Enum):
@@ -185,6 +190,11 @@ def _priced_row(text: str) -> ItemRow:
     if len(found) < 2 or found[-2].value <= 0:
         return ItemRow(Kind.ITEM, name, None, None, None, total)
     price = found[-2]
+    if (lead := _LEAD_COUNT.match(name)) and times(Decimal(lead[1]), price.value) >= total:
+        # "2x Hey Song  4.30  7.60": a count before the name; the amount may be after a
+        # discount printed under it (reconcile settles that by the arithmetic).
+        count = Decimal(lead[1])
+        return ItemRow(Kind.ITEM, name[lead.end() :], count, "pcs", price.value, total)
     if (pieces := _pieces(price.value, total)) is not None:
         # "4,79 4,79 C", "3  3,79 11,37 C": a unit price (and count) whose "x" the OCR lost.
         return ItemRow(Kind.ITEM, _strip_count(name, pieces), pieces, "pcs", price.value, total)
@@ -202,10 +212,12 @@ def _strip_count(name: str, quantity: Decimal) -> str:
 
 def _unpriced_row(text: str) -> ItemRow:
     """A name, or an item whose price the OCR garbled (its amount is left unknown)."""
-    if letters_in(text) < 2:
+    if letters_in(text) < 2 or _UNIT_HEADING.fullmatch(text):
         return ItemRow(Kind.SKIP)
     *head, last = text.split(CELL_SEPARATOR)
-    if head and _GARBLED_PRICE.match(last) and sum(c.isdigit() for c in last) >= 3:
+    # Not a run of zeros ("01 Lai  000000": a till's or cashier's number).
+    digits = [c for c in last if c.isdigit()]
+    if head and _GARBLED_PRICE.match(last) and len(digits) >= 3 and set(digits) != {"0"}:
         return ItemRow(Kind.ITEM, clean_name(CELL_SEPARATOR.join(head)))
     return ItemRow(Kind.NAME, clean_name(text), code=_CODE.search(text) is not None)
 
@@ -254,6 +266,13 @@ def read_item_row(text: str) -> ItemRow:
     if is_amount_only(text) or letters_in(text[: found[0].start]) < 2:
         return ItemRow(Kind.AMOUNT, total=found[-1].value)
     return _priced_row(text)
+
+
+def receipt_discount(texts: Sequence[str]) -> Decimal:
+    """The discounts printed in ``texts`` (rows between the items and the total), as a
+    positive sum: "Coupon Discount  8.90", "DISCOUNT  -2.00"."""
+    found = [find_amounts(text) for text in texts if _DISCOUNT.search(text)]
+    return sum((abs(row[-1].value) for row in found if row), Decimal(0))
 
 
 def matches(row: ItemRow, total: Decimal | None) -> bool:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from foodscan.recognition.receipt.amounts import CENT, times
+from foodscan.recognition.receipt.amounts import CENT, amounts, times
 from foodscan.recognition.receipt.item_rows import ItemRow, Kind, matches, read_item_row
 from foodscan.recognition.receipt.rows import Row
 from foodscan.recognition.receipt.when import find_date
@@ -28,7 +28,7 @@ END_OF_ITEMS = re.compile(
     r"SUB[\s-]?TOTAL|\bTOTAL\b|\bSUMA\b|\bRAZEM\b|ПОДИТОГ|\bИТОГО?\b|\bВСЕГО\b|К\s+ОПЛАТЕ|"
     r"SPRZEDA[ŻZ]\s+OPODATK|\bPTU\b|^\W*TAX\b|\bVAT\s+(?:RATE|SUMMARY)|ITEMS\s+SOLD|"
     r"\bBALANCE\b|AMOUNT\s+DUE|\bTOTAL\s+QTY|СУММА\s+НДС|\bБЕЗНАЛИЧН|\bНАЛИЧН|\bCASH\b|"
-    r"\bGOT[ÓO]WK",
+    r"\bGOT[ÓO]WK|^\W*GST\b|\bROUNDING\b",
     re.IGNORECASE,
 )
 _ITEMS_BEFORE_A_SUM = 3  # fewer items could add up to the next one by chance
@@ -89,7 +89,10 @@ def item_block(rows: Sequence[Row], after: int | None) -> tuple[int, int]:
         (
             i
             for i, kind in enumerate(kinds)
-            if kind in (Kind.ITEM, Kind.QUANTITY) and not find_date(rows[i].text, us_order=False)
+            if kind in (Kind.ITEM, Kind.QUANTITY)
+            and not find_date(rows[i].text, us_order=False)
+            # "Invoice No  POSTED-O  34867": a till's number, not an item whose price was garbled
+            and not (_HEADER_MARK.search(rows[i].text) and not amounts(rows[i].text))
         ),
         len(rows),
     )
@@ -223,6 +226,28 @@ def _is_tax_of(draft: Draft, above: Draft) -> bool:
     )
 
 
+def _names_below(rows: Sequence[Row], lines: Sequence[ItemRow]) -> tuple[list[Row], list[ItemRow]]:
+    """The rows with each name put above its amount, where the till prints the name under
+    it: a product code, quantity and prices on one row, the name on the next
+    ("9557068000035  1  3.50  3.30" over "- JIANYU STEEL RULER"). Only when every bare
+    amount row of the block has a name row right under it and the first has none above."""
+    rows, lines = list(rows), list(lines)
+    nameless = [
+        line.kind is Kind.AMOUNT or (line.kind is Kind.QUANTITY and line.total is not None)
+        for line in lines
+    ]
+    first = next((i for i, line in enumerate(lines) if line.kind is not Kind.SKIP), None)
+    if first is None or not nameless[first]:
+        return rows, lines
+    pairs = [i for i, bare in enumerate(nameless) if bare]
+    if any(i + 1 >= len(lines) or lines[i + 1].kind is not Kind.NAME for i in pairs):
+        return rows, lines
+    for i in pairs:
+        rows[i], rows[i + 1] = rows[i + 1], rows[i]
+        lines[i], lines[i + 1] = lines[i + 1], lines[i]
+    return rows, lines
+
+
 def read_items(rows: Sequence[Row]) -> tuple[list[Draft], int]:
     """The items printed in ``rows`` (the item block), in printed order, and how many rows
     they took: a row that adds up the items above it ends the block early.
@@ -230,6 +255,7 @@ def read_items(rows: Sequence[Row]) -> tuple[list[Draft], int]:
     An item whose amount could not be read has ``total`` ``None``; ``reconcile`` may infer it.
     """
     lines = [read_item_row(row.text) for row in rows]
+    rows, lines = _names_below(rows, lines)
     reader = _Reader()
     used = len(rows)
     for position, (row, line) in enumerate(zip(rows, lines, strict=True)):

@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from foodscan.recognition.receipt.amounts import money
 from foodscan.recognition.receipt.header import Header, read_header
-from foodscan.recognition.receipt.items import Draft, item_block, read_items
+from foodscan.recognition.receipt.item_rows import receipt_discount
+from foodscan.recognition.receipt.items import Draft, item_block
 from foodscan.recognition.receipt.locale import currency_guess, detect_language
 from foodscan.recognition.receipt.model import (
     Item,
@@ -28,14 +29,22 @@ from foodscan.recognition.receipt.model import (
 from foodscan.recognition.receipt.normalise import normalise_rows
 from foodscan.recognition.receipt.payment import PaymentRead, paid_amounts, read_payment
 from foodscan.recognition.receipt.reconcile import Outcome, reconcile
-from foodscan.recognition.receipt.referee import payment_evidence, referee_total, summary_tail
+from foodscan.recognition.receipt.referee import (
+    payment_contradicts,
+    payment_evidence,
+    referee_tax,
+    referee_total,
+    summary_tail,
+)
 from foodscan.recognition.receipt.rows import Row
+from foodscan.recognition.receipt.sections import read_sections
 from foodscan.recognition.receipt.totals import (
     Figure,
     read_rounding,
     read_subtotal,
     read_tax,
     read_total,
+    tax_amounts,
 )
 from foodscan.recognition.receipt.when import When, date_and_time
 
@@ -101,6 +110,8 @@ class _Footer:
     total: Figure | None
     payment: PaymentRead
     rounding: Decimal
+    discount: Decimal  # on the whole receipt, printed above the total
+    start: int  # the row the footer starts at
 
 
 def _read_footer(texts: Sequence[str], end: int, drafts: Sequence[Draft]) -> _Footer:
@@ -119,7 +130,15 @@ def _read_footer(texts: Sequence[str], end: int, drafts: Sequence[Draft]) -> _Fo
     )
     payment = read_payment(footer, total.value if total else None)
     subtotal = _footer_figure(read_subtotal(footer), end)
-    return _Footer(tax, subtotal, total, payment, rounding)
+    tax = referee_tax(
+        tax,
+        tax_amounts(footer),
+        subtotal=subtotal.value if subtotal else None,
+        total=total.value if total else None,
+        rounding=rounding,
+    )
+    above = footer[: total.row - end] if total is not None and total.row >= end else []
+    return _Footer(tax, subtotal, total, payment, rounding, receipt_discount(above), end)
 
 
 def _evidence(
@@ -152,8 +171,8 @@ def parse_rows(rows: Sequence[Row], *, lang: str | None = None) -> ReceiptParse:
     header = read_header(rows, language)
     when = date_and_time(texts, us_order=currency == "USD")
     start, end = item_block(rows, header.name_row)
-    drafts, used = read_items(rows[start:end])
-    footer = _read_footer(texts, start + used, drafts)
+    drafts, footer_row = read_sections(rows, start, end)
+    footer = _read_footer(texts, footer_row, drafts)
     targets = payment_evidence(texts[start:]) | ({footer.total.value} if footer.total else set())
     if cut := summary_tail(drafts, targets, footer.tax, footer.rounding):
         first = next(i for i, row in enumerate(rows) if row.index == drafts[-cut].row)
@@ -166,7 +185,12 @@ def parse_rows(rows: Sequence[Row], *, lang: str | None = None) -> ReceiptParse:
         tax=[amount for _, amount in footer.tax],
         total=total,
         rounding=footer.rounding,
+        discount=footer.discount,
     )
+    if outcome.status == "consistent" and payment_contradicts(total, texts[footer.start :]):
+        # The items make the amount read as the total, but the payment says another was paid
+        # (a rounding row not read, a total row lost): the total is in doubt.
+        outcome = Outcome("needs_review", outcome.difference, outcome.tax_added)
     drafts = [draft for draft in drafts if draft.total is not None]
     evidence = _evidence(header, when, footer)
     evidence["language"] = (language is not None, 1.0 if lang == language else 0.9, None)

@@ -66,3 +66,21 @@ def read_payment(texts: Sequence[str], total: Decimal | None) -> PaymentRead:
     if card_rows or last4:
         return PaymentRead("card", last4, 0.85 if card_rows else 0.7)
     return PaymentRead(None, None, 0.0)
+
+
+def paid_totals(texts: Sequence[str]) -> set[Decimal]:
+    """What the payment rows say the total was: a card row's amount, and a cash row's amount
+    less the change printed on the row right after it ("CASH TENDERED 250.00", "CHANGE
+    47.15": 202.85)."""
+    said: set[Decimal] = set()
+    finals = [[abs(a) for a in amounts(t)] for t in texts]
+    for index, text in enumerate(texts):
+        if not finals[index]:
+            continue
+        amount = finals[index][-1]
+        following = finals[index + 1] if index + 1 < len(texts) else []
+        if _CARD.search(text):
+            said.add(amount)
+        elif _CASH.search(text) and following and 0 < following[-1] < amount:
+            said.add(amount - following[-1])
+    return said

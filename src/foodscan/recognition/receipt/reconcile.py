@@ -36,7 +36,9 @@ def _net_sum(items: Sequence[Draft]) -> Decimal:
 
 
 def _tax_added(subtotal: Decimal | None, tax: Decimal, total: Decimal, net: Decimal) -> bool:
-    if tax <= 0:
+    """``total`` here is less the cash rounding: "SUB-TOTAL (EX) 4.60, TOTAL TAX 0.28,
+    ROUNDING 0.02, TOTAL 4.90"."""
+    if tax <= 0 or net == total:  # the items' prices hold the tax: they make the total
         return False
     if subtotal is not None and subtotal != total:
         return subtotal + tax == total
@@ -77,13 +79,20 @@ def reconcile(
     tax: Sequence[Decimal],
     total: Decimal | None,
     rounding: Decimal = Decimal(0),
+    discount: Decimal = Decimal(0),
 ) -> Outcome:
     """Check the items against the total; correct one misread item amount if that closes the
-    gap, or infer the one unreadable amount (then the receipt still needs review)."""
+    gap, or infer the one unreadable amount (then the receipt still needs review).
+
+    ``discount`` is a discount on the whole receipt, printed between the items and the total
+    ("Coupon Discount 8.90"): it counts where the items less it make the total (a row that
+    sums up the items' own discounts says the same words and must not count twice)."""
     if total is None or not items:
         return Outcome("needs_review", None, tax_added=False)
     tax_sum = sum(tax, Decimal(0))
-    added = _tax_added(subtotal, tax_sum, total, _net_sum(items))
+    added = _tax_added(subtotal, tax_sum, total - rounding, _net_sum(items)) or bool(
+        discount and _tax_added(subtotal, tax_sum, total - rounding + discount, _net_sum(items))
+    )
     difference = total - rounding - _net_sum(items) - (tax_sum if added else 0)
     unknown = [item for item in items if item.total is None]
     computed = [item for item in items if not item.total_read]
@@ -97,6 +106,8 @@ def reconcile(
             _infer(unknown[0], difference)
             difference = Decimal(0)
         return Outcome("needs_review", difference, added)
+    if difference and difference == -discount:
+        return Outcome("consistent", Decimal(0), added)
     if difference and _repair(items, difference):
         difference = total - rounding - _net_sum(items) - (tax_sum if added else 0)
     return Outcome("consistent" if difference == 0 else "mismatch", difference, added)

@@ -7,6 +7,8 @@ row is. This module only judges candidates that the other modules read; it knows
 
 - ``referee_total``: which amount is the total when the row read as the total, the items' sum
   and the payment rows do not all agree.
+- ``referee_tax``: the tax where the tax rows' columns were garbled: the amount on a tax row
+  that the subtotal and the total differ by.
 - ``summary_tail``: rows at the end of the item block that are a tax summary in words the
   parser does not know ("Wartość sprzedaży A  42,12"): the items above them make the total on
   their own, and they are per-rate bases (they add up to the total, or a printed tax amount is
@@ -23,11 +25,12 @@ from itertools import pairwise
 
 from foodscan.recognition.receipt.amounts import CENT, amounts
 from foodscan.recognition.receipt.items import Draft
-from foodscan.recognition.receipt.payment import paid_amounts
+from foodscan.recognition.receipt.payment import paid_amounts, paid_totals
 from foodscan.recognition.receipt.totals import Figure
 
 _AGREED = 0.9  # items and payment agree on it, though no total row said so
 _ARITHMETIC = 0.7  # a total read from tendered less change; a repeated amount is less sure
+_ROUNDING = Decimal("0.10")  # the most a cash rounding changes
 
 
 def _rate(printed: str | None) -> Decimal | None:
@@ -134,9 +137,18 @@ def referee_total(
     """
     net = _net_sum(drafts) + rounding
     sums = [net, net + sum((v for _, v in tax), Decimal(0))] if drafts else []
-    if read is not None and read.value in sums:
-        return read
+    # A sum a payment row says was paid (a card's amount, cash less its change) outweighs one
+    # that two amounts printed one under the other happen to differ by.
+    strong = paid_amounts(footer) | paid_totals(footer)
+    paid = next((value for value in sums if value > 0 and value in strong), None)
+    if paid is not None and (read is None or read.value not in strong):
+        row = next((i for i, text in enumerate(footer) if paid in amounts(text)), 0)
+        return Figure(paid, offset + row, _AGREED)
     agreed = next((value for value in sums if value > 0 and value in evidence), None)
+    if read is not None and read.value in sums and (agreed is None or read.value in evidence):
+        # Unless the payment confirms another of the sums: the subtotal before an added tax,
+        # printed twice, is no total where cash less change is the subtotal plus the tax.
+        return read
     if agreed is not None and (read is None or read.value not in evidence):
         row = next((i for i, text in enumerate(footer) if agreed in amounts(text)), 0)
         return Figure(agreed, offset + row, _AGREED)
@@ -144,3 +156,33 @@ def referee_total(
         return read
     item_amount = any(draft.total == read.value for draft in drafts)
     return None if item_amount and net > read.value else read
+
+
+def referee_tax(
+    tax: Sequence[tuple[str | None, Decimal]],
+    candidates: Collection[Decimal],
+    *,
+    subtotal: Decimal | None,
+    total: Decimal | None,
+    rounding: Decimal = Decimal(0),
+) -> list[tuple[str | None, Decimal]]:
+    """The tax, with the subtotal and the total as referee: where the tax read does not make
+    the subtotal into the total (less the rounding) and an amount printed on a tax row
+    (``candidates``) does, that amount is the tax ("SUB-TOTAL 59.99, GST  DISC  3.36  0.00,
+    TOTAL 63.35"); its rate is kept where one rate was read."""
+    if subtotal is None or total is None:
+        return list(tax)
+    gap = total - rounding - subtotal
+    if gap <= 0 or gap == sum((v for _, v in tax), Decimal(0)) or gap not in candidates:
+        return list(tax)
+    rates = {rate for rate, _ in tax if rate is not None}
+    return [(rates.pop() if len(rates) == 1 else None, gap)]
+
+
+def payment_contradicts(total: Decimal | None, footer: Sequence[str]) -> bool:
+    """Whether the payment rows say a total a few cents off ``total`` was paid (a card, or
+    cash less its change): a cash rounding the parser did not read, or a total before it."""
+    if total is None or total in paid_amounts(footer):
+        return False
+    said = paid_totals(footer)
+    return total not in said and any(0 < abs(paid - total) <= _ROUNDING for paid in said)

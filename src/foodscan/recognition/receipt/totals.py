@@ -18,7 +18,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from foodscan.recognition.receipt.amounts import amounts, find_amounts, is_amount_only
+from foodscan.recognition.receipt.amounts import CENT, amounts, find_amounts, is_amount_only
 
 # Strongest first: phrases that only ever name the amount to pay, then general total words.
 # Matched as whole words, so SUBTOTAL, PODSUMA and ПОДИТОГ never match TOTAL, SUMA, ИТОГ.
@@ -39,10 +39,16 @@ _NOT_TOTAL = re.compile(
 )
 _ROUNDING = re.compile(r"\bROUNDING|\bZAOKR|ОКРУГЛ", re.IGNORECASE)
 _MAX_ROUNDING = Decimal("0.10")
+# A rounding's cents as the till or the OCR left them: "0 03" (the point lost), ".02" (no
+# leading zero).
+_POINT_LOST = re.compile(r"(?<![\w.,])(?P<neg>-)?(?:0[ .,]?\s?|[.,])(?P<cents>0\d)(?P<neg2>-)?\s*$")
 _SUBTOTAL = re.compile(r"SUB[\s-]?TOTAL|ПОДИТОГ|PODSUMA|PODSUMOWANIE", re.IGNORECASE)
 _RATE = re.compile(r"(?<![\d.,])(?P<rate>\d{1,2}(?:[.,]\d{1,2})?)\s?%")
 _TAX_WORD = re.compile(r"\b(?:TAX|VAT|PTU|НДС|GST|VAT\s+RATE)\b", re.IGNORECASE)
 _TAX_SUM = re.compile(r"\b(?:SUMA|TOTAL|SUM)\b", re.IGNORECASE)
+# A total that says the tax is in it or left out of it ("Total Incl. GST", "Total Sales
+# (Inclusive GST)", "excl. VAT") is a base or the total, never a tax amount.
+_BASE_WORDS = re.compile(r"\b(?:INCL?|EXCL?|INCLUSIVE|EXCLUSIVE|INCLUDED|EXCLUDED)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -137,14 +143,29 @@ def read_total(
     return _keyword_total(texts, paid, expected) or _cash_total(texts) or _repeated_total(texts)
 
 
+def _cents(text: str) -> list[Decimal]:
+    """A rounding's cents that ``amounts`` does not read: "Rounding Adj :  0 03", ".02"."""
+    match = _POINT_LOST.search(text)
+    if match is None:
+        return []
+    value = Decimal(f"0.{match['cents']}")
+    return [-value if match["neg"] or match["neg2"] else value]
+
+
 def read_rounding(texts: Sequence[str]) -> Decimal:
     """The cash rounding printed between the items' sum and the total (0 when none)."""
     found = Decimal(0)
     for text in texts:
-        values = amounts(text) if _ROUNDING.search(text) else []
+        values = (amounts(text) or _cents(text)) if _ROUNDING.search(text) else []
         if values and abs(values[-1]) < _MAX_ROUNDING:
             found += values[-1]
     return found
+
+
+def tax_amounts(texts: Sequence[str]) -> set[Decimal]:
+    """Every amount printed on a row that names a tax ("GST  DISC  3.36  0.00"), whatever
+    the row's columns: candidates for the tax where the tax row's columns were garbled."""
+    return {a for text in texts if _TAX_WORD.search(text) for a in amounts(text) if a > 0}
 
 
 def read_subtotal(texts: Sequence[str]) -> Figure | None:
@@ -176,27 +197,62 @@ def _tax_amount(values: list[Decimal], rate: Decimal) -> Decimal | None:
     return values[-1] if values else None
 
 
+def is_share(base: Decimal, tax: Decimal, rate: Decimal) -> bool:
+    """Whether ``tax`` is ``rate`` per cent of ``base``, added to it or inside it (to a cent)."""
+    if not 0 < tax < base:
+        return False
+    return any(abs(base * share - tax) <= CENT for share in (rate / 100, rate / (100 + rate)))
+
+
+def _base_and_tax(values: Sequence[Decimal], rate: Decimal) -> Decimal | None:
+    """The tax of a row that prints a base and its tax at ``rate`` side by side."""
+    return next(
+        (tax for base, tax in itertools.pairwise(values) if is_share(base, tax, rate)), None
+    )
+
+
 def _tax_row(text: str) -> tuple[str | None, Decimal] | None:
     match = _RATE.search(text)
     if match is None:
-        if _TAX_WORD.search(text) and not _TAX_SUM.search(text):
+        total = _TAX_SUM.search(text)
+        if _TAX_WORD.search(text) and not (total and _BASE_WORDS.search(text)):
+            # A tax total ("TOTAL TAX 0.28", "SUMA PTU") counts where no per-rate row does.
             found = [a for a in amounts(text) if a >= 0]
             return (None, found[-1]) if found else None
         return None
+    rate = Decimal(match["rate"].replace(",", "."))
+    values = [f.value for f in find_amounts(text[match.end() :]) if f.value >= 0]
     words = re.sub(r"\b[A-G]\b", "", text[: match.start()])
     if not _TAX_WORD.search(text) and re.search(r"[^\W\d_]{2,}", words):
-        return None  # a rate inside a name ("MLEKO 3,2%"), not a tax row
-    values = [f.value for f in find_amounts(text[match.end() :]) if f.value >= 0]
-    tax = _tax_amount(values, Decimal(match["rate"].replace(",", ".")))
+        # A rate inside a name ("MLEKO 3,2%") is no tax row; a rate with a base and its tax
+        # beside it ("SR 6%  22.99  1.38") is, whatever its words.
+        tax = _base_and_tax(values, rate) if rate > 0 else None
+        return None if tax is None else (_rate(match["rate"]), tax)
+    tax = _tax_amount(values, rate)
     return None if tax is None else (_rate(match["rate"]), tax)
+
+
+def _rate_value(printed: str) -> Decimal:
+    return Decimal(printed.rstrip("%"))
 
 
 def read_tax(texts: Sequence[str]) -> list[tuple[str | None, Decimal]]:
     """One (rate, amount) per rate of the tax summary, in printed order."""
     found: dict[str | None, Decimal] = {}
+    loose: list[Decimal] = []  # amounts of tax rows that print no rate
     for text in texts:
-        if (row := _tax_row(text)) is not None and row[0] not in found:
+        if (row := _tax_row(text)) is None:
+            continue
+        if row[0] is None:
+            loose.append(row[1])
+        if row[0] not in found:
             found[row[0]] = row[1]
+    for rate, value in found.items():
+        # A rate row that printed its base ("Total 6% supplies (excl. GST): 36.24") and a
+        # row without a rate that printed the tax on it ("GST: 2.17"): the tax agrees with it.
+        share = next((x for x in loose if rate and is_share(value, x, _rate_value(rate))), None)
+        if share is not None:
+            found[rate] = share
     if len(found) > 1:
         found.pop(None, None)  # a tax total beside the per-rate rows
     return list(found.items())
