@@ -1,13 +1,14 @@
 """One client's event feed: replay from the log after its cursor, then live events from the
-hub, each id once, for the SSE streams and the WebSocket alike.
+hub, each id once, for the WebSocket (``Feed.events``) and the SSE streams (``api/sse_stream.py``,
+which share ``catch_up`` and ``replay`` and follow the hub themselves).
 
 The feed subscribes to the hub first, then replays the log after the client's cursor, then
 yields live events, skipping ids it already yielded; so nothing committed in between is lost.
 A per-job feed ends after the job's terminal event. A user feed without a cursor starts "now":
 the latest event of each of the user's unfinished jobs (their current state), then live events,
 rather than replaying the user's whole history; a per-job feed without one replays the job's
-events from its first. Heartbeats come after a quiet wait drawn
-between half and all of ``sse_heartbeat_s``, so streams opened together do not beat together.
+events from its first. ``events`` yields None after a quiet wait drawn between half and all of
+``sse_heartbeat_s``, so feeds opened together do not wake together.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """``Beats``: the heartbeats of every open SSE stream of this process, from one timer.
 
 A stream that was quiet for its wait (drawn between half and all of ``sse_heartbeat_s``, anew
-each time, so streams opened together do not beat together) is told to send a ``: heartbeat``.
+each time, so streams opened together do not beat together; never longer than the period) is
+told to send a ``: heartbeat``.
 One task ticks a wheel of slots (one per ``tick_s``) instead of one timer per stream: a waiting
 stream then holds no timer handle, no timeout and no task of its own, and an event sent on a
 stream only moves its due time (a float), never its slot; the wheel re-files a stream whose
@@ -44,7 +45,10 @@ class Beats:
 
     def quiet(self, stream: Beating, now: float) -> None:
         """``stream`` just sent something: its next heartbeat after a fresh quiet wait."""
-        stream.beat_at = now + self.period_s * random.uniform(0.5, 1.0)  # noqa: S311 - spreading load, not secrecy
+        # Due at most one tick before the period ends: the tick that finds it late keeps the
+        # quiet gap within ``sse_heartbeat_s``.
+        latest = self.period_s - self.tick_s
+        stream.beat_at = now + random.uniform(self.period_s / 2, latest)  # noqa: S311 - spreading load, not secrecy
 
     def add(self, stream: Beating, now: float) -> None:
         """Keep ``stream``'s heartbeats from now on."""

@@ -10,8 +10,9 @@ walked by every full collection. ``EventStreams`` wraps the framework's whole mi
 ``?ticket=``; then the job's owner), answers a refusal with the same problem document, and runs
 the ``SseStream`` in the request's own task.
 
-The routes in ``routes/events.py`` stay: they document the operations in OpenAPI and answer
-what is not taken here (``HEAD``), opening the same ``SseStream`` through ``open_stream``.
+The routes in ``routes/events.py`` stay: they declare the operations to OpenAPI and open the
+same ``SseStream`` through ``open_stream``. Other methods on these paths go to the framework
+(``405``, as before).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from starlette.types import Message, Receive, Send
 
 from foodscan.api.client_feed import Feed
 from foodscan.api.sse_beats import Beats
-from foodscan.events.hub import QUEUE_SIZE, Hub
+from foodscan.events import hub as fanout
 from foodscan.events.log import EventRecord
 from foodscan.events.sse_frames import HEADERS, HEARTBEAT, encode_retry
 from foodscan.settings import Settings
@@ -57,7 +57,7 @@ class SseStream(Feed):
         self,
         *,
         engine: AsyncEngine,
-        hub: Hub,
+        hub: fanout.Hub,
         settings: Settings,
         beats: Beats,
         gauge: Gauge,
@@ -83,7 +83,7 @@ class SseStream(Feed):
     def offer(self, record: EventRecord) -> None:
         if self.behind:
             return  # it reads the log anyway
-        if len(self.pending) >= QUEUE_SIZE:
+        if len(self.pending) >= fanout.QUEUE_SIZE:  # read now: tests lower it
             self.resync()
             return
         self.pending.append(record)

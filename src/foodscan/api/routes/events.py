@@ -2,10 +2,11 @@
 and the tickets browsers open them with (``POST /v1/events/tickets``).
 
 A ``GET`` of either stream is served before routing, by ``api/sse_endpoint.py`` (no framework
-objects kept alive per stream); these two operations document them in OpenAPI and answer what
-that endpoint leaves to the framework (``HEAD``), with the same ``SseStream``: a replay after the
-client's cursor (``Last-Event-ID`` or ``?after=``), then live, each id once, in the bytes the
-log encoded once. A per-job stream closes after the job's terminal event.
+objects kept alive per stream). The two operations here declare the streams to OpenAPI (their
+parameters, security and answers) and open the same ``SseStream`` (``open_stream``) for a request
+that reaches the router, which only an app assembled without that endpoint lets one do: a
+replay after the client's cursor (``Last-Event-ID`` or ``?after=``), then live, each id once, in
+the bytes the log encoded once. A per-job stream closes after the job's terminal event.
 """
 
 from __future__ import annotations
