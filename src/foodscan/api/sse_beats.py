@@ -17,7 +17,7 @@ import contextlib
 import random
 from typing import Protocol
 
-MAX_TICK_S = 1.0
+MAX_TICK_S = 0.25  # at 10,000 streams and 15 s, about 330 beats per tick
 
 
 class Beating(Protocol):
