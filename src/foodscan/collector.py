@@ -1,9 +1,10 @@
 """The serving process's garbage-collector schedule: long-lived objects kept out of the
 collector's walks, the cyclic garbage of closed connections reclaimed in bounded sweeps.
 
-Each open event stream keeps about 150 objects the collector tracks (its task, the ASGI
-coroutines, the connection), so 10,000 streams are 1.5 million: CPython's full collections walk
-them all (0.5-1 s on the 2-core box), find nothing, and stall every stream's events meanwhile.
+Each open event stream keeps about 60 objects the collector tracks (its task and coroutines,
+the connection's protocol, transport and socket; 150 when streams went through FastAPI's
+routing), so 10,000 streams are 600,000: CPython's full collections walk them all, find
+nothing, and stall every stream's events meanwhile.
 Every ``period_s`` the schedule collects what is not frozen (cheap: frozen objects are skipped),
 then freezes the survivors (``gc.freeze``, constant time), so the automatic collections only
 ever walk what was made since the last tick.

@@ -1,4 +1,5 @@
-"""``create_api``: the FastAPI application, its routes and error handlers.
+"""``create_api``: the FastAPI application, its routes and error handlers, and the SSE streams'
+endpoint in front of them.
 
 It builds nothing that lives longer than a request: the engine, bus, blob store, job store and
 capabilities come from the composition root (``foodscan.serve``), whose lifespan puts them on
@@ -17,6 +18,8 @@ import foodscan
 from foodscan.api import openapi, problems
 from foodscan.api.guard import Guard
 from foodscan.api.routes import events, health, jobs, metrics, previews, rescan, web, ws
+from foodscan.api.sse_beats import Beats
+from foodscan.api.sse_endpoint import EventStreams
 from foodscan.metrics import Metrics
 from foodscan.settings import Settings
 
@@ -40,6 +43,7 @@ def create_api(
     )
     app.state.settings = settings
     app.state.metrics = instruments
+    app.state.sse_beats = Beats(settings.sse_heartbeat_s)
     app.add_middleware(Guard, settings=settings)
     problems.install(app)
     openapi.install(app)
@@ -51,4 +55,8 @@ def create_api(
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(web.router)
+    # Built now, not at the first request: a stream's GET is handed to ``EventStreams`` before
+    # the framework's middlewares and router (``api/sse_endpoint.py``). Nothing may add a
+    # middleware or an error handler after this (Starlette refuses a late middleware).
+    app.middleware_stack = EventStreams(app.build_middleware_stack(), settings)
     return app

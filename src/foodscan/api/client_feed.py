@@ -1,19 +1,20 @@
 """One client's event feed: replay from the log after its cursor, then live events from the
-hub, each id once, for the SSE streams and the WebSocket alike.
+hub, each id once, for the WebSocket (``Feed.events``) and the SSE streams (``api/sse_stream.py``,
+which share ``catch_up`` and ``replay`` and follow the hub themselves).
 
 The feed subscribes to the hub first, then replays the log after the client's cursor, then
 yields live events, skipping ids it already yielded; so nothing committed in between is lost.
 A per-job feed ends after the job's terminal event. A user feed without a cursor starts "now":
 the latest event of each of the user's unfinished jobs (their current state), then live events,
 rather than replaying the user's whole history; a per-job feed without one replays the job's
-events from its first. Heartbeats come after a quiet wait drawn
-between half and all of ``sse_heartbeat_s``, so streams opened together do not beat together.
+events from its first. ``events`` yields None after a quiet wait drawn between half and all of
+``sse_heartbeat_s``, so feeds opened together do not wake together.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,14 +22,18 @@ from foodscan.client.seen import SeenIds
 from foodscan.events import log
 from foodscan.events.hub import Hub, Subscription
 from foodscan.events.log import EventRecord
-from foodscan.events.sse_frames import HEARTBEAT, encode_retry
 from foodscan.jobs import sql
 from foodscan.jobs.states import TERMINAL, Status
 from foodscan.settings import Settings
 
 
 class Feed:
-    """One client's stream: replay from the log, then live events from its subscription."""
+    """One client's stream: replay from the log, then live events from its subscription.
+
+    ``catch_up`` and ``replay`` are the log side, shared with the SSE streams
+    (``api/sse_stream.py``), which subscribe to the hub themselves."""
+
+    __slots__ = ("ended", "engine", "hub", "job_id", "sent", "settings", "starts_now", "user_id")
 
     def __init__(
         self,
@@ -47,33 +52,38 @@ class Feed:
         self.job_id = job_id
         self.starts_now = after is None and job_id is None
         self.sent = SeenIds(after or 0)
-
-    async def frames(self) -> AsyncIterator[bytes]:
-        """SSE: ``retry:``, the replay, then live frames and heartbeats until the stream ends."""
-        yield encode_retry(self.settings.sse_retry_ms)
-        async for record in self.events():
-            yield HEARTBEAT if record is None else record.frame
+        self.ended = False  # a per-job feed that sent (or found) its job's end
 
     async def events(self) -> AsyncIterator[EventRecord | None]:
         """The replay, then live events; ``None`` each time ``sse_heartbeat_s`` passes quietly."""
         with self.hub.subscribe(user_id=self.user_id, job_id=self.job_id) as sub:
-            if self.starts_now:
-                for record in await self._now():
-                    yield record
-            last: EventRecord | None = None
-            async for record in self._replay():
-                last = record
+            async for record in self.catch_up():
                 yield record
-            if self.job_id is not None:
-                if last is not None and last.terminal:
-                    return
-                if await self._job_finished():
-                    # It ended before the cursor, or between the replay and this check.
-                    async for record in self._replay():
-                        yield record
-                    return
+            if self.ended:
+                return
             async for live in self._live(sub):
                 yield live
+
+    async def catch_up(self) -> AsyncGenerator[EventRecord]:
+        """What the client missed, from the log: the current state of the user's unfinished
+        jobs (a user feed without a cursor), or the events after the cursor. Subscribe first.
+        A per-job feed whose job ended sends up to its terminal event and sets ``ended``."""
+        if self.starts_now:
+            for record in await self._now():
+                yield record
+        last: EventRecord | None = None
+        async for record in self.replay():
+            last = record
+            yield record
+        if self.job_id is not None:
+            if last is not None and last.terminal:
+                self.ended = True
+                return
+            if await self._job_finished():
+                # It ended before the cursor, or between the replay and this check.
+                async for record in self.replay():
+                    yield record
+                self.ended = True
 
     async def _live(self, sub: Subscription) -> AsyncIterator[EventRecord | None]:
         while True:
@@ -81,9 +91,9 @@ class Feed:
                 # We fell behind and the hub dropped events: everything is in the log.
                 sub.overflowed = False
                 sub.drain()
-                async for record in self._replay():
+                async for record in self.replay():
                     yield record
-                    if self._closes_on(record):
+                    if self.closes_on(record):
                         return
                 continue
             live = await sub.get(self._quiet_wait())
@@ -97,7 +107,7 @@ class Feed:
             if not self.sent.add(live.id):
                 continue
             yield live
-            if self._closes_on(live):
+            if self.closes_on(live):
                 return
 
     def _quiet_wait(self) -> float:
@@ -107,10 +117,11 @@ class Feed:
         period = self.settings.sse_heartbeat_s
         return period * random.uniform(0.5, 1.0)  # noqa: S311 - spreading load, not secrecy
 
-    def _closes_on(self, record: EventRecord) -> bool:
+    def closes_on(self, record: EventRecord) -> bool:
+        """Whether ``record`` ends this feed: a per-job feed ends after its terminal event."""
         return self.job_id is not None and record.terminal
 
-    async def _replay(self) -> AsyncIterator[EventRecord]:
+    async def replay(self) -> AsyncGenerator[EventRecord]:
         """Every logged event after the highest id sent, page by page, each id once."""
         while True:
             async with self.engine.connect() as conn:

@@ -7,7 +7,7 @@ errors become ``422 invalid_input``; anything unexpected is logged and answered 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -255,9 +255,15 @@ async def on_foodscan_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for it only
+    return invalid(exc.errors())
+
+
+def invalid(found: Sequence[Mapping[str, Any]]) -> JSONResponse:
+    """``422 invalid_input`` listing each field that failed validation (pydantic's errors, their
+    ``loc`` naming where: ``["query", "after"]``). Any: pydantic's error dictionaries."""
     errors = [
         {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
-        for err in exc.errors()
+        for err in found
     ]
     detail = (
         "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)

@@ -1,9 +1,12 @@
 """The hub: one feed of appended events fanned out to many subscriber queues in this process.
 
-Publishing is synchronous and cheap: it puts the already-encoded record on the queue of each
-subscriber of the event's job or user. A subscriber that falls too far behind is marked
-``overflowed`` and must resynchronise from the log; the hub never blocks on a slow client.
-An event id seen twice (local publish and PostgreSQL NOTIFY) is delivered once.
+Publishing is synchronous and cheap: it offers the already-encoded record to each subscriber
+of the event's job or user. A subscriber that falls too far behind is marked ``overflowed`` and
+must resynchronise from the log; the hub never blocks on a slow client. An event id seen twice
+(local publish and PostgreSQL NOTIFY) is delivered once.
+
+A subscriber is anything with the ``Subscriber`` shape: a ``Subscription`` (an asyncio queue, for
+the WebSocket and the tests) or an SSE stream that is its own subscriber (``api/sse_stream.py``).
 """
 
 from __future__ import annotations
@@ -12,11 +15,28 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Iterable
 from types import TracebackType
+from typing import Protocol
 
 from foodscan.events.log import EventRecord
 
 QUEUE_SIZE = 1024
 SEEN_WINDOW = 4096
+
+
+class Subscriber(Protocol):
+    """What the hub delivers to: live events of one user, or of one job of that user."""
+
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def job_id(self) -> str | None: ...
+
+    def offer(self, record: EventRecord) -> None:
+        """Take ``record`` now, without blocking; past its limit, mark itself behind."""
+
+    def resync(self) -> None:
+        """It may have missed events: it must read the log again before its next live one."""
 
 
 class Subscription:
@@ -34,6 +54,9 @@ class Subscription:
             self.queue.put_nowait(record)
         except asyncio.QueueFull:
             self.overflowed = True
+
+    def resync(self) -> None:
+        self.overflowed = True
 
     async def get(self, within: float) -> EventRecord | None:
         """The next event, or None when ``within`` seconds pass without one."""
@@ -68,8 +91,8 @@ class Hub:
     """Fan-out of events to the subscriptions of this process."""
 
     def __init__(self) -> None:
-        self._by_job: dict[str, set[Subscription]] = {}
-        self._by_user: dict[str, set[Subscription]] = {}
+        self._by_job: dict[str, set[Subscriber]] = {}
+        self._by_user: dict[str, set[Subscriber]] = {}
         self._seen: OrderedDict[int, None] = OrderedDict()
         self.opened = 0  # subscriptions ever attached
         self.closed = 0  # subscriptions ever detached (streams ended): the collector schedule's cue
@@ -89,12 +112,12 @@ class Hub:
         """A subscription; use it as a context manager so it is always detached."""
         return Subscription(self, user_id, job_id)
 
-    def attach(self, sub: Subscription) -> None:
+    def attach(self, sub: Subscriber) -> None:
         index, key = (self._by_job, sub.job_id) if sub.job_id else (self._by_user, sub.user_id)
         index.setdefault(key, set()).add(sub)
         self.opened += 1
 
-    def detach(self, sub: Subscription) -> None:
+    def detach(self, sub: Subscriber) -> None:
         index, key = (self._by_job, sub.job_id) if sub.job_id else (self._by_user, sub.user_id)
         subs = index.get(key)
         if subs is not None and sub in subs:
@@ -108,7 +131,7 @@ class Hub:
         for index in (self._by_job, self._by_user):
             for subs in index.values():
                 for sub in subs:
-                    sub.overflowed = True
+                    sub.resync()
 
     def publish(self, records: Iterable[EventRecord]) -> None:
         """Deliver each record (once per id) to the subscribers of its job and of its user."""

@@ -1,39 +1,31 @@
 """Server-Sent Events: ``/v1/jobs/{id}/events`` (one job) and ``/v1/events`` (all the user's jobs),
 and the tickets browsers open them with (``POST /v1/events/tickets``).
 
-Each stream is a ``Feed`` (replay after the client's cursor — ``Last-Event-ID`` or ``?after=`` —
-then live, each id once). Frames are the bytes the log encoded once; they are never re-encoded
-here. A per-job stream closes after the job's terminal event.
+A ``GET`` of either stream is served before routing, by ``api/sse_endpoint.py`` (no framework
+objects kept alive per stream). The two operations here declare the streams to OpenAPI (their
+parameters, security and answers) and open the same ``SseStream`` (``open_stream``) for a request
+that reaches the router, which only an app assembled without that endpoint lets one do: a
+replay after the client's cursor (``Last-Event-ID`` or ``?after=``), then live, each id once, in
+the bytes the log encoded once. A per-job stream closes after the job's terminal event.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
-from prometheus_client import Gauge
+from fastapi import APIRouter, Request
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.types import Receive, Scope, Send
 
 from foodscan.api import examples
-from foodscan.api.client_feed import Feed
-from foodscan.api.deps import (
-    EngineDep,
-    HubDep,
-    MetricsDep,
-    PrincipalDep,
-    SettingsDep,
-    StoreDep,
-    StreamAccessDep,
-)
+from foodscan.api.deps import EngineDep, PrincipalDep, SettingsDep, StoreDep, StreamAccessDep
 from foodscan.api.problems import ROUTE_PROBLEMS, documented
-from foodscan.api.sse_response import EventStreamResponse
+from foodscan.api.sse_endpoint import open_stream
+from foodscan.api.sse_stream import SseStream
 from foodscan.errors import AuthError, CrossSiteRequest, InvalidInput, NotFound, RateLimited
-from foodscan.events.sse_frames import HEADERS
 from foodscan.jobs import tickets
-from foodscan.metrics import Metrics
 
 router = APIRouter(tags=["events"], responses=ROUTE_PROBLEMS)
 
@@ -55,18 +47,15 @@ _BAD_CURSOR = {
 }
 
 
-async def _counted(frames: AsyncIterator[bytes], open_streams: Gauge) -> AsyncIterator[bytes]:
-    """The frames, with the stream counted as open until it ends or the client leaves."""
-    with open_streams.track_inprogress():
-        async for frame in frames:
-            yield frame
+class _StreamResponse(Response):
+    """An ``SseStream`` answered through the framework (its head is ``sse_stream.START``)."""
 
+    def __init__(self, stream: SseStream) -> None:
+        super().__init__(media_type="text/event-stream")
+        self.stream = stream
 
-def _stream(feed: Feed, instruments: Metrics) -> StreamingResponse:
-    gauge = instruments.sse_connections.labels("user" if feed.job_id is None else "job")
-    return EventStreamResponse(
-        _counted(feed.frames(), gauge), media_type="text/event-stream", headers=HEADERS
-    )
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # noqa: ARG002 - ASGI
+        await self.stream.run(receive, send)
 
 
 @router.get(
@@ -74,32 +63,11 @@ def _stream(feed: Feed, instruments: Metrics) -> StreamingResponse:
     response_class=StreamingResponse,
     responses=_STREAM | documented(AuthError, NotFound, InvalidInput, details=_BAD_CURSOR),
 )
-async def job_events(
-    *,
-    job_id: str,
-    access: StreamAccessDep,
-    store: StoreDep,
-    engine: EngineDep,
-    hub: HubDep,
-    settings: SettingsDep,
-    instruments: MetricsDep,
-) -> StreamingResponse:
+async def job_events(job_id: str, access: StreamAccessDep, request: Request) -> Response:
     """One job's events: its history, then live; the stream ends after the terminal event.
 
     Authorised by the bearer token, or by ``?ticket=`` (``POST /v1/events/tickets``)."""
-    user_id = access.principal.user_id
-    if access.only_job is not None and access.only_job != job_id:
-        raise AuthError("this ticket opens another job's events")
-    await store.get(user_id, job_id)  # another user's job is 404
-    feed = Feed(
-        engine=engine,
-        hub=hub,
-        settings=settings,
-        user_id=user_id,
-        job_id=job_id,
-        after=access.after,
-    )
-    return _stream(feed, instruments)
+    return _StreamResponse(await open_stream(request.app.state, access, job_id))
 
 
 @router.get(
@@ -107,28 +75,11 @@ async def job_events(
     response_class=StreamingResponse,
     responses=_STREAM | documented(AuthError, InvalidInput, details=_BAD_CURSOR),
 )
-async def user_events(
-    *,
-    access: StreamAccessDep,
-    engine: EngineDep,
-    hub: HubDep,
-    settings: SettingsDep,
-    instruments: MetricsDep,
-) -> StreamingResponse:
+async def user_events(access: StreamAccessDep, request: Request) -> Response:
     """Every event of every job of the caller, from the cursor on; long-lived.
 
     Authorised by the bearer token, or by ``?ticket=`` of a ticket not limited to one job."""
-    if access.only_job is not None:
-        raise AuthError("this ticket opens one job's events: /v1/jobs/{id}/events")
-    feed = Feed(
-        engine=engine,
-        hub=hub,
-        settings=settings,
-        user_id=access.principal.user_id,
-        job_id=None,
-        after=access.after,
-    )
-    return _stream(feed, instruments)
+    return _StreamResponse(await open_stream(request.app.state, access, None))
 
 
 class TicketRequest(BaseModel):
