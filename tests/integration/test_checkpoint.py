@@ -83,3 +83,33 @@ async def test_the_checkpointer_runs_in_a_thread_until_stopped(tmp_path: Path) -
 async def test_only_a_sqlite_file_gets_a_checkpointer(engine: AsyncEngine) -> None:
     found = checkpointer_for(engine)
     assert (found is not None) == (engine.dialect.name == "sqlite")
+
+
+async def test_stop_waits_for_a_checkpoint_in_its_thread_and_ends_later_ones(
+    tmp_path: Path,
+) -> None:
+    """A cancelled round's thread runs on: stop() closes the connection only once that round
+    is done (closing it under a running checkpoint crashed the process), and a round whose
+    thread starts after stop() opens nothing."""
+    path = tmp_path / "wal.db"
+    checkpointer = WalCheckpointer(str(path))
+    started, release = threading.Event(), threading.Event()
+    original = checkpointer._checkpoint
+
+    def slow() -> tuple[int, int, int]:
+        with checkpointer._lock:  # a checkpoint in progress holds the connection
+            started.set()
+            release.wait(5)
+        return original()
+
+    checkpointer._checkpoint = slow  # type: ignore[method-assign]  # a checkpoint that lingers
+    late = asyncio.create_task(checkpointer.checkpoint())
+    assert await asyncio.to_thread(started.wait, 5)
+    late.cancel()  # as stop() cancels the round: the thread goes on
+    stopping = asyncio.create_task(checkpointer.stop())
+    await asyncio.sleep(0.2)
+    assert not stopping.done()  # it waits for the checkpoint in progress
+    release.set()
+    await asyncio.wait_for(stopping, 5)
+    assert await asyncio.to_thread(original) == (0, 0, 0)
+    assert checkpointer._conn is None

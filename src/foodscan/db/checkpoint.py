@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,6 +36,10 @@ class WalCheckpointer:
         self.timeout_s = timeout_s
         self._conn: sqlite3.Connection | None = None
         self._task: asyncio.Task[None] | None = None
+        # Held while the connection is used or closed: a cancelled checkpoint's thread runs on
+        # to its end, and closing the connection under it crashed the process.
+        self._lock = threading.Lock()
+        self._stopped = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="foodscan-wal-checkpoint")
@@ -45,20 +50,34 @@ class WalCheckpointer:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            await asyncio.to_thread(conn.close)
+        await asyncio.to_thread(self._close)
+
+    def _close(self) -> None:
+        with self._lock:
+            self._stopped = True
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                conn.close()
 
     async def checkpoint(self) -> tuple[int, int, int]:
         """One passive checkpoint, in a thread: (busy, pages in the log, pages checkpointed)."""
         return await asyncio.to_thread(self._checkpoint)
 
     def _checkpoint(self) -> tuple[int, int, int]:
-        if self._conn is None:
-            self._conn = sqlite3.connect(
-                self.database, timeout=self.timeout_s, check_same_thread=False
-            )
-        busy, log, done = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        with self._lock:
+            if self._stopped:  # a round that started its thread after stop(): nothing to do
+                return 0, 0, 0
+            if self._conn is None:
+                self._conn = sqlite3.connect(
+                    self.database, timeout=self.timeout_s, check_same_thread=False
+                )
+            try:
+                busy, log, done = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            except sqlite3.Error:  # the next round tries again on a new connection
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.close()
+                self._conn = None
+                raise
         return int(busy), int(log), int(done)
 
     async def _run(self) -> None:
@@ -68,10 +87,6 @@ class WalCheckpointer:
                 await self.checkpoint()
             except sqlite3.Error as exc:  # the next round tries again; the log only grows
                 logger.warning("WAL checkpoint of %s failed: %s", self.database, exc)
-                with contextlib.suppress(sqlite3.Error):
-                    if self._conn is not None:
-                        self._conn.close()
-                self._conn = None
 
 
 def checkpointer_for(engine: AsyncEngine) -> WalCheckpointer | None:
