@@ -28,23 +28,32 @@ def resident_mb() -> float:
     raise RuntimeError("no VmRSS")
 
 
-async def job(photo: bytes, count: int, cpu: CpuPool) -> int:
-    async with memory.job_memory(MAX_PIXELS):
+async def job(photo: bytes, count: int, cpu: CpuPool) -> tuple[int, int, int]:
+    """The pixels decoded, and the job budget's most pixels in flight and capacity."""
+    async with memory.job_memory(MAX_PIXELS) as budget:
         images = await asyncio.gather(
             *(cpu.run(lambda: decode_image(photo, max_pixels=MAX_PIXELS)) for _ in range(count))
         )
-        return sum(image.width * image.height for image in images)
+        return sum(image.width * image.height for image in images), budget.peak, budget.capacity
 
 
 def main() -> None:
     photo, count = Path(sys.argv[1]).read_bytes(), int(sys.argv[2])
-    memory.map_large_allocations()  # as the worker does when it starts
+    mapped = memory.map_large_allocations()  # as the worker does when it starts
     cpu = CpuPool(count)
     before = resident_mb()
-    decoded = asyncio.run(job(photo, count, cpu))
+    decoded, in_flight, capacity = asyncio.run(job(photo, count, cpu))
     cpu.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    figures = {"before": before, "peak": peak, "after": resident_mb(), "decoded": decoded}
+    figures = {
+        "before": before,
+        "peak": peak,
+        "after": resident_mb(),
+        "decoded": decoded,
+        "pixels_in_flight": in_flight,
+        "budget": capacity,
+        "mapped": mapped,
+    }
     print(json.dumps(figures))  # noqa: T201 - the parent test reads it
 
 
