@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import resource
 import sys
 from pathlib import Path
 
@@ -21,11 +20,15 @@ from foodscan.worker.cpu import CpuPool
 MAX_PIXELS = 50_000_000  # the default FOODSCAN_MAX_PIXELS
 
 
-def resident_mb() -> float:
+def resident_mb(field: str = "VmRSS") -> float:
+    """This process's resident memory now (``VmRSS``) or at its peak (``VmHWM``), in MB.
+
+    Not ``getrusage``'s ``ru_maxrss``: Linux carries the parent's resident size over the fork
+    and exec into it, so a child of a large test process reported the parent's 3 GB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+    raise RuntimeError(f"no {field}")
 
 
 async def job(photo: bytes, count: int, cpu: CpuPool) -> tuple[int, int, int]:
@@ -44,7 +47,7 @@ def main() -> None:
     before = resident_mb()
     decoded, in_flight, capacity = asyncio.run(job(photo, count, cpu))
     cpu.close()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = resident_mb("VmHWM")
     figures = {
         "before": before,
         "peak": peak,
