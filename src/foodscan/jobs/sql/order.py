@@ -117,14 +117,21 @@ async def queue_front(
     return front
 
 
+def _young_in_lane(lane: str, oldest: datetime, name: str) -> list[sa.ColumnElement[bool]]:
+    """The filter of ``lane``'s young queued jobs (created after ``oldest``, bound as ``name``)."""
+    return [
+        jobs.c.status == Status.QUEUED,
+        jobs.c.lane == lane,
+        not_a_range(sa.bindparam(name, oldest, type_=jobs.c.created_at.type)),
+    ]
+
+
 async def _count_young(conn: AsyncConnection, lane: str, oldest: datetime, cap: int) -> int:
     """``lane``'s young queued jobs, counted up to ``cap``."""
     first = (
         sa.select(jobs.c.id)
         .where(
-            jobs.c.status == Status.QUEUED,
-            jobs.c.lane == lane,
-            not_a_range(sa.bindparam("count_oldest", oldest, type_=jobs.c.created_at.type)),
+            *_young_in_lane(lane, oldest, "count_oldest"),
         )
         .limit(cap)
         .subquery("first_young")
@@ -148,9 +155,7 @@ async def lane_after(
     """Up to ``limit`` of ``lane``'s young queued jobs in turn order, after the turn ``after``
     (``fair_tag``, ``created_at``, ``id``) when given."""
     query = sa.select(*_COLUMNS).where(
-        jobs.c.status == Status.QUEUED,
-        jobs.c.lane == lane,
-        not_a_range(sa.bindparam("lane_oldest", oldest, type_=jobs.c.created_at.type)),
+        *_young_in_lane(lane, oldest, "lane_oldest"),
     )
     if after is not None:
         query = query.where(sa.tuple_(*TURN) > sa.tuple_(*after))
@@ -165,9 +170,7 @@ async def lane_kinds_before(
     first = (
         sa.select(jobs.c.kind)
         .where(
-            jobs.c.status == Status.QUEUED,
-            jobs.c.lane == lane,
-            not_a_range(sa.bindparam("before_oldest", oldest, type_=jobs.c.created_at.type)),
+            *_young_in_lane(lane, oldest, "before_oldest"),
             sa.tuple_(*TURN) < sa.tuple_(*before),
         )
         .order_by(*TURN)

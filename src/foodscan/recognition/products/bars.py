@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from foodscan.recognition.reading.preprocess import longest_run
+
 _SIDE = 800  # the analysis size: cells stay a few modules wide on phone photos
 _CELL = 12
 _MIN_ENERGY = 0.25  # a cell's edge energy against the photo's strongest cells, to start a region
@@ -171,19 +173,6 @@ def bar_regions(image: Image.Image, across: float = _MARGIN) -> list[Image.Image
     return [_cut(rgb, region, scale, across) for region in regions]
 
 
-def _longest_run(mask: np.ndarray) -> tuple[int, int]:
-    """The first and one-past-last index of the longest run of true values in ``mask``."""
-    best, start = (0, 0), None
-    for i, value in enumerate([*mask.tolist(), False]):
-        if value and start is None:
-            start = i
-        elif not value and start is not None:
-            if i - start > best[1] - best[0]:
-                best = (start, i)
-            start = None
-    return best
-
-
 def bar_rows(gray: np.ndarray) -> tuple[int, int] | None:
     """The first and one-past-last row of the bars of an upright cut-out (grey pixels): the
     longest run of rows rich in vertical edges; none when there is no such run."""
@@ -193,7 +182,7 @@ def bar_rows(gray: np.ndarray) -> tuple[int, int] | None:
     rows = np.convolve(edges.mean(axis=1), np.ones(5) / 5, mode="same")
     if rows.max() <= 0:
         return None
-    top, bottom = _longest_run(rows > _BAND_ROWS * rows.max())
+    top, bottom = longest_run((rows > _BAND_ROWS * rows.max()).tolist())
     return (top, bottom) if bottom - top >= _CELL else None
 
 

@@ -51,7 +51,7 @@ def _otsu(pixels: np.ndarray[Any, np.dtype[np.uint8]]) -> int:
     return int(np.argmax(np.nan_to_num(between, nan=-1.0)))
 
 
-def _longest_run(flags: Sequence[bool]) -> tuple[int, int]:
+def longest_run(flags: Sequence[bool]) -> tuple[int, int]:
     """``(start, end)`` of the longest run of true values (``(0, 0)`` when there is none)."""
     best, start = (0, 0), None
     for index, flag in enumerate([*flags, False]):
@@ -73,10 +73,10 @@ def paper_box(grey: Image.Image) -> Box | None:
     small = grey.reduce(_PAPER_DOWNSCALE).filter(ImageFilter.MaxFilter(3))
     pixels = np.asarray(small.filter(ImageFilter.MinFilter(3)))
     bright = pixels > _otsu(pixels)
-    left, right = _longest_run(list(bright.mean(axis=0) >= _PAPER_COLUMN))
+    left, right = longest_run(list(bright.mean(axis=0) >= _PAPER_COLUMN))
     if right <= left:  # no bright column (a line crop, say): no sheet, and no empty mean
         return None
-    top, bottom = _longest_run(list(bright[:, left:right].mean(axis=1) >= _PAPER_ROW))
+    top, bottom = longest_run(list(bright[:, left:right].mean(axis=1) >= _PAPER_ROW))
     inside = (right - left) * (bottom - top)
     if not _PAPER_SHARE[0] <= inside / pixels.size <= _PAPER_SHARE[1]:
         return None
