@@ -99,12 +99,15 @@ async def submit_rates(
     return rows
 
 
-async def serve_while_draining(depth: int, serve_s: float, folder: Path) -> dict[str, Any]:
+async def serve_while_draining(
+    depth: int, serve_s: float, folder: Path, switch_ms: float | None = None
+) -> dict[str, Any]:
     """``/healthz`` and ``/v1/jobs?limit=1`` latencies of ``foodscan serve`` (SQLite) draining
-    ``depth`` queued text recipes."""
+    ``depth`` queued text recipes; ``switch_ms`` sets the server's ``FOODSCAN_GIL_SWITCH_MS``."""
     data = folder / f"serve-{depth}"
     data.mkdir()
-    env = servers.foodscan_env(data, None)
+    extra = {} if switch_ms is None else {"FOODSCAN_GIL_SWITCH_MS": str(switch_ms)}
+    env = servers.foodscan_env(data, None, **extra)
     api = servers.serve_foodscan(env, data / "api.log", worker=False)
     try:
         files = {"file": ("pancakes.txt", RECIPE, "text/plain")}
@@ -129,7 +132,7 @@ async def serve_while_draining(depth: int, serve_s: float, folder: Path) -> dict
         left = await deep_fill.queued_count(engine)
     finally:
         await engine.dispose()
-    result = {"depth": depth, "seconds": serve_s, "queued_at_end": left}
+    result = {"depth": depth, "seconds": serve_s, "queued_at_end": left, "switch_ms": switch_ms}
     result["finished_per_s"] = round((depth - left) / serve_s, 1)
     for path, values in timings.items():
         result[path] = _latency(values)
@@ -219,13 +222,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     pg_url = scratch_db.url_of(f"bench_deep_queue_{os.getpid()}", args.postgres)
     with tempfile.TemporaryDirectory(prefix="bench-deep-") as name:
         folder = Path(name)
-        for engine_name in args.engines.split(","):
+        for engine_name in filter(None, args.engines.split(",")):
             found["submit"] += await submit_rates(
                 engine_name, sizes["depths"], sizes["submits"], folder, pg_url
             )
         if not args.no_serve:
             for depth in sizes["depths"]:
-                found["serve"].append(await serve_while_draining(depth, sizes["serve_s"], folder))
+                served = await serve_while_draining(depth, sizes["serve_s"], folder, args.switch_ms)
+                found["serve"].append(served)
     found["machine"]["load_average_end"] = figures.machine()["load_average"]
     found["targets"] = verdicts(found)
     return found
@@ -233,13 +237,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def _command(args: argparse.Namespace) -> str:
     command = "python bench/deep_queue.py" + (" --quick" if args.quick else "")
-    return command + f" --engines {args.engines}" + (" --no-serve" if args.no_serve else "")
+    command += f" --engines '{args.engines}'" + (" --no-serve" if args.no_serve else "")
+    return command + ("" if args.switch_ms is None else f" --switch-ms {args.switch_ms}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small depths, for CI")
-    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--engines", default="sqlite,postgresql", help="'' skips the submits")
+    parser.add_argument(
+        "--switch-ms", type=float, default=None, help="the server's FOODSCAN_GIL_SWITCH_MS"
+    )
     parser.add_argument("--no-serve", action="store_true", help="skip the serving measurement")
     parser.add_argument("--postgres", default=servers.ADMIN_URL, help="the PostgreSQL server")
     parser.add_argument("--out", type=Path, default=None, help="default bench/results")
