@@ -102,9 +102,9 @@ def _freeze_startup() -> None:
 
 def _set_switch_interval(settings: Settings) -> None:
     """Let the event loop's thread take the GIL back sooner from a job's Python step in the CPU
-    pool (``FOODSCAN_GIL_SWITCH_MS``): with Python's 5 ms, `/healthz` waited 13 ms at the median
-    and 57-79 ms at p99 while the embedded worker parsed recipes; with 1 ms, 6 ms and 25-36 ms
-    (bench/README.md, "Serving while parsing"). A server process only: tests build many apps."""
+    pool (``FOODSCAN_GIL_SWITCH_MS``): with Python's 5 ms, each time the loop's thread waits for
+    the GIL (after every socket read and write) it can wait that long. A server process only:
+    tests build many apps."""
     sys.setswitchinterval(settings.gil_switch_ms / 1000)
 
 
