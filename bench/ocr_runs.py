@@ -26,7 +26,9 @@ from PIL import Image
 from foodscan.recognition.reading import crops as crops_module
 from foodscan.recognition.reading import line_reader as line_reader_module
 from foodscan.recognition.reading import reread as reread_module
+from foodscan.recognition.reading import spelling as spelling_module
 from foodscan.recognition.reading.images import decode_image
+from foodscan.recognition.reading.lattice import Lattice
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, RapidOcrEngine
 from foodscan.recognition.reading.reread import Rereader
 
@@ -61,21 +63,36 @@ def _fingerprint(engine: object) -> str:
 
 
 def _reread_fingerprint() -> str:
-    """A short hash of the second look's modules (``reread``, ``crops``, ``line_reader``)."""
+    """A short hash of the second look's modules (``reread``, ``crops``, ``line_reader``,
+    ``spelling``)."""
     sources = b"".join(
         Path(module.__file__ or "").read_bytes()
-        for module in (reread_module, crops_module, line_reader_module)
+        for module in (reread_module, crops_module, line_reader_module, spelling_module)
     )
     return hashlib.sha256(sources).hexdigest()[:8]
 
 
 def _to_json(lines: list[OcrLine]) -> list[dict[str, Any]]:
-    return [{"text": x.text, "box": x.box, "confidence": x.confidence} for x in lines]
+    return [
+        {"text": x.text, "box": x.box, "confidence": x.confidence, "alternatives": x.alternatives}
+        for x in lines
+    ]
+
+
+def _lattice(rows: list[list[list[Any]]] | None) -> Lattice | None:
+    if rows is None:
+        return None
+    return tuple(tuple((str(c), float(p)) for c, p in step) for step in rows)
 
 
 def _from_json(rows: list[dict[str, Any]]) -> list[OcrLine]:
     return [
-        OcrLine(r["text"], tuple((float(x), float(y)) for x, y in r["box"]), r["confidence"])
+        OcrLine(
+            r["text"],
+            tuple((float(x), float(y)) for x, y in r["box"]),
+            r["confidence"],
+            _lattice(r.get("alternatives")),
+        )
         for r in rows
     ]
 
@@ -104,6 +121,7 @@ class OcrRunner:
         tessdata: Path | None = None,
         reread: bool = True,
         latin_pages: bool = False,
+        spelling: bool = True,
     ) -> None:
         self.use_cache = use_cache
         self.picker = _picker(threads, tessdata) if engine != "rapidocr" else None
@@ -118,7 +136,9 @@ class OcrRunner:
         self.engine = engine
         self.rereader: Rereader | None = None
         if reread:
-            self.rereader = Rereader(tessdata=tessdata, threads=threads, latin_pages=latin_pages)
+            self.rereader = Rereader(
+                tessdata=tessdata, threads=threads, latin_pages=latin_pages, spelling=spelling
+            )
 
     def _cached(self, key: Path, compute: Any) -> tuple[dict[str, Any], bool]:
         if self.use_cache and key.is_file():
@@ -161,8 +181,9 @@ class OcrRunner:
         lines = _from_json(stored["lines"])
         if self.rereader is not None:
             rereader = self.rereader
+            as_read = "" if rereader.spelling else "-as-read"
             again, _ = self._cached(
-                CACHE / f"reread-{_reread_fingerprint()}-{engine_id}" / f"{digest}.json",
+                CACHE / f"reread-{_reread_fingerprint()}{as_read}-{engine_id}" / f"{digest}.json",
                 lambda: {"lines": _to_json(rereader.reread(image, lines, script))},
             )
             seconds += again["seconds"]
