@@ -125,3 +125,20 @@ def test_a_page_not_in_english_keeps_its_reading() -> None:
 def test_lines_without_alternatives_are_kept() -> None:
     page = [OcrLine("HARIWARL", BOX, 0.9), OcrLine("THANK YOU", BOX, 0.9)]
     assert mend(page) == page
+
+
+def test_a_date_with_mixed_separators_takes_the_sign_the_recogniser_half_saw() -> None:
+    # A till prints a date's separators alike; "05 02-18" lost a dash to a space, "05~05-17"
+    # read a tilde. Figures stay as read; a date already alike, and a time, are kept.
+    page = [
+        line(*"05", ((" ", 0.53), ("", 0.34), ("-", 0.12)), *"02-18"),
+        line(*"05", (("~", 0.84), ("-", 0.16)), *"05-17"),
+        line(*"12/03/2024 18:17", ((":", 0.6), (".", 0.4)), *"54"),
+        line(*"04", (("1", 0.6), ("7", 0.4)), *" 2024"),  # no date: figures never change
+    ]
+    assert [x.text for x in mend(page)] == [
+        "05-02-18",
+        "05-05-17",
+        "12/03/2024 18:17:54",
+        "041 2024",
+    ]

@@ -12,8 +12,10 @@ signs and spaces stay as read, so amounts and dates are untouched. A word mended
 is mended the same way where the page read it identically elsewhere (the same print misread
 the same way: a shop's name in the header and in its footer).
 
-The words are English word counts (``wordsegment``, loaded on first use); a page is mended
-only if most of its words are English words (a Polish or Malay page keeps its reading).
+The words are English word counts (``wordsegment``, loaded on first use); a page's words are
+mended only if most of them are English words (a Polish or Malay page keeps its reading). On
+any page, a date whose separators came out mixed (``05 02-18``, ``05~05-17``: a till prints
+one sign) takes the one sign the recogniser's second choice gives, if any.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ _ENGLISH_PAGE = 0.5
 # is worth this much cost.
 _PER_DECADE = 0.1
 
+# A date whose separators are one sign, and one whose separators the OCR may have mixed.
+_DATE = re.compile(r"(?<!\d)\d{1,2}([-/.])\d{1,2}\1(?:\d{4}|\d{2})(?!\d)")
+_DATE_LIKE = re.compile(r"(?<!\d)\d{1,2}[-/.~ ]{1,2}\d{1,2}[-/.~ ]{1,2}(?:\d{4}|\d{2})(?!\d)")
+_SEPARATORS = frozenset("-/.~ ")
 _WORD = re.compile(r"[^\W\d_]+")
 _LETTER = re.compile(r"[^\W\d_]")
 _lock = threading.Lock()
@@ -105,9 +111,39 @@ def _better(span_text: str, options: list[tuple[str, float]], counts: dict[str, 
     return best[1] if best else span_text
 
 
-def _mend_line(line: OcrLine, counts: dict[str, float]) -> tuple[OcrLine, dict[str, str]]:
-    """``line`` with its unknown words mended where a common reading is near, and the words
-    changed (page's word → mended word)."""
+def _separators_only(lattice: Lattice, start: int, end: int) -> Lattice:
+    """The steps ``[start, end)`` with only the alternatives that trade a date's separator
+    (or a space, a tilde, nothing) for another."""
+
+    def keep(choice: str) -> bool:
+        return not choice or choice in _SEPARATORS
+
+    steps: list[Step] = []
+    for step in lattice[start:end]:
+        best = step[0][0] if step else ""
+        steps.append(tuple(c for i, c in enumerate(step) if i == 0 or (keep(best) and keep(c[0]))))
+    return tuple(steps)
+
+
+def _date(span_text: str, steps: Lattice) -> str:
+    """The span with its date's separators made one sign (``05 02-18`` → ``05-02-18``,
+    ``05~05-17`` → ``05-05-17``) where the recogniser gave that sign some weight."""
+    if _DATE.search(span_text) or not _DATE_LIKE.search(span_text):
+        return span_text
+    digits = re.sub(r"\D", "", span_text)
+    options = [
+        (cost, text)
+        for text, cost in readings(steps, 0, len(steps), least=_LEAST, most=_MOST)
+        if cost <= _MAX_COST and _DATE.search(text) and re.sub(r"\D", "", text) == digits
+    ]
+    return min(options)[1] if options else span_text
+
+
+def _mend_line(
+    line: OcrLine, counts: dict[str, float], *, words: bool = True
+) -> tuple[OcrLine, dict[str, str]]:
+    """``line`` with its unknown words mended where a common reading is near (``words``), and
+    a date's mixed separators made one, and the words changed (page's word → mended word)."""
     lattice = line.alternatives
     if lattice is None or best_text(lattice).strip() != line.text:
         return line, {}
@@ -116,8 +152,13 @@ def _mend_line(line: OcrLine, counts: dict[str, float]) -> tuple[OcrLine, dict[s
     for start, end in spans(lattice):
         steps = _letters_only(lattice, start, end)
         span_text = best_text(steps).strip()
+        dated = _date(span_text, _separators_only(lattice, start, end))
+        if dated != span_text:
+            parts.append(dated)
+            changed[span_text] = dated
+            continue
         unknown = [w for w in _long_words(span_text) if w not in counts]
-        if unknown:
+        if words and unknown:
             options = list(readings(steps, 0, len(steps), least=_LEAST, most=_MOST))
             mended = _better(span_text, options, counts)
             if mended != span_text:
@@ -127,9 +168,8 @@ def _mend_line(line: OcrLine, counts: dict[str, float]) -> tuple[OcrLine, dict[s
     text = " ".join(part for part in parts if part)
     if not changed or not text:
         return line, {}
-    return replace(line, text=text, alternatives=None), {
-        old: new for old, new in changed.items() if old != new
-    }
+    words_changed = {old: new for old, new in changed.items() if old != new and old.isalpha()}
+    return replace(line, text=text, alternatives=None), words_changed
 
 
 def english_page(lines: Sequence[OcrLine], counts: dict[str, float] | None = None) -> bool:
@@ -147,12 +187,11 @@ def mend(lines: Sequence[OcrLine]) -> list[OcrLine]:
     if not any(line.alternatives for line in lines):
         return list(lines)
     counts = _words()
-    if not english_page(lines, counts):
-        return list(lines)
+    english = english_page(lines, counts)
     out: list[OcrLine] = []
     renamed: dict[str, set[str]] = {}
     for line in lines:
-        mended, changed = _mend_line(line, counts)
+        mended, changed = _mend_line(line, counts, words=english)
         for old, new in changed.items():
             renamed.setdefault(old, set()).add(new)
         out.append(mended)
