@@ -141,10 +141,10 @@ class RapidOcrEngine:
         with self._lock:
             if self._ocr is None:
                 self._ocr = self._load()
+            self._ocr.lattices = ()  # set again by this read's recognition, if it has lines
             try:
                 # The classifier on for receipts photographed any way up. Always said: rapidocr
                 # keeps the last call's setting when given None.
-                self._ocr.lattices = ()
                 result = self._ocr(rgb, use_cls=not upright)
             except self._errors as exc:
                 size = f"{rgb.width}x{rgb.height}"
@@ -182,7 +182,8 @@ def _reporting(base: type[Any]) -> type[Any]:
     When someone listens (``progress.ocr_listener``), recognition runs batch by batch in the
     order rapidocr's recogniser would take them (sorted by width over height, ``rec_batch_num``
     at a time) and reports after each; every batch holds the same crops as in one call, so the
-    text and the scores are the same.
+    text and the scores are the same. Either way each crop's ``lattice`` (what the recogniser
+    hesitated over) is tapped from its decoder and left in ``lattices`` for ``read``.
     """
 
     class ReportingOcr(base):  # type: ignore[misc] # rapidocr ships no stubs
