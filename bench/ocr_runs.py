@@ -3,11 +3,13 @@
 decode (``decode_image``) → the engine the pipelines use: ``engines.EnginePicker`` when that
 module is installed (it probes the page's script and reads Latin with RapidOCR, Cyrillic with
 Tesseract), else ``RapidOcrEngine`` alone. What an engine returns is cached under
-``results/ocr-cache/<engine>-<hash of its module>/<sha256 of the file>.json`` with the seconds
-it took (the script probe's choice too, under ``script/``), so that parser iterations skip the
-OCR and still report its time; a change to an engine's code starts a new cache. The receipt
-pipeline's second look at unsure lines (``reading.reread``) runs on the engine's lines unless
-``reread`` is off, cached the same way under ``reread-<hash of its module>-<engine>/``.
+``results/ocr-cache/<engine>-<hash of its module>/<sha256 of the file>.json`` (each line with
+RapidOCR's lattice, ``OcrLine.alternatives``) with the seconds it took (the script probe's
+choice too, under ``script/``), so that parser iterations skip the OCR and still report its
+time; a change to an engine's code starts a new cache. The receipt pipeline's second look at
+unsure lines and its spelling (``reading.reread``, ``reading.spelling``) run on the engine's
+lines unless ``reread`` is off, cached the same way under ``reread-<hash of their modules>
+[-as-read]-<engine>/`` (``-as-read``: without the spelling).
 """
 
 from __future__ import annotations
