@@ -208,6 +208,11 @@ def main() -> int:
     parser.add_argument(
         "--reread-latin", action="store_true", help="the second look on Latin pages too"
     )
+    parser.add_argument(
+        "--no-spelling",
+        action="store_true",
+        help="Latin pages' words as RapidOCR read them, not settled by its second choices",
+    )
     parser.add_argument("--threads", type=int, help="onnxruntime threads (default: all cores)")
     parser.add_argument(
         "--engine",
@@ -225,6 +230,7 @@ def main() -> int:
         engine=args.engine,
         reread=not args.no_reread,
         latin_pages=args.reread_latin,
+        spelling=not args.no_spelling,
     )
     records = evaluate(args.data, runner, args.limit)
     if not records:

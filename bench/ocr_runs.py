@@ -3,11 +3,13 @@
 decode (``decode_image``) → the engine the pipelines use: ``engines.EnginePicker`` when that
 module is installed (it probes the page's script and reads Latin with RapidOCR, Cyrillic with
 Tesseract), else ``RapidOcrEngine`` alone. What an engine returns is cached under
-``results/ocr-cache/<engine>-<hash of its module>/<sha256 of the file>.json`` with the seconds
-it took (the script probe's choice too, under ``script/``), so that parser iterations skip the
-OCR and still report its time; a change to an engine's code starts a new cache. The receipt
-pipeline's second look at unsure lines (``reading.reread``) runs on the engine's lines unless
-``reread`` is off, cached the same way under ``reread-<hash of its module>-<engine>/``.
+``results/ocr-cache/<engine>-<hash of its module>/<sha256 of the file>.json`` (each line with
+RapidOCR's lattice, ``OcrLine.alternatives``) with the seconds it took (the script probe's
+choice too, under ``script/``), so that parser iterations skip the OCR and still report its
+time; a change to an engine's code starts a new cache. The receipt pipeline's second look at
+unsure lines and its spelling (``reading.reread``, ``reading.spelling``) run on the engine's
+lines unless ``reread`` is off, cached the same way under ``reread-<hash of their modules>
+[-as-read]-<engine>/`` (``-as-read``: without the spelling).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from PIL import Image
 from foodscan.recognition.reading import crops as crops_module
 from foodscan.recognition.reading import line_reader as line_reader_module
 from foodscan.recognition.reading import reread as reread_module
+from foodscan.recognition.reading import spelling as spelling_module
 from foodscan.recognition.reading.images import decode_image
+from foodscan.recognition.reading.lattice import Lattice
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, RapidOcrEngine
 from foodscan.recognition.reading.reread import Rereader
 
@@ -61,21 +65,36 @@ def _fingerprint(engine: object) -> str:
 
 
 def _reread_fingerprint() -> str:
-    """A short hash of the second look's modules (``reread``, ``crops``, ``line_reader``)."""
+    """A short hash of the second look's modules (``reread``, ``crops``, ``line_reader``,
+    ``spelling``)."""
     sources = b"".join(
         Path(module.__file__ or "").read_bytes()
-        for module in (reread_module, crops_module, line_reader_module)
+        for module in (reread_module, crops_module, line_reader_module, spelling_module)
     )
     return hashlib.sha256(sources).hexdigest()[:8]
 
 
 def _to_json(lines: list[OcrLine]) -> list[dict[str, Any]]:
-    return [{"text": x.text, "box": x.box, "confidence": x.confidence} for x in lines]
+    return [
+        {"text": x.text, "box": x.box, "confidence": x.confidence, "alternatives": x.alternatives}
+        for x in lines
+    ]
+
+
+def _lattice(rows: list[list[list[Any]]] | None) -> Lattice | None:
+    if rows is None:
+        return None
+    return tuple(tuple((str(c), float(p)) for c, p in step) for step in rows)
 
 
 def _from_json(rows: list[dict[str, Any]]) -> list[OcrLine]:
     return [
-        OcrLine(r["text"], tuple((float(x), float(y)) for x, y in r["box"]), r["confidence"])
+        OcrLine(
+            r["text"],
+            tuple((float(x), float(y)) for x, y in r["box"]),
+            r["confidence"],
+            _lattice(r.get("alternatives")),
+        )
         for r in rows
     ]
 
@@ -104,6 +123,7 @@ class OcrRunner:
         tessdata: Path | None = None,
         reread: bool = True,
         latin_pages: bool = False,
+        spelling: bool = True,
     ) -> None:
         self.use_cache = use_cache
         self.picker = _picker(threads, tessdata) if engine != "rapidocr" else None
@@ -118,7 +138,9 @@ class OcrRunner:
         self.engine = engine
         self.rereader: Rereader | None = None
         if reread:
-            self.rereader = Rereader(tessdata=tessdata, threads=threads, latin_pages=latin_pages)
+            self.rereader = Rereader(
+                tessdata=tessdata, threads=threads, latin_pages=latin_pages, spelling=spelling
+            )
 
     def _cached(self, key: Path, compute: Any) -> tuple[dict[str, Any], bool]:
         if self.use_cache and key.is_file():
@@ -161,8 +183,9 @@ class OcrRunner:
         lines = _from_json(stored["lines"])
         if self.rereader is not None:
             rereader = self.rereader
+            as_read = "" if rereader.spelling else "-as-read"
             again, _ = self._cached(
-                CACHE / f"reread-{_reread_fingerprint()}-{engine_id}" / f"{digest}.json",
+                CACHE / f"reread-{_reread_fingerprint()}{as_read}-{engine_id}" / f"{digest}.json",
                 lambda: {"lines": _to_json(rereader.reread(image, lines, script))},
             )
             seconds += again["seconds"]

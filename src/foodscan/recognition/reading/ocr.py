@@ -16,13 +16,14 @@ import logging
 import math
 import statistics
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from PIL import Image
 
 from foodscan.errors import PermanentError, UnreadableFile
+from foodscan.recognition.reading.lattice import Lattice, LatticeTap, best_text
 from foodscan.recognition.reading.progress import OcrProgress, ocr_listener, report
 
 logger = logging.getLogger(__name__)
@@ -39,11 +40,13 @@ _MAX_SKEW = math.radians(30)
 @dataclass(frozen=True)
 class OcrLine:
     """One detected text line: its text, its quadrilateral (4 points, clockwise from the
-    top-left, in image pixels) and the recogniser's confidence in (0, 1]."""
+    top-left, in image pixels) and the recogniser's confidence in (0, 1]. ``alternatives``:
+    what the recogniser hesitated over (``lattice``), where the engine reports it (RapidOCR)."""
 
     text: str
     box: tuple[Point, ...]
     confidence: float
+    alternatives: Lattice | None = field(default=None, compare=False, repr=False)
 
 
 class OcrEngine(Protocol):
@@ -138,6 +141,7 @@ class RapidOcrEngine:
         with self._lock:
             if self._ocr is None:
                 self._ocr = self._load()
+            self._ocr.lattices = ()  # set again by this read's recognition, if it has lines
             try:
                 # The classifier on for receipts photographed any way up. Always said: rapidocr
                 # keeps the last call's setting when given None.
@@ -145,18 +149,28 @@ class RapidOcrEngine:
             except self._errors as exc:
                 size = f"{rgb.width}x{rgb.height}"
                 raise UnreadableFile(f"OCR failed on a {size} image: {exc!r}") from exc
+            read = list(getattr(self._ocr, "lattices", ()))
         boxes = getattr(result, "boxes", None)
         texts = getattr(result, "txts", None)
         scores = getattr(result, "scores", None)
         if boxes is None or texts is None or scores is None:
             return []
+        # The lines rapidocr kept (text read, confident enough), in its order.
+        kept: list[Lattice | None] = [
+            lattice
+            for text, score, lattice in read
+            if text.strip() and score >= self._min_confidence
+        ]
+        if [best_text(x).strip() if x else None for x in kept] != [str(t).strip() for t in texts]:
+            kept = [None] * len(texts)  # not matched to the lines read: no alternatives
         lines = [
             OcrLine(
                 text=str(text).strip(),
                 box=tuple((float(x), float(y)) for x, y in box),
                 confidence=min(1.0, max(float(score), 1e-6)),
+                alternatives=lattice,
             )
-            for box, text, score in zip(boxes, texts, scores, strict=True)
+            for box, text, score, lattice in zip(boxes, texts, scores, kept, strict=True)
             if str(text).strip()
         ]
         return [line for row in group_rows(lines) for line in row]
@@ -168,18 +182,51 @@ def _reporting(base: type[Any]) -> type[Any]:
     When someone listens (``progress.ocr_listener``), recognition runs batch by batch in the
     order rapidocr's recogniser would take them (sorted by width over height, ``rec_batch_num``
     at a time) and reports after each; every batch holds the same crops as in one call, so the
-    text and the scores are the same.
+    text and the scores are the same. Either way each crop's ``lattice`` (what the recogniser
+    hesitated over) is tapped from its decoder and left in ``lattices`` for ``read``.
     """
 
     class ReportingOcr(base):  # type: ignore[misc] # rapidocr ships no stubs
+        # The last read's crops as recognised: (text, score, lattice), one per crop.
+        lattices: tuple[tuple[str, float, Lattice | None], ...] = ()
+        _tapped: list[Lattice | None]
+
+        def _load_rec_model(self) -> Any:
+            recogniser = super()._load_rec_model()
+            if not isinstance(recogniser.postprocess_op, LatticeTap):
+                recogniser.postprocess_op = LatticeTap(recogniser.postprocess_op)
+            return recogniser
+
         def detect_and_crop(self, img: Any, op_record: dict[str, Any]) -> tuple[list[Any], Any]:
             crops, found = super().detect_and_crop(img, op_record)
             report(OcrProgress(len(crops), 0))
             return crops, found
 
         def recognize_txt(self, img: list[Any]) -> Any:
+            self._tapped = [None] * len(img)
+            out = self._recognize_txt(img)
+            self.lattices = tuple(zip(out.txts, out.scores, self._tapped, strict=True))
+            return out
+
+        def _tap(self, img: list[Any], indices: list[int]) -> Any:
+            """rapidocr's recognition of the crops ``img[i]`` for ``i`` in ``indices``, each
+            crop's lattice kept in ``_tapped``."""
+            import numpy as np  # noqa: PLC0415 - loaded with rapidocr, on first use
+
+            tap = self._load_rec_model().postprocess_op
+            tap.rows = []
+            crops = [img[i] for i in indices]
+            out = super().recognize_txt(crops)
+            # The recogniser takes the crops by width over height, as here.
+            order = np.argsort(np.array([crop.shape[1] / float(crop.shape[0]) for crop in crops]))
+            if len(tap.rows) == len(crops):
+                for row, position in zip(tap.rows, order, strict=True):
+                    self._tapped[indices[int(position)]] = row
+            return out
+
+        def _recognize_txt(self, img: list[Any]) -> Any:
             if ocr_listener.get() is None or not img:
-                return super().recognize_txt(img)
+                return self._tap(img, list(range(len(img))))
             import numpy as np  # noqa: PLC0415 - loaded with rapidocr, on first use
 
             size = self._load_rec_model().rec_batch_num
@@ -188,7 +235,7 @@ def _reporting(base: type[Any]) -> type[Any]:
             last: Any = None  # rapidocr's TextRecOutput of the last batch
             for start in range(0, len(img), size):
                 batch = [int(i) for i in order[start : start + size]]
-                last = super().recognize_txt([img[i] for i in batch])
+                last = self._tap(img, batch)
                 for i, text, score, words in zip(
                     batch, last.txts, last.scores, last.word_results, strict=True
                 ):

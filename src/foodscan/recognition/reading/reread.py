@@ -36,6 +36,7 @@ from foodscan.recognition.reading.crops import (
 )
 from foodscan.recognition.reading.line_reader import RapidLineReader
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, group_rows
+from foodscan.recognition.reading.spelling import mend
 from foodscan.recognition.reading.tesseract import TesseractEngine
 
 # Lines read with less confidence than this are looked at again (RapidOCR and Tesseract report
@@ -204,9 +205,11 @@ class Rereader:
         max_lines: int = 3,
         header_rows: int = 2,
         latin_pages: bool = False,
+        spelling: bool = True,
     ) -> None:
         self.latin = RapidLineReader(threads=threads)
         self.latin_pages = latin_pages
+        self.spelling = spelling
         self.max_lines = max_lines
         self.header_rows = header_rows
         one_line = {
@@ -286,7 +289,10 @@ class Rereader:
     def reread(self, image: Image.Image, lines: list[OcrLine], script: str) -> list[OcrLine]:
         """``lines`` (read from ``image``, a ``script`` page: ``latin`` or ``cyrillic``) with
         the chosen ones replaced by their best reading (same order; a header row read wider
-        gets the wider box), and the lines read from ink above the first line in front."""
+        gets the wider box), and the lines read from ink above the first line in front.
+        A Latin page's words that RapidOCR hesitated over are settled first (``spelling``)."""
+        if script == "latin" and self.spelling:
+            lines = mend(lines)
         if not self.cyrillic_line.available() or not lines:
             return lines
         if script == "latin" and not self.latin_pages:

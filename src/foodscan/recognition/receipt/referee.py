@@ -6,7 +6,8 @@ tendered less change is the total. Where the wording is unfamiliar, these sums d
 row is. This module only judges candidates that the other modules read; it knows no keyword.
 
 - ``referee_total``: which amount is the total when the row read as the total, the items' sum
-  and the payment rows do not all agree.
+  and the payment rows do not all agree (a total row before the cash rounding, whose rounded
+  sum was paid, gives the rounded sum).
 - ``referee_tax``: the tax where the tax rows' columns were garbled: the amount on a tax row
   that the subtotal and the total differ by.
 - ``summary_tail``: rows at the end of the item block that are a tax summary in words the
@@ -140,6 +141,17 @@ def referee_total(
     # A sum a payment row says was paid (a card's amount, cash less its change) outweighs one
     # that two amounts printed one under the other happen to differ by.
     strong = paid_amounts(footer) | paid_totals(footer)
+    if (
+        read is not None
+        and rounding
+        and read.value not in strong
+        and read.value + rounding in strong
+    ):
+        # The total row is the sum before the cash rounding, and the payment says the rounded
+        # sum was paid (whether or not the items were all read): that is the amount to pay.
+        rounded = read.value + rounding
+        row = next((i for i, text in enumerate(footer) if rounded in amounts(text)), 0)
+        return Figure(rounded, offset + row, read.confidence)
     paid = next((value for value in sums if value > 0 and value in strong), None)
     if paid is not None and (read is None or read.value not in strong):
         row = next((i for i, text in enumerate(footer) if paid in amounts(text)), 0)

@@ -183,3 +183,23 @@ def test_a_bill_discount_before_gst_added_to_the_subtotal(parse_rows: ParseRows)
     )
     assert found.total == "28.80"
     assert found.reconciliation.status == "consistent"
+
+
+def test_a_total_before_the_rounding_whose_rounded_sum_was_paid(parse_rows: ParseRows) -> None:
+    """The total row is the sum before the cash rounding and one item's amount was not read
+    (the items cannot referee): the card paid the rounded sum, which is the total."""
+    found = parse_rows(
+        [
+            *_HEADER,
+            "5366366528269 | 2 | 3.40 | 6.80 S",
+            "S:KICAP MANIS 345ML",
+            "8597523051033 | 1 | S 39",
+            "S:NESCAFE 3IN1 30S",
+            "Total Sales (Inclusive GST) | 19.19",
+            "Rounding Adjustment | -.04",
+            "VISA | 19.15",
+            "XXXXXXXXXXXX9712",
+        ]
+    )
+    assert found.total == "19.15"
+    assert found.reconciliation.status != "consistent"
