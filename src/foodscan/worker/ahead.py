@@ -59,7 +59,7 @@ class ClaimAhead:
         return len(self._held)
 
     def body_ended(self, kind: str, seconds: float) -> None:
-        """A body of ``kind`` ran to its end (a result or a failure) in ``seconds``."""
+        """A body of ``kind`` ran to its result in ``seconds`` (failures are not counted)."""
         bodies = self._kinds.get(kind)
         if bodies is None:
             self._kinds[kind] = _Bodies(seconds)
