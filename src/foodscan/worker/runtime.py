@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ from foodscan.settings import Settings
 from foodscan.uploads.checks import UploadLimits
 from foodscan.webhooks.deliverer import Deliverer
 from foodscan.worker import memory
+from foodscan.worker.ahead import ClaimAhead
 from foodscan.worker.cpu import CpuPool
 
 logger = logging.getLogger(__name__)
@@ -43,8 +45,8 @@ CANCEL_POLL_S = 0.25  # a cancel of a running job is heard within this (plus the
 class Running:
     """A job this worker is running, and why it is being stopped (if it is).
 
-    ``freed`` is set once its body is over: its slot claims the next job while the outcome
-    commits (the two writes share a transaction); ``done`` once the outcome is recorded."""
+    ``freed`` is set once its body is over: its slot starts the job it claimed ahead, or claims
+    its next job, while the outcome commits; ``done`` once the outcome is recorded."""
 
     lease: Lease
     task: asyncio.Task[None]
@@ -101,6 +103,7 @@ class Worker:
             kind: (p.steps[0].name, p.steps[0].message) for kind, p in self.pipelines.items()
         }
         self.running: dict[str, Running] = {}
+        self.ahead = ClaimAhead(lease_s=settings.lease_s)
         self._jobs: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -159,24 +162,56 @@ class Worker:
         logger.info("worker %s stopped", self.id)
 
     async def _slot(self) -> None:
+        """Claim a job, run it, claim the next: ahead of the body's end where ``self.ahead``
+        says so (the job is held until the body is over), else once it is over."""
+        current: Running | None = None  # this slot's job, while its body runs
         while not self._stopping.is_set():
+            if current is not None:
+                await self.ahead.until_claim(current.lease.job.kind, current.freed)
+                if current.freed.is_set():
+                    current = None
+            asked = time.monotonic()
             try:
                 lease = await self.queue.claim(
                     self.kinds, self.first_steps, wanted=lambda: not self._stopping.is_set()
                 )
             except Exception:
                 logger.exception("claim failed")
-                await self.bus.wait_for_job(self.settings.poll_s)
+                lease = None
+            self.ahead.claimed(time.monotonic() - asked)  # a failed claim's time counts too
+            if current is not None and (lease is None or not await self._hold(lease, current)):
+                await current.freed.wait()  # claim again once the body is over
+            elif lease is not None:
+                task = self._spawn(self._run(lease), f"job-{lease.job.id}")
+                current = self.running[lease.job.id] = Running(lease, task)
                 continue
-            if lease is None:
+            else:
                 await self.bus.wait_for_job(self.settings.poll_s)
-                continue
-            task = asyncio.create_task(self._run(lease), name=f"job-{lease.job.id}")
-            running = Running(lease, task)
-            self.running[lease.job.id] = running
-            self._jobs.add(task)
-            task.add_done_callback(self._jobs.discard)
-            await running.freed.wait()
+            current = None
+
+    async def _hold(self, lease: Lease, current: Running) -> bool:
+        """Hold a job claimed ahead until ``current``'s body ends: True, run it (``ahead.hold``)."""
+        try:
+            reason = await self.ahead.hold(lease.job.id, current.freed, self._stopping)
+        except asyncio.CancelledError:  # the worker stopped its slots
+            self._hand_back(lease, "shutdown")
+            raise
+        if reason is not None:
+            self._hand_back(lease, reason)
+        return reason is None
+
+    def _hand_back(self, lease: Lease, reason: str) -> None:
+        """A held job goes back: cancelled (its user asked), else released to the queue; if
+        that write fails, its lease runs out and the job is rescued."""
+        back = self.queue.cancelled(lease) if reason == "cancel" else self.queue.release(lease)
+        extra = {"job_id": lease.job.id, "worker_id": self.id}
+        self._spawn(self._record(back, extra, crash_ok=True), f"hand-back-{lease.job.id}")
+
+    def _spawn(self, job: Coroutine[None, None, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(job, name=name)  # ``stop`` waits for it
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+        return task
 
     async def _run(self, lease: Lease) -> None:
         """One job, from its first line to its recorded outcome."""
@@ -231,6 +266,7 @@ class Worker:
         # failure (the database away) is never taken for the job's: the lease runs out and the
         # job is rescued, rather than retried or failed although its work succeeded.
         limit = self.settings.policy(job.kind).time_limit_s
+        began = time.monotonic()
         try:
             try:
                 async with asyncio.timeout(limit):
@@ -254,7 +290,8 @@ class Worker:
             logger.exception("job crashed", extra=extra)
             await self._record(self.queue.retry_or_fail(lease, "internal", repr(exc)), extra)
             return
-        running.freed.set()  # the slot claims its next job while this one commits
+        self.ahead.body_ended(job.kind, time.monotonic() - began)
+        running.freed.set()  # the slot starts its next job while this one commits
         try:
             await self.queue.succeed(lease, result)
         except asyncio.CancelledError:
@@ -272,13 +309,20 @@ class Worker:
             await self._record(self.queue.release(lease), extra)
 
     @staticmethod
-    async def _record(outcome: Awaitable[object], extra: dict[str, str]) -> None:
+    async def _record(
+        outcome: Awaitable[object], extra: dict[str, str], crash_ok: bool = False
+    ) -> None:
         try:
             await outcome
         except LeaseLost:
             logger.warning("lease lost before the outcome was saved", extra=extra)
+        except Exception:
+            if not crash_ok:
+                raise
+            logger.exception("outcome not recorded; the lease will expire", extra=extra)
 
     def _stop_job(self, job_id: str, reason: str) -> None:
+        self.ahead.stop(job_id, reason)  # claimed ahead, not started: it goes back
         running = self.running.get(job_id)
         if running is not None and running.stop_reason is None:
             running.stop_reason = reason
