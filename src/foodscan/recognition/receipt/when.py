@@ -76,11 +76,26 @@ def _named_date(line: str) -> str | None:
     return None
 
 
+# A date's digits joined by hyphens to more of the same token on both sides
+# ("SP-nu11-18/06/04-1016956"): an invoice or batch number that embeds a date, not the date of
+# the purchase, which receipts print on its own.
+_CODE_BEFORE = re.compile(r"\w-\Z")
+_CODE_AFTER = re.compile(r"-\w")
+
+
+def _in_code(line: str, match: re.Match[str]) -> bool:
+    before, after = line[max(0, match.start() - 2) : match.start()], line[match.end() :]
+    return bool(_CODE_BEFORE.search(before)) and bool(_CODE_AFTER.match(after))
+
+
 def find_date(line: str, *, us_order: bool) -> str | None:
-    """The first date in ``line`` as ``YYYY-MM-DD``, or ``None``."""
-    if match := _ISO_DATE.search(line):
+    """The first date in ``line`` as ``YYYY-MM-DD``, or ``None``; a date inside a hyphenated
+    code is none."""
+    if (match := _ISO_DATE.search(line)) and not _in_code(line, match):
         return make_date(int(match["y"]), int(match["m"]), int(match["d"]))
     for match in _DMY_DATE.finditer(line):
+        if _in_code(line, match):
+            continue
         first, second, year = int(match["a"]), int(match["b"]), int(match["y"])
         # Dots and dashes are day-first everywhere; a slash is month-first in the US only.
         month_first = match["s"] == "/" and (second > 12 or (us_order and first <= 12))

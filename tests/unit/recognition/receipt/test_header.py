@@ -117,6 +117,8 @@ def test_russian_lookalikes_from_the_ocr_are_read_as_cyrillic(parse_rows: ParseR
         ("17.07.24 16:38", "2024-07-17"),
         ("Date | :19-03-201818:08:38", "2018-03-19"),  # the OCR glued the time to the year
         ("2 MARKET 25", None),  # no month in MARKET
+        ("Invoice No: SP-nu11-18/06/04-1016956", None),  # a code that embeds a date
+        ("Date-18/06/04 12:00", "2004-06-18"),  # joined on one side only: still a date
         ("31.02.2026", None),
     ],
 )
@@ -142,6 +144,11 @@ def test_a_day_with_a_misread_leading_zero_is_repaired_only_as_a_last_resort() -
     assert (found.date, found.time) == ("2026-05-05", "20:47")
     assert found.confidence["date"] < 0.6
     assert parse_text(["95.05.26", "21.01.2026"]).date == "2026-01-21"
+
+
+def test_the_purchase_date_is_not_taken_from_an_invoice_number_that_embeds_one() -> None:
+    found = parse_text(["Invoice No: SP-nu11-18/06/04-1016956", ":04/06/2018 18:17:54"])
+    assert (found.date, found.time) == ("2018-06-04", "18:17")
 
 
 def test_us_dates_are_month_first() -> None:
