@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,9 +22,11 @@ from foodscan.errors import (
     Limited,
     NotFound,
 )
+from foodscan.events import log
 from foodscan.jobs import limits, position, sql
 from foodscan.jobs.group_commit import GroupCommit
 from foodscan.jobs.job import InputFile, Job
+from foodscan.jobs.sql import enqueue
 from foodscan.jobs.states import Status
 from foodscan.jobs.transaction import Bus, Write, write
 from foodscan.settings import Settings
@@ -107,6 +110,11 @@ class JobStore:
         self.fair_share = position.fair_share(settings)
         self.clock = clock
         self.group = GroupCommit(engine, bus, clock=clock)
+        # PostgreSQL: a submit alone in flight here may go in two round trips
+        # (``_submit_alone``); others share the group commit's transactions.
+        self._alone = engine.dialect.name == "postgresql"
+        self._channels: tuple[str, str] | None = getattr(bus, "notify_channels", None)
+        self._in_flight = 0
 
     async def find_idempotent(self, user_id: str, key: str, request_hash: str) -> JobView | None:
         """The job earlier submitted with this key; ``IdempotencyConflict`` if its input differs."""
@@ -206,10 +214,15 @@ class JobStore:
             tx.job_queued = True
             return JobView(Job.from_row(row), place, eta)
 
+        locked = enforce_limits or dedupe
+        alone = self._alone and not locked and self._in_flight == 0
+        self._in_flight += 1
         try:
-            # Concurrent submits (one per request) share a transaction: one commit for many.
-            locked = enforce_limits or dedupe
-            view = await self.group.run(insert, user_lock=sub.user_id if locked else None)
+            if alone:
+                view = await self._submit_alone(sub, values)
+            else:
+                # Concurrent submits (one per request) share a transaction: one commit for many.
+                view = await self.group.run(insert, user_lock=sub.user_id if locked else None)
         except (Limited, IntegrityError):
             if sub.idempotency_key is None or sub.request_hash is None:
                 raise
@@ -220,7 +233,51 @@ class JobStore:
             if found is None:
                 raise
             return found
+        finally:
+            self._in_flight -= 1
         return view
+
+    async def _submit_alone(self, sub: Submission, values: dict[str, Any]) -> JobView:
+        """``submit``'s insert on PostgreSQL in two round trips and no transaction block: the
+        admission read, then one statement that inserts the job, appends its ``job.queued``
+        event under the event-order locks and NOTIFYs, committed as it ends
+        (``sql.enqueue``). For a submit with no user lock to take; the values, turn, place,
+        ETA and event are those of the transaction path."""
+        async with self.engine.connect() as conn:
+            driver: Any = (await conn.get_raw_connection()).driver_connection  # asyncpg's
+            now = self.clock()  # the transaction's ``tx.now``
+            candidate = sql.Candidate(
+                values["id"], sub.user_id, sub.lane, sub.kind, values["created_at"]
+            )
+            tag, place, eta = await position.admit(
+                conn, self.fair_share, candidate, now, driver=driver
+            )
+            if conn.in_transaction():  # ``place_from`` read more through SQLAlchemy
+                await conn.commit()
+            data = {"kind": sub.kind, "position": place, "eta_seconds": eta}
+            text = log.encode_data(data)
+            (global_key, _), (user_key, _) = sql.event_order_locks([sub.user_id])
+            args = enqueue.write_args(
+                {**values, "fair_tag": tag, "queue_position": place},
+                lock_keys=(global_key, user_key),
+                event_type="job.queued",
+                event_data=text,
+                at=now,
+                channels=self._channels,
+            )
+            try:
+                statement = enqueue.WRITE if self._channels else enqueue.WRITE_QUIET
+                found = await driver.fetchrow(statement, *args)
+            except asyncpg.UniqueViolationError as exc:  # an Idempotency-Key's race
+                raise IntegrityError(statement, None, exc) from exc
+            except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):
+                await conn.invalidate()  # not back to the pool: SQLAlchemy did not see it fail
+                raise
+            row = dict(found)
+            event_id = row.pop("event_id")
+            record = log.to_record(event_id, row["id"], sub.user_id, "job.queued", data, now, text)
+            self.bus.after_commit([record], job_queued=True)
+        return JobView(Job.from_mapping(row), place, eta)
 
     async def _duplicate(self, conn: Any, user_id: str, request_hash: str | None) -> JobView | None:
         """The user's live or succeeded job of the same request within upload retention."""

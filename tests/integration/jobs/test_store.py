@@ -7,6 +7,7 @@ import base64
 from datetime import timedelta, timezone
 
 import pytest
+from asyncpg import DataError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foodscan.errors import IdempotencyConflict, InvalidInput, InvalidTransition, NotFound
@@ -65,8 +66,14 @@ async def test_failed_event_append_leaves_no_job_behind(
     async def broken_append(*args: object, **kwargs: object) -> None:
         raise RuntimeError("event log unavailable")
 
+    def broken_data(data: object) -> str:
+        return "{not json"
+
+    # The transaction path's append fails; so does the one-statement submit's event insert
+    # (PostgreSQL), after its job insert in the same statement.
     monkeypatch.setattr(log, "append_many", broken_append)
-    with bus.hub.subscribe(user_id="alice") as sub, pytest.raises(RuntimeError):
+    monkeypatch.setattr(log, "encode_data", broken_data)
+    with bus.hub.subscribe(user_id="alice") as sub, pytest.raises((RuntimeError, DataError)):
         await job_factory(user_id="alice")
     assert await peek.count_jobs() == 0
     assert sub.drain() == []
