@@ -23,14 +23,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import foodscan.jobs.store as store_module
+from foodscan.db.tables import jobs, workers
 from foodscan.errors import Limited
 from foodscan.events.bus import LocalBus
 from foodscan.events.log import EventRecord
 from foodscan.jobs.job import InputFile
 from foodscan.jobs.store import JobStore, JobView, Submission
 from foodscan.settings import PlanLimits, Settings
-
-pytestmark = pytest.mark.postgresql_only
 
 START = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
 
@@ -50,42 +49,60 @@ def file(n: int) -> InputFile:
 
 
 async def seed(engine: AsyncEngine) -> None:
-    """Live workers, finished and running jobs (the pace of the ETA), queued jobs in both
-    lanes."""
+    """Live workers, finished and running jobs (the pace of the ETA)."""
     finished = [(2.0, "receipt"), (3.5, "receipt"), (7.25, "receipt"), (1.0, "recipe")]
+    live = {"host": "h", "kinds": [], "started_at": START, "heartbeat_at": START}
+    rows = []
+    for n, (seconds, kind) in enumerate(finished):
+        started = START - timedelta(minutes=10 - n)
+        ended = started + timedelta(seconds=seconds)
+        rows.append(
+            {
+                "id": f"done-{n}",
+                "kind": kind,
+                "status": "succeeded",
+                "finished_at": ended,
+                "started_at": started,
+            }
+        )
+    rows.append(
+        {
+            "id": "running-0",
+            "kind": "receipt",
+            "status": "running",
+            "finished_at": None,
+            "started_at": START - timedelta(seconds=3),
+        }
+    )
+    common = {
+        "user_id": "seed",
+        "lane": "paid",
+        "max_attempts": 3,
+        "inputs": [],
+        "options": {},
+        "fair_tag": 1,
+    }
     async with engine.begin() as conn:
         await conn.execute(
-            sa.text(
-                "INSERT INTO workers (id, host, pid, concurrency, kinds, started_at, heartbeat_at)"
-                " VALUES ('w1', 'h', 1, 3, '[]', :at, :at), ('w2', 'h', 2, 2, '[]', :at, :at)"
-            ),
-            {"at": START},
+            sa.insert(workers),
+            [
+                {"id": "w1", "pid": 1, "concurrency": 3, **live},
+                {"id": "w2", "pid": 2, "concurrency": 2, **live},
+            ],
         )
-        rows: list[tuple[str, str, str, datetime, datetime | None]] = []
-        for n, (seconds, kind) in enumerate(finished):
-            started = START - timedelta(minutes=10 - n)
-            rows.append(
-                (f"done-{n}", kind, "succeeded", started, started + timedelta(seconds=seconds))
-            )
-        rows.append(("running-0", "receipt", "running", START - timedelta(seconds=3), None))
-        for job_id, kind, status, started, ended in rows:
-            await conn.execute(
-                sa.text(
-                    "INSERT INTO jobs (id, user_id, kind, lane, status, max_attempts, run_at,"
-                    " inputs, options, created_at, updated_at, started_at, finished_at, fair_tag)"
-                    " VALUES (:id, 'seed', :kind, 'paid', :status, 3, :at, '[]', '{}', :at, :at,"
-                    " :started, :ended, 1)"
-                ),
-                {
-                    "id": job_id,
-                    "kind": kind,
-                    "status": status,
-                    "at": started,
-                    "started": started,
-                    "ended": ended,
-                },
-            )
+        for row in rows:
+            at = row["started_at"]
+            values = {**common, **row, "run_at": at, "created_at": at, "updated_at": at}
+            await conn.execute(sa.insert(jobs).values(**values))
 
+
+# Which of the nullable columns are SQL NULL, and the JSON type of the client metadata.
+NULLS = {
+    "postgresql": "SELECT id, client_metadata IS NULL, jsonb_typeof(client_metadata),"
+    " lang IS NULL, idempotency_key IS NULL FROM jobs ORDER BY id",
+    "sqlite": "SELECT id, client_metadata IS NULL, json_type(client_metadata),"
+    " lang IS NULL, idempotency_key IS NULL FROM jobs ORDER BY id",
+}
 
 # (user, lane, kind, extra): the submits of the scenario, in order.
 SCENARIO: list[tuple[str, str, str, dict[str, Any]]] = [
@@ -107,8 +124,15 @@ SCENARIO: list[tuple[str, str, str, dict[str, Any]]] = [
 async def run_scenario(
     engine: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch, *, alone: bool
 ) -> dict[str, Any]:
+    postgres = engine.dialect.name == "postgresql"
     async with engine.begin() as conn:
-        await conn.execute(sa.text("TRUNCATE jobs, job_events, workers RESTART IDENTITY CASCADE"))
+        if postgres:
+            await conn.execute(
+                sa.text("TRUNCATE jobs, job_events, workers RESTART IDENTITY CASCADE")
+            )
+        else:  # event ids start again at 1 once the table is empty (no AUTOINCREMENT)
+            for table in ("job_events", "jobs", "workers"):
+                await conn.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
     await seed(engine)
     ids = numbered_ids()
     monkeypatch.setattr(store_module, "uuid", SimpleNamespace(uuid4=lambda: next(ids)))
@@ -144,14 +168,7 @@ async def run_scenario(
             dict(r._mapping)
             for r in await conn.execute(sa.text("SELECT * FROM job_events ORDER BY id"))
         ]
-        nulls = (
-            await conn.execute(
-                sa.text(
-                    "SELECT id, client_metadata IS NULL, jsonb_typeof(client_metadata),"
-                    " lang IS NULL, idempotency_key IS NULL FROM jobs ORDER BY id"
-                )
-            )
-        ).all()
+        nulls = (await conn.execute(sa.text(NULLS[engine.dialect.name]))).all()
     return {
         "jobs": jobs,
         "events": events,

@@ -82,9 +82,9 @@ async def admit(
     transaction; it is young (``created_at`` is now), so ``place_from`` places it. Its place
     is exact among the first ``exact_places`` of its lane, an estimate behind them.
 
-    ``driver``: ``conn``'s asyncpg connection (PostgreSQL), to send the read on it directly,
-    without SQLAlchemy's per-statement work (``enqueue.fetch``); ``conn`` then serves only the
-    rare extra reads of ``place_from``."""
+    ``driver``: ``conn``'s driver connection (asyncpg's; SQLite's ``LoopConnection``), to send
+    the read on it directly, without SQLAlchemy's per-execution work (``enqueue.fetch``);
+    ``conn`` then serves only the rare extra reads of ``place_from``."""
     oldest = policy.oldest(now)
     params = {
         "tag_user": job.user_id,

@@ -34,6 +34,8 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from foodscan.db.tables import job_events, jobs
+
 # ``jobs``' columns a submit sets, in the order of ``WRITE``'s first parameters ($1…$18).
 JOB_COLUMNS = (
     "id",
@@ -106,12 +108,15 @@ def write_args(
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A SQLAlchemy statement as asyncpg runs it: its SQL and how to order its parameters."""
+    """A SQLAlchemy statement as the driver runs it: its SQL, how to order and convert its
+    parameters, and how to convert its result columns (as SQLAlchemy would)."""
 
     sql: str
     names: tuple[str, ...]
     defaults: dict[str, Any]
     processors: dict[str, Any]  # name → the type's bind conversion
+    columns: tuple[str, ...]  # the result's column names, in order
+    results: tuple[Any, ...]  # the types' result conversions, per column (None: as it is)
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
         out = []
@@ -121,26 +126,79 @@ class Compiled:
             out.append(value if process is None else process(value))
         return out
 
+    def row(self, values: Sequence[Any]) -> dict[str, Any]:
+        """A result row by column name, its values converted as SQLAlchemy's would be."""
+        return {
+            name: value if convert is None or value is None else convert(value)
+            for name, convert, value in zip(self.columns, self.results, values, strict=True)
+        }
+
 
 @functools.cache
-def _compiled(statement: sa.ClauseElement, dialect: sa.Dialect) -> Compiled:
-    found = cast(SQLCompiler, statement.compile(dialect=dialect))
+def _compiled(
+    statement: sa.ClauseElement, dialect: sa.Dialect, keys: tuple[str, ...] | None
+) -> Compiled:
+    found = cast(
+        SQLCompiler,
+        statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None),
+    )
+    columns = tuple(
+        column.key for column in getattr(statement, "selected_columns", None) or ()
+    ) or tuple(column.key for column in getattr(statement, "_returning", ()) or ())
+    types = {
+        column.key: column.type
+        for column in (
+            *(getattr(statement, "selected_columns", None) or ()),
+            *(getattr(statement, "_returning", ()) or ()),
+        )
+    }
     return Compiled(
         found.string,
         tuple(found.positiontup or ()),
         dict(found.params),
         dict(found._bind_processors),  # the types' own bind conversions
+        columns,
+        tuple(
+            types[name].dialect_impl(dialect).result_processor(dialect, None) for name in columns
+        ),
     )
 
 
-def compiled(statement: sa.ClauseElement, dialect: sa.Dialect) -> Compiled:
-    """``statement`` compiled for ``dialect`` once (statements are built once and cached)."""
-    return _compiled(statement, dialect)
+def compiled(
+    statement: sa.ClauseElement, dialect: sa.Dialect, keys: tuple[str, ...] | None = None
+) -> Compiled:
+    """``statement`` compiled for ``dialect`` once (statements are built once and cached);
+    ``keys``: an INSERT's columns given."""
+    return _compiled(statement, dialect, keys)
 
 
 async def fetch(
-    driver: Any, statement: sa.ClauseElement, dialect: sa.Dialect, params: Mapping[str, Any]
-) -> Sequence[Any]:
-    """Run a SQLAlchemy select on an asyncpg connection (``driver``); asyncpg's records."""
-    found = compiled(statement, dialect)
-    return await driver.fetch(found.sql, *found.args(params))  # type: ignore[no-any-return]
+    driver: Any,
+    statement: sa.ClauseElement,
+    dialect: sa.Dialect,
+    params: Mapping[str, Any],
+    keys: tuple[str, ...] | None = None,
+) -> list[dict[str, Any]]:
+    """Run a SQLAlchemy statement on the pooled connection's driver (asyncpg's, or the SQLite
+    ``LoopConnection``) without SQLAlchemy's per-execution work: its rows by column name."""
+    found = compiled(statement, dialect, keys)
+    if dialect.name == "postgresql":
+        return [dict(record) for record in await driver.fetch(found.sql, *found.args(params))]
+    rows = await driver.execute_fetchall(found.sql, found.args(params))
+    return [found.row(values) for values in rows]
+
+
+# SQLite: a submit's two inserts, sent on the driver inside the transaction SQLAlchemy began.
+_INSERT_JOB = jobs.insert().returning(*jobs.c)
+_INSERT_EVENT = job_events.insert().returning(job_events.c.id)
+_EVENT_KEYS = ("job_id", "user_id", "type", "data", "created_at")
+
+
+async def insert_job_and_event(
+    driver: Any, dialect: sa.Dialect, values: Mapping[str, Any], event: Mapping[str, Any]
+) -> tuple[dict[str, Any], int]:
+    """SQLite: insert the job (``values``) and its event (``event``: ``_EVENT_KEYS``) in the
+    open transaction; (the job's row as SQLAlchemy reads it, the event's id)."""
+    (row,) = await fetch(driver, _INSERT_JOB, dialect, values, tuple(values))
+    (appended,) = await fetch(driver, _INSERT_EVENT, dialect, event, _EVENT_KEYS)
+    return row, int(appended["id"])
