@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import sqlite3
@@ -220,7 +221,10 @@ class JobStore:
         self._in_flight += 1
         try:
             if alone:
-                view = await self._submit_alone(sub, values)
+                # Shielded, as an operation of a group commit's running batch: a caller cancelled
+                # mid-statement (a client gone) leaves the write to finish or fail whole, and
+                # the connection back in the pool idle, not in a cancelled statement.
+                view = await asyncio.shield(asyncio.ensure_future(self._submit_alone(sub, values)))
             else:
                 # Concurrent submits (one per request) share a transaction: one commit for many.
                 view = await self.group.run(insert, user_lock=sub.user_id if locked else None)

@@ -11,6 +11,8 @@ a plan limit.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import uuid
 from collections.abc import Callable, Iterator
@@ -210,3 +212,23 @@ async def test_one_statement_and_transaction_leave_the_same_rows_and_events(
     assert max(places) > 2
     # Through the one statement, all but the limited submit; through the group, every one.
     assert (one["transactions"], many["transactions"]) == (1, len(SCENARIO) + 1)
+
+
+async def test_a_submit_cancelled_mid_write_leaves_its_job_whole_or_none_and_the_store_working(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    store = JobStore(engine, LocalBus(), settings)
+    sub = Submission(user_id="alice", lane="paid", kind="receipt", inputs=[file(1)])
+    for delay in (0, 0.0005, 0.001, 0.002, 0.004):
+        task = asyncio.create_task(store.submit(sub))
+        await asyncio.sleep(delay)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await store.submit(sub)  # the store and its pool still work
+    await asyncio.sleep(0.2)  # a cancelled caller's write goes on
+    async with engine.connect() as conn:
+        jobs_n = (await conn.execute(sa.text("SELECT count(*) FROM jobs"))).scalar_one()
+        events_n = (await conn.execute(sa.text("SELECT count(*) FROM job_events"))).scalar_one()
+    assert jobs_n == events_n  # each job with its event, or neither
+    assert 5 <= jobs_n <= 10
