@@ -21,6 +21,9 @@ from foodscan.events.log import EventRecord
 class LocalBus:
     """In-process delivery: the hub and a wake-up signal for workers."""
 
+    # The channels a write NOTIFYs (events, jobs) on a bus that does: ``PgBus``.
+    notify_channels: tuple[str, str] | None = None
+
     def __init__(self, hub: Hub | None = None) -> None:
         self.hub = hub or Hub()
         self._job_available = asyncio.Event()

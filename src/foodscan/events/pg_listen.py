@@ -37,6 +37,8 @@ NOTIFY_IDS = 400  # ids per NOTIFY: 400 ids of up to 19 digits stay under 8,000 
 class PgBus(LocalBus):
     """LocalBus plus NOTIFY on write and a LISTEN connection that republishes what others wrote."""
 
+    notify_channels = (EVENTS_CHANNEL, JOBS_CHANNEL)  # what ``in_transaction`` NOTIFYs
+
     def __init__(self, engine: AsyncEngine, hub: Hub | None = None) -> None:
         super().__init__(hub)
         self._engine = engine

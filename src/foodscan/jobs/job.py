@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -74,7 +75,12 @@ class Job:
 
     @classmethod
     def from_row(cls, row: sa.Row[Any]) -> Job:
-        data = dict(row._mapping)
+        return cls.from_mapping(row._mapping)
+
+    @classmethod
+    def from_mapping(cls, row: Mapping[Any, Any]) -> Job:
+        """From a row's columns by name (an asyncpg record, too)."""
+        data = dict(row)
         data["status"] = Status(data["status"])
         data["inputs"] = tuple(InputFile(**item) for item in data["inputs"])
         return cls(**data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -59,11 +60,17 @@ async def estimate(
 
 
 async def admit(
-    conn: AsyncConnection, policy: FairShare, job: sql.Candidate, now: datetime
+    conn: AsyncConnection,
+    policy: FairShare,
+    job: sql.Candidate,
+    now: datetime,
+    *,
+    driver: Any = None,
 ) -> tuple[int, int, float]:
     """(``fair_tag``, 1-based position, seconds until it likely finishes) of a job about to be
-    inserted, in one read (``sql.admit``); it runs from its ``created_at`` on."""
+    inserted, in one read (``sql.admit``; ``driver``: its asyncpg connection, to read on it
+    directly); it runs from its ``created_at`` on."""
     since = now - timedelta(seconds=LIVE_WORKER_WINDOW_S)
-    found = await sql.admit(conn, policy, job, now=now, live_since=since)
+    found = await sql.admit(conn, policy, job, now=now, live_since=since, driver=driver)
     pace = (_median_span(found.spans), max(1, found.slots), found.busy)
     return found.fair_tag, found.place, eta(found.place, *pace, wait=job.created_at - now)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import sqlite3
 from datetime import timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
+from asyncpg import PostgresError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foodscan.errors import IdempotencyConflict, InvalidInput, InvalidTransition, NotFound
@@ -60,13 +64,45 @@ async def test_submit_wakes_a_waiting_worker(job_factory, bus: LocalBus) -> None
 
 
 async def test_failed_event_append_leaves_no_job_behind(
-    job_factory, peek, bus: LocalBus, monkeypatch: pytest.MonkeyPatch
+    store: JobStore, job_factory, peek, bus: LocalBus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def broken_append(*args: object, **kwargs: object) -> None:
         raise RuntimeError("event log unavailable")
 
+    store._alone = False  # the transaction path (the group commit's)
     monkeypatch.setattr(log, "append_many", broken_append)
     with bus.hub.subscribe(user_id="alice") as sub, pytest.raises(RuntimeError):
+        await job_factory(user_id="alice")
+    assert await peek.count_jobs() == 0
+    assert sub.drain() == []
+
+
+REFUSE_EVENTS = {
+    "sqlite": [
+        "CREATE TRIGGER no_events BEFORE INSERT ON job_events"
+        " BEGIN SELECT RAISE(ABORT, 'event log unavailable'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION no_events() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN RAISE EXCEPTION 'event log unavailable'; END $$",
+        "CREATE TRIGGER no_events BEFORE INSERT ON job_events"
+        " FOR EACH ROW EXECUTE FUNCTION no_events()",
+    ],
+}
+
+
+@pytest.mark.parametrize("alone", [True, False], ids=["driver", "transaction"])
+async def test_an_event_insert_refused_by_the_database_leaves_no_job_behind(  # noqa: PLR0917 - fixtures
+    engine: AsyncEngine, store: JobStore, job_factory, peek, bus: LocalBus, alone: bool
+) -> None:
+    store._alone = alone  # the submit alone in flight (``_submit_alone``), or the group's
+    async with engine.begin() as conn:
+        for statement in REFUSE_EVENTS[engine.dialect.name]:
+            await conn.execute(sa.text(statement))
+    with (
+        bus.hub.subscribe(user_id="alice") as sub,
+        pytest.raises((DBAPIError, PostgresError, sqlite3.Error), match="event log unavailable"),
+    ):
         await job_factory(user_id="alice")
     assert await peek.count_jobs() == 0
     assert sub.drain() == []

@@ -13,6 +13,7 @@ place moved by a tenth or more.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from foodscan.jobs.sql.enqueue import fetch
 from foodscan.jobs.sql.fairness import FairShare, place_from, position_counts, tag_for
 from foodscan.jobs.sql.pace import pace_query, spans_of
 from foodscan.jobs.sql.places import EXACT_PLACES, beyond, estimate_columns
@@ -74,10 +76,15 @@ async def admit(
     now: datetime,
     live_since: datetime,
     exact_places: int = EXACT_PLACES,
+    driver: Any = None,
 ) -> Admission:
     """The turn, place and pace of a job about to be queued (not inserted yet) in this
     transaction; it is young (``created_at`` is now), so ``place_from`` places it. Its place
-    is exact among the first ``exact_places`` of its lane, an estimate behind them."""
+    is exact among the first ``exact_places`` of its lane, an estimate behind them.
+
+    ``driver``: ``conn``'s driver connection (asyncpg's; SQLite's ``LoopConnection``), to send
+    the read on it directly, without SQLAlchemy's per-execution work (``enqueue.fetch``);
+    ``conn`` then serves only the rare extra reads of ``place_from``."""
     oldest = policy.oldest(now)
     params = {
         "tag_user": job.user_id,
@@ -91,8 +98,19 @@ async def admit(
         "exact_last": exact_places - 1,
     }
     query, names = _admission_query(policy.key, job.lane)
-    rows = (await conn.execute(query, params)).all()
-    head = rows[0]._mapping
+    rows: Sequence[Any]
+    if driver is not None:
+        rows = await fetch(driver, query, conn.dialect, params)
+        head = rows[0]
+        spans = [
+            (r["started_at"], r["finished_at"])
+            for r in rows
+            if r["started_at"] and r["finished_at"]
+        ]
+    else:
+        rows = (await conn.execute(query, params)).all()
+        head = rows[0]._mapping
+        spans = spans_of(rows)
     counts = [int(head[name]) for name in names]
     if counts[1] >= exact_places:  # ahead in its lane, of its kind: behind the exact places
         ahead = beyond(exact_places, int(head["fair_tag"]), int(head["turn"]), head["last_exact"])
@@ -101,6 +119,4 @@ async def admit(
     place = await place_from(
         conn, policy, lane=job.lane, kind=job.kind, oldest=oldest, counts=counts
     )
-    return Admission(
-        int(head["fair_tag"]), place, spans_of(rows), int(head["slots"]), int(head["busy"])
-    )
+    return Admission(int(head["fair_tag"]), place, spans, int(head["slots"]), int(head["busy"]))
