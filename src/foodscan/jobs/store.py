@@ -5,14 +5,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import sqlite3
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,12 +22,11 @@ from foodscan.errors import (
     Limited,
     NotFound,
 )
-from foodscan.events import log
 from foodscan.jobs import limits, position, sql
 from foodscan.jobs.group_commit import GroupCommit
 from foodscan.jobs.job import InputFile, Job
-from foodscan.jobs.sql import enqueue
 from foodscan.jobs.states import Status
+from foodscan.jobs.submit_alone import SubmitAlone
 from foodscan.jobs.transaction import Bus, Write, write
 from foodscan.settings import Settings
 from foodscan.webhooks.outbox import Delivery, deliveries_of
@@ -112,10 +109,10 @@ class JobStore:
         self.fair_share = position.fair_share(settings)
         self.clock = clock
         self.group = GroupCommit(engine, bus, clock=clock)
-        # A submit alone in flight here goes on the driver (``_submit_alone``: two round trips
+        # A submit alone in flight here goes on the driver (``SubmitAlone``: two round trips
         # on PostgreSQL); others share the group commit's transactions.
         self._alone = True
-        self._channels: tuple[str, str] | None = getattr(bus, "notify_channels", None)
+        self._alone_write = SubmitAlone(engine, bus, clock, self.fair_share)
         self._in_flight = 0
 
     async def find_idempotent(self, user_id: str, key: str, request_hash: str) -> JobView | None:
@@ -224,7 +221,10 @@ class JobStore:
                 # Shielded, as an operation of a group commit's running batch: a caller cancelled
                 # mid-statement (a client gone) leaves the write to finish or fail whole, and
                 # the connection back in the pool idle, not in a cancelled statement.
-                view = await asyncio.shield(asyncio.ensure_future(self._submit_alone(sub, values)))
+                row, data = await asyncio.shield(
+                    asyncio.ensure_future(self._alone_write(sub, values))
+                )
+                view = JobView(Job.from_mapping(row), data["position"], data["eta_seconds"])
             else:
                 # Concurrent submits (one per request) share a transaction: one commit for many.
                 view = await self.group.run(insert, user_lock=sub.user_id if locked else None)
@@ -241,89 +241,6 @@ class JobStore:
         finally:
             self._in_flight -= 1
         return view
-
-    async def _submit_alone(self, sub: Submission, values: dict[str, Any]) -> JobView:
-        """``submit``'s insert for a submit with no user lock to take, sent on the pooled
-        connection's driver (``sql.enqueue``); the values, turn, place, ETA and event are those
-        of the transaction path (``insert`` in ``submit``).
-
-        PostgreSQL: two round trips and no transaction block: the admission read, then one
-        statement that inserts the job, appends its ``job.queued`` event under the event-order
-        locks and NOTIFYs, committed as it ends. SQLite: the transaction path's statements
-        (``BEGIN IMMEDIATE``, the read, two inserts, ``COMMIT``) without SQLAlchemy's
-        per-execution work."""
-        async with self.engine.connect() as conn:
-            driver: Any = (await conn.get_raw_connection()).driver_connection
-            if conn.dialect.name == "postgresql":
-                row, event_id, now, data, text = await self._write_pg(conn, driver, sub, values)
-            else:
-                async with conn.begin():  # BEGIN IMMEDIATE, as every write on SQLite
-                    row, event_id, now, data, text = await self._write_sqlite(
-                        conn, driver, sub, values
-                    )
-            record = log.to_record(event_id, row["id"], sub.user_id, "job.queued", data, now, text)
-            self.bus.after_commit([record], job_queued=True)
-        return JobView(Job.from_mapping(row), data["position"], data["eta_seconds"])
-
-    async def _admit(
-        self, conn: Any, driver: Any, sub: Submission, values: dict[str, Any]
-    ) -> tuple[datetime, int, dict[str, Any]]:
-        """(the write's ``now``, the job's turn, its event's data) for ``_submit_alone``."""
-        now = self.clock()  # the transaction's ``tx.now``
-        candidate = sql.Candidate(
-            values["id"], sub.user_id, sub.lane, sub.kind, values["created_at"]
-        )
-        tag, place, eta = await position.admit(conn, self.fair_share, candidate, now, driver=driver)
-        return now, tag, {"kind": sub.kind, "position": place, "eta_seconds": eta}
-
-    async def _write_pg(
-        self, conn: Any, driver: Any, sub: Submission, values: dict[str, Any]
-    ) -> tuple[dict[str, Any], int, datetime, dict[str, Any], str | None]:
-        now, tag, data = await self._admit(conn, driver, sub, values)
-        if conn.in_transaction():  # ``place_from`` read more through SQLAlchemy
-            await conn.commit()
-        text = log.encode_data(data)
-        (global_key, _), (user_key, _) = sql.event_order_locks([sub.user_id])
-        args = enqueue.write_args(
-            {**values, "fair_tag": tag, "queue_position": data["position"]},
-            lock_keys=(global_key, user_key),
-            event_type="job.queued",
-            event_data=text,
-            at=now,
-            channels=self._channels,
-        )
-        statement = enqueue.WRITE if self._channels else enqueue.WRITE_QUIET
-        try:
-            found = await driver.fetchrow(statement, *args)
-        except asyncpg.UniqueViolationError as exc:  # an Idempotency-Key's race
-            raise IntegrityError(statement, None, exc) from exc
-        except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):
-            await conn.invalidate()  # not back to the pool: SQLAlchemy did not see it fail
-            raise
-        row = dict(found)
-        return row, row.pop("event_id"), now, data, text
-
-    async def _write_sqlite(
-        self, conn: Any, driver: Any, sub: Submission, values: dict[str, Any]
-    ) -> tuple[dict[str, Any], int, datetime, dict[str, Any], str | None]:
-        now, tag, data = await self._admit(conn, driver, sub, values)
-        event = {
-            "job_id": values["id"],
-            "user_id": sub.user_id,
-            "type": "job.queued",
-            "data": data,
-            "created_at": now,
-        }
-        try:
-            row, event_id = await enqueue.insert_job_and_event(
-                driver,
-                conn.dialect,
-                {**values, "fair_tag": tag, "queue_position": data["position"]},
-                event,
-            )
-        except sqlite3.IntegrityError as exc:  # an Idempotency-Key already used
-            raise IntegrityError(str(exc), None, exc) from exc
-        return row, event_id, now, data, None
 
     async def _duplicate(self, conn: Any, user_id: str, request_hash: str | None) -> JobView | None:
         """The user's live or succeeded job of the same request within upload retention."""

@@ -95,7 +95,7 @@ REFUSE_EVENTS = {
 async def test_an_event_insert_refused_by_the_database_leaves_no_job_behind(  # noqa: PLR0917 - fixtures
     engine: AsyncEngine, store: JobStore, job_factory, peek, bus: LocalBus, alone: bool
 ) -> None:
-    store._alone = alone  # the submit alone in flight (``_submit_alone``), or the group's
+    store._alone = alone  # the submit alone in flight (``SubmitAlone``), or the group's
     async with engine.begin() as conn:
         for statement in REFUSE_EVENTS[engine.dialect.name]:
             await conn.execute(sa.text(statement))
