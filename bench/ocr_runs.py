@@ -26,9 +26,11 @@ from typing import Any
 from PIL import Image
 
 from foodscan.recognition.reading import crops as crops_module
+from foodscan.recognition.reading import line_detector as line_detector_module
 from foodscan.recognition.reading import line_reader as line_reader_module
 from foodscan.recognition.reading import reread as reread_module
 from foodscan.recognition.reading import spelling as spelling_module
+from foodscan.recognition.reading import unread_rows as unread_rows_module
 from foodscan.recognition.reading.images import decode_image
 from foodscan.recognition.reading.lattice import Lattice
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, RapidOcrEngine
@@ -69,7 +71,14 @@ def _reread_fingerprint() -> str:
     ``spelling``)."""
     sources = b"".join(
         Path(module.__file__ or "").read_bytes()
-        for module in (reread_module, crops_module, line_reader_module, spelling_module)
+        for module in (
+            reread_module,
+            crops_module,
+            line_reader_module,
+            spelling_module,
+            unread_rows_module,
+            line_detector_module,
+        )
     )
     return hashlib.sha256(sources).hexdigest()[:8]
 
