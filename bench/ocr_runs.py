@@ -28,6 +28,7 @@ from PIL import Image
 from foodscan.recognition.reading import crops as crops_module
 from foodscan.recognition.reading import line_detector as line_detector_module
 from foodscan.recognition.reading import line_reader as line_reader_module
+from foodscan.recognition.reading import preprocess as preprocess_module
 from foodscan.recognition.reading import reread as reread_module
 from foodscan.recognition.reading import spelling as spelling_module
 from foodscan.recognition.reading import unread_rows as unread_rows_module
@@ -59,10 +60,12 @@ def _package_version(name: str) -> str:
         return "unknown"
 
 
-def _fingerprint(engine: object) -> str:
-    """A short hash of the engine's module source: an engine whose code changed is a new one."""
+def _fingerprint(engine: object, *also: object) -> str:
+    """A short hash of the engine's module source (and of the modules ``also`` names): an
+    engine whose code changed is a new one."""
     path = getattr(sys.modules.get(type(engine).__module__), "__file__", None)
     source = Path(path).read_bytes() if path else b""
+    source += b"".join(Path(getattr(module, "__file__", "") or "").read_bytes() for module in also)
     return hashlib.sha256(source).hexdigest()[:8]
 
 
@@ -142,7 +145,8 @@ class OcrRunner:
         self.latin_id = f"rapidocr-{_package_version('rapidocr')}-{_fingerprint(self.latin)}"
         self.cyrillic_id = "tesseract-{}-{}".format(
             _package_version("tesserocr"),
-            _fingerprint(self.picker.cyrillic if self.picker else None),
+            # Tesseract's page read cuts the sheet out first (``preprocess.paper_box``).
+            _fingerprint(self.picker.cyrillic if self.picker else None, preprocess_module),
         )
         self.engine = engine
         self.rereader: Rereader | None = None
