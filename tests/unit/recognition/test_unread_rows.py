@@ -10,7 +10,7 @@ hand-made boxes.
 """
 
 # Russian receipt text is the point here.
-# ruff: noqa: RUF001
+# ruff: noqa: RUF001, RUF002, RUF003
 
 from __future__ import annotations
 

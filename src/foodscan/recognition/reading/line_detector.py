@@ -58,6 +58,10 @@ class RapidLineDetector:
             params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
         return RapidOCR(params=params)
 
+    # rapidocr's own scale (the shorter side to 736 px) is kept: reduced to 1280 or 960 px on
+    # the longer side, detection costs 0.34 or 0.19 s of CPU a page instead of 0.80 and finds
+    # as many boxes (1,046 against 1,048 on 16 Russian receipts), but boxes a bold name so that
+    # its crop reads worse (ru dev merchant 93% -> 87% at 1280; all items 93% -> 87% at 960).
     def boxes(self, image: Image.Image) -> list[Box]:
         """The boxes of the text lines the detector finds on ``image``, top to bottom."""
         rgb = image if image.mode == "RGB" else image.convert("RGB")
