@@ -14,6 +14,7 @@ hand-made boxes.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import sys
@@ -69,18 +70,18 @@ def test_a_row_one_line_reads_in_part_is_read_again_on_the_detected_box() -> Non
 
 def _receipt(tmp: Path, layout_name: str, number: int) -> tuple[bytes, dict[str, Any]]:
     """One generated receipt's photo and answer key (``bench/receipt_gen``)."""
+    # The bench's generator, not the package's: importable with bench/ on the path.
     sys.path.insert(0, str(BENCH))
     try:
-        from receipt_gen import _write  # noqa: PLC0415 - the bench's generator, not the package's
-        from receipt_gen.layouts import layouts  # noqa: PLC0415
+        generator = importlib.import_module("receipt_gen")
     finally:
         sys.path.remove(str(BENCH))
     locale, split = layout_name.split("-")[:2]
-    layout = next(x for x in layouts(locale, split) if x.name == layout_name)
+    layout = next(x for x in generator.layouts(locale, split) if x.name == layout_name)
     for folder in ("img", "key", "lines"):
         (tmp / folder).mkdir(exist_ok=True)
     receipt_id = f"{layout_name}-{number:02d}"
-    _write(tmp, layout, receipt_id, images=True)
+    generator._write(tmp, layout, receipt_id, images=True)  # one receipt alone
     key = json.loads((tmp / "key" / f"{receipt_id}.json").read_text(encoding="utf-8"))
     return (tmp / "img" / f"{receipt_id}.jpg").read_bytes(), key
 
