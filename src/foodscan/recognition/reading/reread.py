@@ -5,10 +5,11 @@ name, a word dropped beside a bold one) may read right when its crop alone is cu
 enlarged and its contrast stretched (``crops``). ``Rereader`` picks a few lines per page (the
 header rows, whose store name matters most, then the least confident lines), reads each crop
 again with the page's engine and, on Latin pages, the other engine, and keeps a crop's reading
-only where it is surer, agreed with, and keeps the page's figures (``choose``). Rows of ink
-above the first line that the engine read nothing from (a bold store name Tesseract skipped)
-are read the same way. Latin pages get no second look unless asked (``latin_pages``): on the
-SROIE scans it mended nothing (bench/README.md).
+only where it is surer, agreed with, and keeps the page's figures (``choose``). On Cyrillic
+pages, the rows Tesseract skipped or read in part are found by RapidOCR's detector
+(``unread_rows``: a bold store name, an amount alone at the edge); without it (``detect_rows``
+off), rows of ink above the first line read are read as a band. Latin pages get no second
+look unless asked (``latin_pages``): on the SROIE scans it mended nothing (bench/README.md).
 
 Its engines (RapidOCR's recogniser, ``line_reader``; Tesseract instances for one-line crops)
 load on first use. It never decides what a line means: that is the parser's.
@@ -196,7 +197,9 @@ class Rereader:
     ``header_rows`` how many rows from the top are always read again. ``latin_pages``: look
     again at Latin pages too; off by default, as it paid nothing on the SROIE scans (bench/README:
     the crops of the ten misread store names read no better, by either engine) for about a
-    second of CPU per scan.
+    second of CPU per scan. ``detect_rows``: on Cyrillic pages, read the rows the page's read
+    skipped or read in part, found by RapidOCR's detector (``unread_rows``; about 0.8 s of CPU
+    a page).
     """
 
     def __init__(
