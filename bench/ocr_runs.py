@@ -26,9 +26,12 @@ from typing import Any
 from PIL import Image
 
 from foodscan.recognition.reading import crops as crops_module
+from foodscan.recognition.reading import line_detector as line_detector_module
 from foodscan.recognition.reading import line_reader as line_reader_module
+from foodscan.recognition.reading import preprocess as preprocess_module
 from foodscan.recognition.reading import reread as reread_module
 from foodscan.recognition.reading import spelling as spelling_module
+from foodscan.recognition.reading import unread_rows as unread_rows_module
 from foodscan.recognition.reading.images import decode_image
 from foodscan.recognition.reading.lattice import Lattice
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, RapidOcrEngine
@@ -57,10 +60,12 @@ def _package_version(name: str) -> str:
         return "unknown"
 
 
-def _fingerprint(engine: object) -> str:
-    """A short hash of the engine's module source: an engine whose code changed is a new one."""
+def _fingerprint(engine: object, *also: object) -> str:
+    """A short hash of the engine's module source (and of the modules ``also`` names): an
+    engine whose code changed is a new one."""
     path = getattr(sys.modules.get(type(engine).__module__), "__file__", None)
     source = Path(path).read_bytes() if path else b""
+    source += b"".join(Path(getattr(module, "__file__", "") or "").read_bytes() for module in also)
     return hashlib.sha256(source).hexdigest()[:8]
 
 
@@ -69,7 +74,14 @@ def _reread_fingerprint() -> str:
     ``spelling``)."""
     sources = b"".join(
         Path(module.__file__ or "").read_bytes()
-        for module in (reread_module, crops_module, line_reader_module, spelling_module)
+        for module in (
+            reread_module,
+            crops_module,
+            line_reader_module,
+            spelling_module,
+            unread_rows_module,
+            line_detector_module,
+        )
     )
     return hashlib.sha256(sources).hexdigest()[:8]
 
@@ -133,7 +145,8 @@ class OcrRunner:
         self.latin_id = f"rapidocr-{_package_version('rapidocr')}-{_fingerprint(self.latin)}"
         self.cyrillic_id = "tesseract-{}-{}".format(
             _package_version("tesserocr"),
-            _fingerprint(self.picker.cyrillic if self.picker else None),
+            # Tesseract's page read cuts the sheet out first (``preprocess.paper_box``).
+            _fingerprint(self.picker.cyrillic if self.picker else None, preprocess_module),
         )
         self.engine = engine
         self.rereader: Rereader | None = None

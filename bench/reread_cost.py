@@ -6,7 +6,7 @@ pipeline's picker does it, then ``EnginePicker.reread`` of its lines, and prints
 receipt, their sums and the ratio (read + reread) / read. The first image is read once first,
 so model loading is not counted.
 
-    python bench/reread_cost.py [--gen results/receipt-gen-3] [--limit 20]
+    python bench/reread_cost.py [--gen results/receipt-gen-3] [--limit 20] [--threads 1]
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gen", type=Path, default=Path("results/receipt-gen-3"))
     parser.add_argument("--limit", type=int, default=20)
+    parser.add_argument("--threads", type=int, help="onnxruntime threads (default: all cores)")
     args = parser.parse_args()
     with (args.gen / "meta.csv").open(encoding="utf-8") as file:
         ids = [row["id"] for row in csv.DictReader(file) if row["country"] == "ru"]
     ids = ids[:: max(1, len(ids) // args.limit)][: args.limit]
-    picker = build_picker()
+    picker = build_picker(threads=args.threads)
     images = [
         decode_image((args.gen / "img" / f"{i}.jpg").read_bytes(), max_pixels=MAX_PIXELS)
         for i in ids

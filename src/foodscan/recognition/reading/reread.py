@@ -5,10 +5,11 @@ name, a word dropped beside a bold one) may read right when its crop alone is cu
 enlarged and its contrast stretched (``crops``). ``Rereader`` picks a few lines per page (the
 header rows, whose store name matters most, then the least confident lines), reads each crop
 again with the page's engine and, on Latin pages, the other engine, and keeps a crop's reading
-only where it is surer, agreed with, and keeps the page's figures (``choose``). Rows of ink
-above the first line that the engine read nothing from (a bold store name Tesseract skipped)
-are read the same way. Latin pages get no second look unless asked (``latin_pages``): on the
-SROIE scans it mended nothing (bench/README.md).
+only where it is surer, agreed with, and keeps the page's figures (``choose``). On Cyrillic
+pages, the rows Tesseract skipped or read in part are found by RapidOCR's detector
+(``unread_rows``: a bold store name, an amount alone at the edge); without it (``detect_rows``
+off), rows of ink above the first line read are read as a band. Latin pages get no second
+look unless asked (``latin_pages``): on the SROIE scans it mended nothing (bench/README.md).
 
 Its engines (RapidOCR's recogniser, ``line_reader``; Tesseract instances for one-line crops)
 load on first use. It never decides what a line means: that is the parser's.
@@ -34,10 +35,12 @@ from foodscan.recognition.reading.crops import (
     unread_band,
     widened,
 )
+from foodscan.recognition.reading.line_detector import RapidLineDetector
 from foodscan.recognition.reading.line_reader import RapidLineReader
 from foodscan.recognition.reading.ocr import OcrEngine, OcrLine, group_rows
 from foodscan.recognition.reading.spelling import mend
 from foodscan.recognition.reading.tesseract import TesseractEngine
+from foodscan.recognition.reading.unread_rows import UnreadRows
 
 # Lines read with less confidence than this are looked at again (RapidOCR and Tesseract report
 # on different scales).
@@ -194,7 +197,9 @@ class Rereader:
     ``header_rows`` how many rows from the top are always read again. ``latin_pages``: look
     again at Latin pages too; off by default, as it paid nothing on the SROIE scans (bench/README:
     the crops of the ten misread store names read no better, by either engine) for about a
-    second of CPU per scan.
+    second of CPU per scan. ``detect_rows``: on Cyrillic pages, read the rows the page's read
+    skipped or read in part, found by RapidOCR's detector (``unread_rows``; about 0.8 s of CPU
+    a page).
     """
 
     def __init__(
@@ -206,6 +211,7 @@ class Rereader:
         header_rows: int = 2,
         latin_pages: bool = False,
         spelling: bool = True,
+        detect_rows: bool = True,
     ) -> None:
         self.latin = RapidLineReader(threads=threads)
         self.latin_pages = latin_pages
@@ -222,6 +228,15 @@ class Rereader:
         }
         self.cyrillic_line = TesseractEngine(("rus",), **one_line)  # type: ignore[arg-type]
         self.latin_line = TesseractEngine(("eng", "pol"), **one_line)  # type: ignore[arg-type]
+        # Rows the page's read skipped, found by RapidOCR's detector (Cyrillic pages): read with
+        # the page engine's own word floor, as nothing else was read there.
+        self.unread_rows: UnreadRows | None = None
+        if detect_rows:
+            skipped = {**one_line, "min_word_confidence": 0.2}
+            self.unread_rows = UnreadRows(
+                RapidLineDetector(threads=threads),
+                TesseractEngine(("rus",), **skipped),  # type: ignore[arg-type]
+            )
 
     def _header(self, lines: list[OcrLine]) -> list[list[OcrLine]]:
         """The top ``header_rows`` rows that hold a letter."""
@@ -248,13 +263,20 @@ class Rereader:
         found = _middle(engine.read(crop), crop)
         return None if found is None else Reading(found.text, found.confidence, source)
 
-    def _readings(self, grey: Image.Image, line: OcrLine, box: Box, script: str) -> list[Reading]:
+    def _readings(
+        self,
+        grey: Image.Image,
+        line: OcrLine,
+        box: Box,
+        script: str,
+        engine: OcrEngine | None = None,
+    ) -> list[Reading]:
         """The page's reading of ``line`` and the crop's (of ``box``) by the same engine, and on
         a Latin page, where the two disagree, the other engine's (Tesseract) as a third to
         vote; RapidOCR reads no Cyrillic, so a Cyrillic page has no third."""
         found = [Reading(line.text, line.confidence, "page")]
         crop = line_crop(grey, box)
-        first = self._read(self._same(script), crop, "crop")
+        first = self._read(engine or self._same(script), crop, "crop")
         if first is None:
             return found
         first = trimmed(first, line.text)
@@ -298,13 +320,31 @@ class Rereader:
         if script == "latin" and not self.latin_pages:
             return lines
         grey = image.convert("L")
-        above = self._band(grey, lines, script)
+        wider: dict[int, Box] = {}
+        if script == "cyrillic" and self.unread_rows is not None:
+            # Rows the page's read skipped, and rows it read in part (read again on the
+            # detector's box, beside the unsure lines and header rows).
+            found = self.unread_rows.read(image, lines)
+            above, wider = found.rows, found.wider
+            own = self.chosen(lines, script)[: self.max_lines]
+            chosen = own + [line for line in lines if id(line) in wider and line not in own]
+        else:
+            above = self._band(grey, lines, script)
+            chosen = own = self.chosen(lines, script)[: self.max_lines - (1 if above else 0)]
         # A header row read as one line is read again across the page's text rows.
         alone = {id(row[0]) for row in self._header(lines) if len(row) == 1}
         better: dict[int, OcrLine] = {}
-        for line in self.chosen(lines, script)[: self.max_lines - (1 if above else 0)]:
-            box = widened(line.box, lines) if id(line) in alone else line.box
-            best = choose(self._readings(grey, line, box, script))
-            if best.source != "page":
-                better[id(line)] = OcrLine(best.text, box, best.confidence)
+        for line in chosen:
+            # A row the page read in part: first the detector's box, read as an unread row is
+            # (its dropped words are the bold or faint ones), then as any other line.
+            tries: list[tuple[Box, OcrEngine | None]] = []
+            if id(line) in wider and self.unread_rows is not None:
+                tries.append((wider[id(line)], self.unread_rows.engine))
+            if line in own:
+                tries.append((widened(line.box, lines) if id(line) in alone else line.box, None))
+            for box, engine in tries:
+                best = choose(self._readings(grey, line, box, script, engine))
+                if best.source != "page":
+                    better[id(line)] = OcrLine(best.text, box, best.confidence)
+                    break
         return above + [better.get(id(line), line) for line in lines]
