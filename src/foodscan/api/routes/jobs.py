@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from foodscan.api import examples
-from foodscan.api.deps import BlobsDep, MetricsDep, PrincipalDep, SettingsDep, StoreDep
+from foodscan.api.deps import PrincipalDep, ServicesDep, StoreDep
 from foodscan.api.intake import Intake, check_idempotency_key, read_submission
 from foodscan.api.problems import ROUTE_PROBLEMS, documented
 from foodscan.api.schemas import FullJobPage, JobOut, JobPage, JobSummary, Submitted, job_path
@@ -126,13 +126,12 @@ async def submit(
     request: Request,
     response: Response,
     principal: PrincipalDep,
-    store: StoreDep,
-    blobs: BlobsDep,
-    settings: SettingsDep,
-    instruments: MetricsDep,
+    services: ServicesDep,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Submitted:
     """Check the upload, store it and queue a job; answers at once with where to follow it."""
+    store, blobs, instruments = services.store, services.blobs, services.metrics
+    settings = services.settings
     key = check_idempotency_key(idempotency_key)
     try:
         await store.check_early(principal.user_id, principal.plan, key)
