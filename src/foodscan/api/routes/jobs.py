@@ -5,7 +5,9 @@ is read (as a job of one page: a user already over a limit costs one read, not a
 then in full (``api.intake``) and against the limits again before anything is stored; if storing
 or queueing fails (the limits are checked again inside the insert's transaction), the blobs
 already written are deleted, so a refused upload leaves nothing behind. Idempotent replays answer
-whatever the limits; duplicate uploads answer before the later checks, once the early one passed.
+whatever the limits; duplicate uploads answer before the later checks, once the early one passed:
+the insert's transaction finds the earlier job (its new blob is deleted again), or the preflight
+does when the limits refuse (``JobStore.preflight``).
 """
 
 from __future__ import annotations
