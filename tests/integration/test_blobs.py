@@ -141,6 +141,25 @@ async def test_a_local_blob_is_one_file_under_its_key(
     assert files_under(root) == []
 
 
+async def test_a_local_write_never_replaces_a_file_and_leaves_nothing_when_it_fails(
+    local_store: LocalBlobStore, root: Path
+) -> None:
+    # A blob is written once under its fresh key (O_EXCL, no temporary file renamed over it):
+    # a key that names a file already is refused, and the file is kept as it was.
+    key = await local_store.put(b"first", suffix=".jpg")
+    with pytest.raises(FileExistsError):
+        await asyncio.to_thread(local_store._write, key, b"second")
+    assert await local_store.get(key) == b"first"
+    # A write that fails midway (here: data that is not bytes-like) leaves no file behind.
+    other = new_key(".jpg")
+    with pytest.raises(TypeError):
+        await asyncio.to_thread(local_store._write, other, 12345)  # type: ignore[arg-type]
+    assert files_under(root) == [root / key]
+    # Many writes into one shard make its folder once and leave no temporary files.
+    keys = await asyncio.gather(*(local_store.put(bytes([n]) * 1000) for n in range(40)))
+    assert files_under(root) == sorted([root / key, *(root / k for k in keys)])
+
+
 @pytest.fixture
 def secret(tmp_path: Path) -> Path:
     """A file beside the store's root, where a path-traversing key would land."""

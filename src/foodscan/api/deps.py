@@ -84,6 +84,25 @@ PrincipalDep = Annotated[Principal, Depends(_principal)]
 
 
 @dataclass(frozen=True, slots=True)
+class Services:
+    """What a submit uses of what the lifespan built, as one dependency: FastAPI solves each
+    dependency of a request on its own, and a submit is the hot path."""
+
+    settings: Settings
+    store: JobStore
+    blobs: BlobStore
+    metrics: Metrics
+
+
+async def _services(request: Request) -> Services:
+    state = request.app.state
+    return Services(state.settings, state.store, state.blobs, state.metrics)
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+
+
+@dataclass(frozen=True, slots=True)
 class StreamAccess:
     """Who opens an event stream, the one job a ticket limits it to (None: any), and the
     cursor to resume after (None: the client sent none)."""

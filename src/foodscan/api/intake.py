@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from starlette.datastructures import FormData, UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
 
+from foodscan.api.form import FilePart, Form, read_form
 from foodscan.errors import (
     InputError,
     InvalidInput,
@@ -32,8 +31,7 @@ from foodscan.errors import (
 from foodscan.pipelines import registry
 from foodscan.pipelines.kinds import Kind
 from foodscan.settings import Settings
-from foodscan.uploads.checks import Inspected, UploadLimits, inspect, over_limit, safe_name
-from foodscan.uploads.metadata import strip_metadata
+from foodscan.uploads.checks import Inspected, UploadLimits, accept, over_limit, safe_name
 from foodscan.webhooks.targets import accept_callback_url
 
 FIELDS = frozenset({"kind", "file", "lang", "options", "metadata", "callback_url", "rescan"})
@@ -134,10 +132,7 @@ async def read_submission(request: Request, settings: Settings) -> Intake:
     """Parse and check everything a submit sent; raises an ``InputError`` on the first problem."""
     form = await _read_form(request, settings)
     readable = request.app.state.capabilities.ocr_languages
-    try:
-        return await _check(form, settings, readable)
-    finally:
-        await form.close()
+    return await _check(form, settings, readable)
 
 
 async def _capped(chunks: AsyncIterator[bytes], limit: int) -> AsyncGenerator[bytes, None]:
@@ -149,40 +144,28 @@ async def _capped(chunks: AsyncIterator[bytes], limit: int) -> AsyncGenerator[by
         yield chunk
 
 
-async def _read_form(request: Request, settings: Settings) -> FormData:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+async def _read_form(request: Request, settings: Settings) -> Form:
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.split(";")[0].strip().lower()
     if media_type != "multipart/form-data":
         raise UnsupportedType("send the job as multipart/form-data (fields kind, file, …)")
     limit = body_limit(settings)
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
         raise TooLarge(f"the request body is {length} bytes; the limit is {limit}")
-    parser = MultiPartParser(
-        request.headers,
+    return await read_form(
+        content_type,
         _capped(request.stream(), limit),
+        FIELDS,
         max_files=settings.max_files,
-        max_fields=len(FIELDS) * 2,
-        max_part_size=FIELD_BYTES,
+        field_bytes=FIELD_BYTES,
+        # No kind allows more than this; a larger file is counted, not kept, and refused.
+        file_cap=settings.max_upload_bytes + 1,
     )
-    try:
-        return await parser.parse()
-    except MultiPartException as exc:
-        raise _form_error(exc.message, settings) from exc
 
 
-def _form_error(message: str, settings: Settings) -> InputError:
-    # Starlette's parser says what went wrong only in words; its wording picks our error.
-    if message.startswith("Too many files"):
-        return TooMany(f"too many files; at most {settings.max_files} per job")
-    if message.startswith("Too many fields"):
-        return TooMany(f"too many form fields; send only {', '.join(sorted(FIELDS))}")
-    if message.startswith("Part exceeded"):
-        return TooLarge(f"a form field is over {FIELD_BYTES // 1024} KB")
-    return InvalidInput(f"the multipart body is malformed: {message}")
-
-
-async def _check(form: FormData, settings: Settings, readable: frozenset[str]) -> Intake:
-    unknown = sorted(set(form.keys()) - FIELDS)
+async def _check(form: Form, settings: Settings, readable: frozenset[str]) -> Intake:
+    unknown = sorted(form.keys() - FIELDS)
     if unknown:
         raise InvalidInput(
             f"unknown field(s) {', '.join(unknown)}; send {', '.join(sorted(FIELDS))}"
@@ -222,7 +205,7 @@ def check_readable(lang: str | None, readable: frozenset[str]) -> None:
         )
 
 
-def _text(form: FormData, name: str) -> str | None:
+def _text(form: Form, name: str) -> str | None:
     values = form.getlist(name)
     if len(values) > 1:
         raise InvalidInput(f"the field '{name}' was sent more than once")
@@ -234,7 +217,7 @@ def _text(form: FormData, name: str) -> str | None:
     return value.strip() or None
 
 
-def _flag(form: FormData, name: str) -> bool:
+def _flag(form: Form, name: str) -> bool:
     value = (_text(form, name) or "false").lower()
     if value not in ("true", "false"):
         raise InvalidInput(f"the field '{name}' must be 'true' or 'false'")
@@ -301,11 +284,11 @@ def _check_storable(name: str, value: Any, depth: int) -> None:  # Any: parsed J
             _check_storable(name, item, depth + 1)
 
 
-def _files(form: FormData, pipeline: Kind, settings: Settings) -> list[UploadFile]:
+def _files(form: Form, pipeline: Kind, settings: Settings) -> list[FilePart]:
     values = form.getlist("file")
     if not values:
         raise InvalidInput("send at least one 'file'")
-    uploads = [v for v in values if isinstance(v, UploadFile)]
+    uploads = [v for v in values if isinstance(v, FilePart)]
     if len(uploads) != len(values):
         raise InvalidInput("every 'file' field must be a file upload")
     most = min(pipeline.max_files, settings.max_files)
@@ -314,24 +297,24 @@ def _files(form: FormData, pipeline: Kind, settings: Settings) -> list[UploadFil
     return uploads
 
 
-async def _inspect(upload: UploadFile, pipeline: Kind, limits: UploadLimits) -> Upload:
+async def _inspect(upload: FilePart, pipeline: Kind, limits: UploadLimits) -> Upload:
     name = safe_name(upload.filename)
-    data = await upload.read(limits.max_bytes + 1)
-    if len(data) > limits.max_bytes:
-        size = max(upload.size or 0, len(data))
-        raise TooLarge(f"{name}: {over_limit(size, limits.max_bytes)}")
-    if not data:
+    if upload.size > limits.max_bytes:
+        raise TooLarge(f"{name}: {over_limit(upload.size, limits.max_bytes)}")
+    if not upload.size:
         raise InvalidInput(f"{name}: the file is empty")
+    data = bytes(upload.data)
+    upload.data = bytearray()  # one copy of the file held, not two
     try:
-        # Decoding headers and verifying images costs milliseconds: keep it off the event loop.
-        inspected = await asyncio.to_thread(inspect, data, limits)
+        # The check, the sha256 and the metadata strip in one call, off the event loop (a JPEG
+        # is walked once for the check and the strip).
+        inspected, clean = await asyncio.to_thread(accept, data, limits, pipeline.accepts)
     except InputError as exc:
         raise type(exc)(f"{name}: {exc.message}") from exc
-    if inspected.media_type not in pipeline.accepts:
+    if clean is None:
         accepted = ", ".join(sorted(pipeline.accepts))
         raise UnsupportedType(
             f"{name}: {pipeline.kind} jobs accept {accepted}, not {inspected.media_type}"
         )
     # Stored without EXIF/GPS and other personal metadata (the sha256 is of what the client sent).
-    clean = await asyncio.to_thread(strip_metadata, data, inspected.media_type)
     return Upload(name, clean, inspected)

@@ -1,7 +1,12 @@
 """``LocalBlobStore``: blobs as files in one folder, the embedded default.
 
-Writes are atomic (a temporary file in the same directory, then ``os.replace``) and all file
-I/O runs in a worker thread. Keys are checked by ``base.checked_key`` before any path is built.
+A blob is written once, under its new key (``O_EXCL``: a fresh uuid4, never an existing file),
+and ``fsync``-ed before ``put`` returns; a write that fails is removed. Nothing reads a key before
+a committed job names it, and a job names it only after ``put`` returned, so no reader sees a
+partial file and no temporary file or rename is needed (a crash mid-write leaves an orphan no job
+names, as a crash between ``put`` and the insert does). The ``fsync`` of a newly created file
+also makes its directory entry durable on journalling file systems (ext4, XFS). All file I/O runs
+in a worker thread. Keys are checked by ``base.checked_key`` before any path is built.
 """
 
 from __future__ import annotations
@@ -9,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 from foodscan.blobs.base import checked_key, new_key
@@ -32,21 +36,30 @@ class LocalBlobStore:
 
     def _write(self, key: str, data: bytes) -> None:
         path = self.root / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
         try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(tmp, path)
+            fd = os.open(path, flags, 0o600)
+        except FileNotFoundError:  # the shard's first blob: make its folder (once per shard)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, flags, 0o600)
+        try:
+            try:
+                with memoryview(data) as view:
+                    written = 0
+                    while written < len(view):
+                        written += os.write(fd, view[written:])
+                # Durable, with its name, before the job that names it commits: a 202
+                # promises the file survives a crash.
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+                os.unlink(path)
             raise
 
     async def put(self, data: bytes, *, suffix: str = "") -> str:
-        """Store ``data`` atomically under a new key and return the key."""
+        """Store ``data`` durably under a new key and return the key."""
         key = new_key(suffix)
         await asyncio.to_thread(self._write, key, data)
         return key

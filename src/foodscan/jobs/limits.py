@@ -44,6 +44,11 @@ def pages_of(inputs: list[dict[str, Any]]) -> int:
     return sum(max(1, int(item.get("pages") or 1)) for item in inputs)
 
 
+def enforced(limits: PlanLimits) -> bool:
+    """Whether ``limits`` limits anything (a plan with every limit off needs no read)."""
+    return bool(limits.submits_per_minute or limits.pages_per_day or limits.active_jobs)
+
+
 async def check(
     conn: AsyncConnection,
     limits: PlanLimits,
@@ -56,7 +61,7 @@ async def check(
     """Raise ``RateLimited``, ``QuotaExceeded`` or ``TooManyActive`` if a new job of ``pages``
     pages (0: a retry) would go over ``limits``; ``TooMany`` if it could never fit the daily
     budget. The use they count is one read (``sql.usage``)."""
-    if not (limits.submits_per_minute or limits.pages_per_day or limits.active_jobs):
+    if not enforced(limits):
         return
     if limits.pages_per_day and pages > limits.pages_per_day:
         raise TooMany(
@@ -97,7 +102,7 @@ async def check_early(
     """``check`` for a job of one page (the least a job has) of no known kind, before the body
     is read; a request whose Idempotency-Key already made a job passes (it may be its replay,
     answered 200 whatever the limits)."""
-    if not (limits.submits_per_minute or limits.pages_per_day or limits.active_jobs):
+    if not enforced(limits):
         return
     async with engine.connect() as conn:
         replay = idempotency_key is not None and (

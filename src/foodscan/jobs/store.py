@@ -21,6 +21,7 @@ from foodscan.errors import (
     InvalidTransition,
     Limited,
     NotFound,
+    TooMany,
 )
 from foodscan.jobs import limits, position, sql
 from foodscan.jobs.group_commit import GroupCommit
@@ -131,19 +132,24 @@ class JobStore:
         return await self._view(conn, row)
 
     async def preflight(self, ask: Preflight) -> JobView | None:
-        """Before the uploads are stored, on one connection: the job this Idempotency-Key
-        (``IdempotencyConflict`` if its input differs) or, with ``dedupe``, the same upload
-        already made; else ``Limited`` if a new job would go over the plan's limits."""
+        """Before the uploads are stored: the job this Idempotency-Key made
+        (``IdempotencyConflict`` if its input differs); else ``Limited`` if a new job would go
+        over the plan's limits, unless (with ``dedupe``) the same upload already made a job,
+        which answers whatever the limits. Without a key the same upload is looked for only
+        when the limits refuse: ``submit`` looks for it in its transaction anyway, so a submit
+        within its limits reads the database once here (the limits), or not at all on a plan
+        without limits."""
+        plan = self.settings.limits(ask.plan)
+        if ask.idempotency_key is None and not limits.enforced(plan):
+            return None
         async with self.engine.connect() as conn:
-            found = None
             if ask.idempotency_key is not None:
                 found = await self._idempotent(
                     conn, ask.user_id, ask.idempotency_key, ask.request_hash
                 )
-            elif ask.dedupe:
-                found = await self._duplicate(conn, ask.user_id, ask.request_hash)
-            if found is None:
-                plan = self.settings.limits(ask.plan)
+                if found is not None:
+                    return found
+            try:
                 await limits.check(
                     conn,
                     plan,
@@ -152,7 +158,14 @@ class JobStore:
                     pages=ask.pages,
                     now=self.clock(),
                 )
-            return found
+            except (Limited, TooMany):  # TooMany: more pages than a day allows
+                earlier = None
+                if ask.idempotency_key is None and ask.dedupe:
+                    earlier = await self._duplicate(conn, ask.user_id, ask.request_hash)
+                if earlier is None:
+                    raise
+                return earlier
+            return None
 
     async def check_early(self, user_id: str, plan: str, idempotency_key: str | None) -> None:
         """``Limited`` if ``user_id`` is over a limit of ``plan`` already, before a submit's

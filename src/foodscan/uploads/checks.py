@@ -4,8 +4,8 @@ The client's Content-Type and filename are never trusted: the type comes from ma
 size limits from the image header or the PDF's page tree, read without decoding a single page
 or a JPEG's pixels, so a decompression bomb is refused cheaply. Errors are
 ``InputError`` subclasses with messages meant for people. The filename is only ever shown
-(``safe_name``), never used as a path. This module runs synchronously and takes tens of
-milliseconds for a photo: call it from a worker thread in async code.
+(``safe_name``), never used as a path. This module runs synchronously (about a millisecond for a
+1 MB JPEG, more for a PDF or a WebP): call it from a worker thread in async code.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import hashlib
 import re
 import struct
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -22,6 +23,7 @@ from PIL import Image
 from foodscan.errors import InvalidInput, TooLarge, TooMany, UnreadableFile, UnsupportedType
 from foodscan.recognition.reading import documents, images, pdf
 from foodscan.uploads import jpeg
+from foodscan.uploads.metadata import strip_metadata
 
 MEDIA_TYPES = (
     "image/jpeg",
@@ -86,20 +88,22 @@ def over_limit(size: int, limit: int) -> str:
     return f"the file is {said}; the limit is {most}"
 
 
-def _verify_image(data: bytes, media_type: str, image_pixels: int) -> None:
-    """Prove the image is whole without decoding its pixels; it already fits the limit.
+def _verify_image(data: bytes, media_type: str, image_pixels: int) -> jpeg.Walk | None:
+    """Prove the image is whole without decoding its pixels; it already fits the limit. A
+    JPEG's walk is returned, for the metadata stripper to reuse.
 
-    A JPEG is checked in structure only (``uploads.jpeg.check_whole``): whether its picture data
-    decodes is found by the worker, and a job whose JPEG does not decode fails with
+    A JPEG is checked in structure only (``uploads.jpeg.Walk.check_whole``): whether its picture
+    data decodes is found by the worker, and a job whose JPEG does not decode fails with
     ``unreadable_file``. A PNG's chunks and CRCs are walked without inflating; a WebP is decoded.
     """
     kind = media_type.removeprefix("image/").upper()
     if media_type == "image/jpeg":
         try:
-            jpeg.check_whole(data)
+            found = jpeg.walk(data)
+            found.check_whole()
         except (ValueError, struct.error) as exc:
             raise InvalidInput(f"the {kind} file is damaged or truncated ({exc})") from exc
-        return
+        return found
     try:
         with Image.open(BytesIO(data), formats=images.FORMATS) as image:
             if media_type == "image/png":
@@ -112,17 +116,17 @@ def _verify_image(data: bytes, media_type: str, image_pixels: int) -> None:
         raise TooMany(f"the image has {pixels}, too many to decode safely") from exc
     except images.DECODE_ERRORS as exc:
         raise InvalidInput(f"the {kind} file is damaged or truncated ({exc})") from exc
+    return None
 
 
-def _inspect_image(data: bytes, media_type: str, limits: UploadLimits) -> int:
+def _inspect_image(data: bytes, media_type: str, limits: UploadLimits) -> jpeg.Walk | None:
     try:
         width, height = images.read_size(data)
     except UnreadableFile as exc:
         raise InvalidInput(exc.message) from exc
     if reason := images.check_pixels(width, height, limits.max_pixels):
         raise TooMany(reason)
-    _verify_image(data, media_type, width * height)
-    return 1
+    return _verify_image(data, media_type, width * height)
 
 
 def _inspect_pdf(data: bytes, limits: UploadLimits) -> int:
@@ -165,6 +169,23 @@ def inspect(data: bytes, limits: UploadLimits) -> Inspected:
     pixels or pages) or ``InvalidInput`` (the right type but damaged, truncated or
     password-protected).
     """
+    return _inspect(data, limits)[0]
+
+
+def accept(
+    data: bytes, limits: UploadLimits, accepts: Collection[str]
+) -> tuple[Inspected, bytes | None]:
+    """``inspect``, then ``strip_metadata`` in the same pass: what the file is (the sha256 of
+    the bytes as sent) and the bytes to store, or ``None`` for them when its type is not one of
+    ``accepts`` (nothing stripped). A JPEG is walked once, for the check and the strip. Raises
+    what either raises."""
+    inspected, walked = _inspect(data, limits)
+    if inspected.media_type not in accepts:
+        return inspected, None
+    return inspected, strip_metadata(data, inspected.media_type, walked)
+
+
+def _inspect(data: bytes, limits: UploadLimits) -> tuple[Inspected, jpeg.Walk | None]:
     if len(data) > limits.max_bytes:
         raise TooLarge(over_limit(len(data), limits.max_bytes))
     media_type = sniff(data)
@@ -173,6 +194,7 @@ def inspect(data: bytes, limits: UploadLimits) -> Inspected:
             "the file is not a JPEG, PNG, WebP or PDF, nor UTF-8 text, HTML or a Word document"
             " (its content was checked, not its name)"
         )
+    walked = None
     if media_type == "application/pdf":
         pages = _inspect_pdf(data, limits)
     elif media_type == documents.DOCX:
@@ -180,13 +202,15 @@ def inspect(data: bytes, limits: UploadLimits) -> Inspected:
     elif media_type in (documents.TEXT, documents.HTML):
         pages = 1  # sniffing already proved it is text
     else:
-        pages = _inspect_image(data, media_type, limits)
-    return Inspected(
+        walked = _inspect_image(data, media_type, limits)
+        pages = 1
+    inspected = Inspected(
         media_type=media_type,
         pages=pages,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
     )
+    return inspected, walked
 
 
 def safe_name(name: str | None) -> str:

@@ -33,12 +33,28 @@ _MARKER_IN_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 @dataclass
 class Walk:
-    """A JPEG's parts in file order, up to and with its end marker."""
+    """A JPEG's parts in file order, up to and with its end marker, as spans of ``data``."""
 
-    parts: list[tuple[int, bytes]] = field(default_factory=list)  # (marker, bytes); 0 = scan data
+    data: bytes
+    spans: list[tuple[int, int, int]] = field(default_factory=list)  # (marker, start, end)
     frame: bool = False  # a start-of-frame segment was seen
     scans: int = 0
     ended: bool = False  # the end-of-image marker was reached
+
+    @property
+    def parts(self) -> list[tuple[int, bytes]]:
+        """(marker, bytes) for every part; marker 0 is a scan's entropy-coded data."""
+        return [(marker, self.data[start:end]) for marker, start, end in self.spans]
+
+    def check_whole(self) -> None:
+        """``ValueError`` saying what is missing unless the walk found a frame header, at least
+        one scan and the end marker."""
+        if not self.scans:
+            raise ValueError("it has no image data")
+        if not self.frame:
+            raise ValueError("it has no frame header")
+        if not self.ended:
+            raise ValueError("it ends before its end-of-image marker")
 
 
 def _next_marker(data: bytes, position: int) -> tuple[int, int]:
@@ -64,41 +80,37 @@ def _scan_end(data: bytes, position: int) -> int:
 
 
 def walk(data: bytes) -> Walk:
-    """Follow ``data``'s segments and scans; raises ``ValueError`` where it cannot."""
+    """Follow ``data``'s segments and scans; raises ``ValueError`` where it cannot. The parts are
+    recorded as spans, so a walk copies none of the file."""
     if data[:2] != SOI:
         raise ValueError("not a JPEG")
-    result, position = Walk(parts=[(0xD8, SOI)]), 2
+    result, position = Walk(data, spans=[(0xD8, 0, 2)]), 2
+    spans = result.spans
     while position < len(data):
         marker, position = _next_marker(data, position)
         if marker == EOI:
-            result.parts.append((EOI, b"\xff\xd9"))
+            spans.append((EOI, position, position + 2))
             result.ended = True
             break  # what follows (appended images, trailers) is not part of the picture
         if marker in _STANDALONE:
-            result.parts.append((marker, data[position : position + 2]))
+            spans.append((marker, position, position + 2))
             position += 2
             continue
-        length = struct.unpack(">H", data[position + 2 : position + 4])[0]
+        length = struct.unpack_from(">H", data, position + 2)[0]
         end = position + 2 + length
         if length < 2 or end > len(data):  # the length counts its own 2 bytes
             raise ValueError("a JPEG segment runs past the end of the file")
-        result.parts.append((marker, data[position:end]))
+        spans.append((marker, position, end))
         result.frame = result.frame or marker in _FRAMES
         position = end
         if marker == SOS:
             result.scans += 1
             position = _scan_end(data, end)
-            result.parts.append((0, data[end:position]))
+            spans.append((0, end, position))
     return result
 
 
 def check_whole(data: bytes) -> None:
     """Raise ``ValueError`` saying what is missing unless ``data`` is a JPEG complete in
     structure: a frame header, at least one scan, and the end marker."""
-    found = walk(data)
-    if not found.scans:
-        raise ValueError("it has no image data")
-    if not found.frame:
-        raise ValueError("it has no frame header")
-    if not found.ended:
-        raise ValueError("it ends before its end-of-image marker")
+    walk(data).check_whole()

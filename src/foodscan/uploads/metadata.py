@@ -29,16 +29,19 @@ _WEBP_DROP = frozenset({b"EXIF", b"XMP "})
 _VP8X_EXIF_XMP_FLAGS = 0x08 | 0x04
 
 
-def strip_metadata(data: bytes, media_type: str) -> bytes:
+def strip_metadata(data: bytes, media_type: str, walked: jpeg.Walk | None = None) -> bytes:
     """``data`` without its metadata; unchanged for PDFs and documents.
 
-    Raises ``InvalidInput`` when an image's structure cannot be followed far enough to be sure
-    its metadata is gone.
+    ``walked`` is a JPEG's walk already made (``uploads.checks.accept``), so the file is walked
+    once. Raises ``InvalidInput`` when an image's structure cannot be followed far enough to be
+    sure its metadata is gone.
     """
     strip = _STRIPPERS.get(media_type)
     if strip is None:
         return data
     try:
+        if walked is not None and media_type == "image/jpeg":
+            return _strip_walked_jpeg(walked)
         return strip(data)
     except (ValueError, IndexError, struct.error, *images.DECODE_ERRORS) as exc:
         kind = media_type.removeprefix("image/").upper()
@@ -59,30 +62,39 @@ def _orientation_exif(data: bytes) -> bytes | None:
     return exif.tobytes()
 
 
-def _jpeg_segments(data: bytes) -> tuple[list[bytes], bool]:
-    """The segments and scans to keep (metadata dropped, up to and with the end marker) and
-    whether an EXIF block was dropped."""
+def _jpeg_segments(found: jpeg.Walk) -> tuple[list[memoryview], bool]:
+    """The segments and scans to keep (metadata dropped, up to and with the end marker), as
+    views of the file, and whether an EXIF block was dropped."""
+    view = memoryview(found.data)
     kept, had_exif = [], False
-    for marker, part in jpeg.walk(data).parts:
+    for marker, start, end in found.spans:
         metadata = marker == jpeg.COM or (
             jpeg.APP1 <= marker <= jpeg.APP15 and marker != jpeg.APP14
         )
-        had_exif = had_exif or (marker == jpeg.APP1 and part[4:10] == b"Exif\x00\x00")
+        had_exif = had_exif or (
+            marker == jpeg.APP1 and found.data[start + 4 : start + 10] == b"Exif\x00\x00"
+        )
         if not metadata:
-            kept.append(part)
+            kept.append(view[start:end])
     return kept, had_exif
 
 
 def _strip_jpeg(data: bytes) -> bytes:
-    kept, had_exif = _jpeg_segments(data)
-    orientation = _orientation_exif(data) if had_exif else None
-    if orientation is not None:
-        block = b"Exif\x00\x00" + orientation.removeprefix(b"Exif\x00\x00")
-        app1 = b"\xff\xe1" + struct.pack(">H", len(block) + 2) + block
-        # Right after SOI, or after SOI and a JFIF APP0.
-        at = 2 if len(kept) > 1 and kept[1][1] == jpeg.APP0 else 1
-        kept.insert(min(at, len(kept)), app1)
-    return b"".join(kept)
+    return _strip_walked_jpeg(jpeg.walk(data))
+
+
+def _strip_walked_jpeg(found: jpeg.Walk) -> bytes:
+    kept, had_exif = _jpeg_segments(found)
+    orientation = _orientation_exif(found.data) if had_exif else None
+    if orientation is None:
+        return b"".join(kept)  # one copy, of what is kept
+    block = b"Exif\x00\x00" + orientation.removeprefix(b"Exif\x00\x00")
+    app1 = b"\xff\xe1" + struct.pack(">H", len(block) + 2) + block
+    # Right after SOI, or after SOI and a JFIF APP0.
+    at = 2 if len(kept) > 1 and kept[1][1] == jpeg.APP0 else 1
+    parts: list[bytes | memoryview] = [*kept]
+    parts.insert(min(at, len(parts)), app1)
+    return b"".join(parts)
 
 
 def _strip_png(data: bytes) -> bytes:

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from tests.integration.api.conftest import ApiFactory
+from tests.integration.api.hostile import handmade_pdf
 from tests.integration.api.support import SECRET, Api
 from tests.integration.api.test_api_submit import assert_problem
 from tests.integration.conftest import Clock
@@ -209,3 +210,24 @@ async def test_concurrent_submits_on_two_apps_never_pass_the_limit_together(
         assert await one.job_count() == 3
         # The refused submits that passed the pre-check removed the blobs they had stored.
         assert len(one.blob_files()) == 3
+
+
+async def test_a_duplicate_the_full_check_would_refuse_answers_with_its_job(
+    api_factory: ApiFactory,
+) -> None:
+    # The early check counts one page and passes; the full check counts the PDF's two and
+    # refuses. The same upload's job still answers (200), as before its body was read the
+    # duplicate was looked up first; now the limits are read first and the duplicate is looked
+    # up when they refuse (issue 17: one read before a submit within its limits).
+    async with api_factory(**free_plan(pages_per_day=3)) as api:
+        alice = api.auth("alice", "free")
+        pdf = handmade_pdf(2)
+        first = await api.submit(pdf, headers=alice, name="two.pdf")
+        again = await api.submit(pdf, headers=alice, name="two.pdf")
+        other = await api.submit(handmade_pdf(2, "0 0 72 144"), headers=alice, name="b.pdf")
+
+        assert first.status_code == 202, first.text
+        assert (again.status_code, again.json()["job_id"]) == (200, first.json()["job_id"])
+        assert_limited(other, "quota_exceeded")
+        assert await api.job_count() == 1
+        assert len(api.blob_files()) == 1

@@ -5,7 +5,9 @@ is read (as a job of one page: a user already over a limit costs one read, not a
 then in full (``api.intake``) and against the limits again before anything is stored; if storing
 or queueing fails (the limits are checked again inside the insert's transaction), the blobs
 already written are deleted, so a refused upload leaves nothing behind. Idempotent replays answer
-whatever the limits; duplicate uploads answer before the later checks, once the early one passed.
+whatever the limits; duplicate uploads answer before the later checks, once the early one passed:
+the insert's transaction finds the earlier job (its new blob is deleted again), or the preflight
+does when the limits refuse (``JobStore.preflight``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from foodscan.api import examples
-from foodscan.api.deps import BlobsDep, MetricsDep, PrincipalDep, SettingsDep, StoreDep
+from foodscan.api.deps import PrincipalDep, ServicesDep, StoreDep
 from foodscan.api.intake import Intake, check_idempotency_key, read_submission
 from foodscan.api.problems import ROUTE_PROBLEMS, documented
 from foodscan.api.schemas import FullJobPage, JobOut, JobPage, JobSummary, Submitted, job_path
@@ -126,13 +128,12 @@ async def submit(
     request: Request,
     response: Response,
     principal: PrincipalDep,
-    store: StoreDep,
-    blobs: BlobsDep,
-    settings: SettingsDep,
-    instruments: MetricsDep,
+    services: ServicesDep,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Submitted:
     """Check the upload, store it and queue a job; answers at once with where to follow it."""
+    store, blobs, instruments = services.store, services.blobs, services.metrics
+    settings = services.settings
     key = check_idempotency_key(idempotency_key)
     try:
         await store.check_early(principal.user_id, principal.plan, key)

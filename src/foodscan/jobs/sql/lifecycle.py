@@ -44,23 +44,34 @@ async def get_by_idempotency_key(conn: AsyncConnection, user_id: str, key: str) 
     return (await conn.execute(query)).one_or_none()
 
 
+# Built once: a submit runs it in its transaction (and a refused one before storing its upload),
+# so building the expression each time cost more than running it. The statuses are three
+# plain parameters (an IN list would be expanded again at every execution).
+_DUPLICATE = (
+    sa.select(jobs)
+    .where(
+        jobs.c.user_id == sa.bindparam("dup_user", type_=jobs.c.user_id.type),
+        jobs.c.request_hash == sa.bindparam("dup_hash", type_=jobs.c.request_hash.type),
+        jobs.c.created_at >= sa.bindparam("dup_since", type_=jobs.c.created_at.type),
+        sa.or_(
+            *(
+                jobs.c.status == status
+                for status in (Status.QUEUED, Status.RUNNING, Status.SUCCEEDED)
+            )
+        ),
+        jobs.c.inputs_purged_at.is_(None),
+    )
+    .order_by(jobs.c.created_at.desc())
+    .limit(1)
+)
+
+
 async def find_duplicate(
     conn: AsyncConnection, user_id: str, request_hash: str, since: datetime
 ) -> Row | None:
     """The newest live or succeeded job of a user with the same request since ``since``."""
-    query = (
-        sa.select(jobs)
-        .where(
-            jobs.c.user_id == user_id,
-            jobs.c.request_hash == request_hash,
-            jobs.c.created_at >= since,
-            jobs.c.status.in_([Status.QUEUED, Status.RUNNING, Status.SUCCEEDED]),
-            jobs.c.inputs_purged_at.is_(None),
-        )
-        .order_by(jobs.c.created_at.desc())
-        .limit(1)
-    )
-    return (await conn.execute(query)).first()
+    params = {"dup_user": user_id, "dup_hash": request_hash, "dup_since": since}
+    return (await conn.execute(_DUPLICATE, params)).first()
 
 
 async def list_jobs(
