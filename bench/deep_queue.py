@@ -99,15 +99,12 @@ async def submit_rates(
     return rows
 
 
-async def serve_while_draining(
-    depth: int, serve_s: float, folder: Path, switch_ms: float | None = None
-) -> dict[str, Any]:
+async def serve_while_draining(depth: int, serve_s: float, folder: Path) -> dict[str, Any]:
     """``/healthz`` and ``/v1/jobs?limit=1`` latencies of ``foodscan serve`` (SQLite) draining
-    ``depth`` queued text recipes; ``switch_ms`` sets the server's ``FOODSCAN_GIL_SWITCH_MS``."""
+    ``depth`` queued text recipes."""
     data = folder / f"serve-{depth}"
     data.mkdir()
-    extra = {} if switch_ms is None else {"FOODSCAN_GIL_SWITCH_MS": str(switch_ms)}
-    env = servers.foodscan_env(data, None, **extra)
+    env = servers.foodscan_env(data, None)
     api = servers.serve_foodscan(env, data / "api.log", worker=False)
     try:
         files = {"file": ("pancakes.txt", RECIPE, "text/plain")}
@@ -132,7 +129,7 @@ async def serve_while_draining(
         left = await deep_fill.queued_count(engine)
     finally:
         await engine.dispose()
-    result = {"depth": depth, "seconds": serve_s, "queued_at_end": left, "switch_ms": switch_ms}
+    result = {"depth": depth, "seconds": serve_s, "queued_at_end": left}
     result["finished_per_s"] = round((depth - left) / serve_s, 1)
     for path, values in timings.items():
         result[path] = _latency(values)
@@ -228,7 +225,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
         if not args.no_serve:
             for depth in sizes["depths"]:
-                served = await serve_while_draining(depth, sizes["serve_s"], folder, args.switch_ms)
+                served = await serve_while_draining(depth, sizes["serve_s"], folder)
                 found["serve"].append(served)
     found["machine"]["load_average_end"] = figures.machine()["load_average"]
     found["targets"] = verdicts(found)
@@ -238,16 +235,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 def _command(args: argparse.Namespace) -> str:
     command = "python bench/deep_queue.py" + (" --quick" if args.quick else "")
     command += f" --engines '{args.engines}'" + (" --no-serve" if args.no_serve else "")
-    return command + ("" if args.switch_ms is None else f" --switch-ms {args.switch_ms}")
+    return command
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small depths, for CI")
     parser.add_argument("--engines", default="sqlite,postgresql", help="'' skips the submits")
-    parser.add_argument(
-        "--switch-ms", type=float, default=None, help="the server's FOODSCAN_GIL_SWITCH_MS"
-    )
     parser.add_argument("--no-serve", action="store_true", help="skip the serving measurement")
     parser.add_argument("--postgres", default=servers.ADMIN_URL, help="the PostgreSQL server")
     parser.add_argument("--out", type=Path, default=None, help="default bench/results")

@@ -172,7 +172,9 @@ async def measure(
     return level
 
 
-def _start_target(target: str, folder: Path, database_url: str | None) -> servers.Served:
+def _start_target(
+    target: str, folder: Path, database_url: str | None, extra: dict[str, str]
+) -> servers.Served:
     if target == "bare":
         port = servers.free_port()
         command = [
@@ -184,7 +186,7 @@ def _start_target(target: str, folder: Path, database_url: str | None) -> server
             str(folder / "bare"),
         ]
         return servers.start(command, {}, port, folder / "bare.log")
-    env = servers.foodscan_env(folder / target, database_url)
+    env = servers.foodscan_env(folder / target, database_url, **extra)
     return servers.serve_foodscan(env, folder / f"{target}.log", worker=False)
 
 
@@ -222,7 +224,8 @@ async def run_target(
     target: str, args: argparse.Namespace, body: Body, folder: Path
 ) -> list[dict[str, Any]]:
     async def against(database_url: str | None) -> list[dict[str, Any]]:
-        served = _start_target(target, folder, database_url)
+        extra = dict(item.split("=", 1) for item in args.server_env)
+        served = _start_target(target, folder, database_url, extra)
         results: list[dict[str, Any]] = []
         try:
             for concurrency in args.concurrency:
@@ -349,6 +352,13 @@ def main() -> None:
     )
     parser.add_argument("--profile", action="store_true", help="py-spy each level (dev tool)")
     parser.add_argument("--spy-flags", type=lambda s: s.split(), default=[], help="e.g. '--gil'")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="FOODSCAN_X=VALUE",
+        help="a setting for foodscan's server (repeatable)",
+    )
     parser.add_argument("--tiny", action="store_true", help="a small photo, for a smoke test")
     parser.add_argument("--name", default="http_submit", help="results file name")
     parser.add_argument("--out", type=Path, default=None, help="results folder (bench/results)")

@@ -132,10 +132,6 @@ class Settings(BaseSettings):
     # The collector schedule of ``foodscan serve`` (``foodscan.collector``): freezes what survives
     # each second so full collections skip thousands of open streams. Off until measured quiet.
     gc_schedule: bool = False
-    # How long a thread holding the GIL runs before another may take it, in `serve` and
-    # `worker` (``sys.setswitchinterval``). Python's 5 ms let a job's Python step (a recipe's
-    # parse) hold the event loop's thread off that long for each hand-off a request needs.
-    gil_switch_ms: float = Field(default=1.0, gt=0, le=100)
     # Event-stream tickets one user may be issued per 60 s; 0 turns the limit off.
     tickets_per_minute: int = Field(default=60, ge=0)
 

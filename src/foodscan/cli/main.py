@@ -13,7 +13,6 @@ import gc
 import logging
 import os
 import socket
-import sys
 from typing import Annotated
 
 import typer
@@ -58,7 +57,6 @@ def serve(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     application = create_app(settings, run_worker=not no_worker, collector=settings.gc_schedule)
     _freeze_startup()
-    _set_switch_interval(settings)
     config = uvicorn.Config(
         application,
         log_level="info",
@@ -100,23 +98,13 @@ def _freeze_startup() -> None:
     gc.freeze()
 
 
-def _set_switch_interval(settings: Settings) -> None:
-    """Let the event loop's thread take the GIL back sooner from a job's Python step in the CPU
-    pool (``FOODSCAN_GIL_SWITCH_MS``): with Python's 5 ms, each time the loop's thread waits for
-    the GIL (after every socket read and write) it can wait that long. A server process only:
-    tests build many apps."""
-    sys.setswitchinterval(settings.gil_switch_ms / 1000)
-
-
 @app.command()
 def worker() -> None:
     """Run a worker only (scale-out mode); SIGTERM finishes or releases its jobs."""
     _setup_logging()
     from foodscan.serve import run_worker  # noqa: PLC0415 - keeps `foodscan token` light
 
-    settings = Settings()
-    _set_switch_interval(settings)
-    asyncio.run(run_worker(settings))
+    asyncio.run(run_worker(Settings()))
 
 
 async def _migrate(settings: Settings) -> str:
