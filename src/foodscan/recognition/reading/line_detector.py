@@ -16,12 +16,8 @@ from typing import Any
 
 from PIL import Image
 
-from foodscan.errors import PermanentError
 from foodscan.recognition.reading.ocr import (
-    _CLS_MODEL,
-    _DET_MODEL,
-    _REC_MODEL,
-    _models_dir,
+    model_params,
     ocr_available,
 )
 
@@ -42,20 +38,9 @@ class RapidLineDetector:
         return ocr_available()
 
     def _load(self) -> Any:
-        models = _models_dir()
-        if models is None or not ocr_available():
-            raise PermanentError("OCR is not available: rapidocr or its bundled models are missing")
+        params = model_params(self._threads)
         from rapidocr import RapidOCR  # noqa: PLC0415 - heavy, first use
 
-        params: dict[str, object] = {
-            "Global.log_level": "error",
-            "Det.model_path": str(models / _DET_MODEL),
-            "Rec.model_path": str(models / _REC_MODEL),
-            "Cls.model_path": str(models / _CLS_MODEL),
-        }
-        if self._threads is not None:
-            params["EngineConfig.onnxruntime.intra_op_num_threads"] = self._threads
-            params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
         return RapidOCR(params=params)
 
     # rapidocr's own scale (the shorter side to 736 px) is kept: reduced to 1280 or 960 px on

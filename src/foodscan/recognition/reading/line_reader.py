@@ -14,15 +14,7 @@ from typing import Any
 
 from PIL import Image
 
-from foodscan.errors import PermanentError
-from foodscan.recognition.reading.ocr import (
-    _CLS_MODEL,
-    _DET_MODEL,
-    _REC_MODEL,
-    OcrLine,
-    _models_dir,
-    ocr_available,
-)
+from foodscan.recognition.reading.ocr import OcrLine, model_params
 
 
 class RapidLineReader:
@@ -35,20 +27,9 @@ class RapidLineReader:
         self._ocr: Any = None
 
     def _load(self) -> Any:
-        models = _models_dir()
-        if models is None or not ocr_available():
-            raise PermanentError("OCR is not available: rapidocr or its bundled models are missing")
+        params = model_params(self._threads)
         from rapidocr import RapidOCR  # noqa: PLC0415 - heavy, first use
 
-        params: dict[str, object] = {
-            "Global.log_level": "error",
-            "Det.model_path": str(models / _DET_MODEL),
-            "Rec.model_path": str(models / _REC_MODEL),
-            "Cls.model_path": str(models / _CLS_MODEL),
-        }
-        if self._threads is not None:
-            params["EngineConfig.onnxruntime.intra_op_num_threads"] = self._threads
-            params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
         return RapidOCR(params=params)
 
     def read(

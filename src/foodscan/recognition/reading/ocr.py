@@ -77,6 +77,24 @@ def ocr_available() -> bool:
     return all((models / name).is_file() for name in (_DET_MODEL, _REC_MODEL, _CLS_MODEL))
 
 
+def model_params(threads: int | None) -> dict[str, object]:
+    """RapidOCR's parameters for the models bundled with rapidocr (and ``threads`` for ONNX
+    Runtime); ``PermanentError`` when rapidocr or its models are missing."""
+    models = _models_dir()
+    if models is None or not ocr_available():
+        raise PermanentError("OCR is not available: rapidocr or its bundled models are missing")
+    params: dict[str, object] = {
+        "Global.log_level": "error",
+        "Det.model_path": str(models / _DET_MODEL),
+        "Rec.model_path": str(models / _REC_MODEL),
+        "Cls.model_path": str(models / _CLS_MODEL),
+    }
+    if threads is not None:
+        params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
+        params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
+    return params
+
+
 class RapidOcrEngine:
     """``OcrEngine`` over rapidocr 3.x with its bundled PP-OCRv6 models, CPU only.
 
@@ -100,9 +118,7 @@ class RapidOcrEngine:
         self._errors: tuple[type[Exception], ...] = ()
 
     def _load(self) -> Any:
-        models = _models_dir()
-        if models is None or not ocr_available():
-            raise PermanentError("OCR is not available: rapidocr or its bundled models are missing")
+        params = model_params(self._threads)
         # Heavy imports, deferred to first use.
         from rapidocr import LoadImageError, RapidOCR  # noqa: PLC0415
         from rapidocr.inference_engine.onnxruntime.main import ONNXRuntimeError  # noqa: PLC0415
@@ -112,18 +128,9 @@ class RapidOcrEngine:
         # What rapidocr raises for an image it cannot process (e.g. 5000 x 8 pixels).
         self._errors = (LoadImageError, ONNXRuntimeError, RapidOCRError, ResizeImgError)
 
-        params: dict[str, object] = {
-            "Global.log_level": "error",
-            "Global.text_score": self._min_confidence,
-            "Det.model_path": str(models / _DET_MODEL),
-            "Rec.model_path": str(models / _REC_MODEL),
-            "Cls.model_path": str(models / _CLS_MODEL),
-            "EngineConfig.onnxruntime.enable_cpu_mem_arena": self._memory_arena,
-        }
-        if self._threads is not None:
-            params["EngineConfig.onnxruntime.intra_op_num_threads"] = self._threads
-            params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
-        logger.info("loading OCR models from %s", models)
+        params["Global.text_score"] = self._min_confidence
+        params["EngineConfig.onnxruntime.enable_cpu_mem_arena"] = self._memory_arena
+        logger.info("loading OCR models from %s", _models_dir())
         return _reporting(RapidOCR)(params=params)
 
     def read(
